@@ -1,0 +1,170 @@
+//! The context: owns the I/O threads (libzmq's model), every socket's I/O tasks, and, when
+//! it is dropped, waits for them, so messages still queued within LINGER are delivered.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+
+use crate::engine::link::SocketLink;
+use crate::error::{Error, ErrorKind, Result};
+use crate::signal::PipeEvent;
+use crate::socket::Socket;
+use crate::socket_type::SocketType;
+
+/// A ØMQ context. Cheap to clone; the I/O threads stop when the last clone and the last
+/// socket are gone.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<ContextInner>,
+}
+
+pub(crate) struct ContextInner {
+    runtime: Option<tokio::runtime::Runtime>,
+    io: IoHandle,
+    io_threads: usize,
+    terminated: AtomicBool,
+    sockets: Mutex<Vec<Weak<SocketLink>>>,
+}
+
+/// Spawns I/O tasks on the context's threads and counts them, so the context can wait for
+/// them when it goes away.
+#[derive(Clone)]
+pub(crate) struct IoHandle {
+    handle: tokio::runtime::Handle,
+    running: Arc<TaskCount>,
+}
+
+#[derive(Default)]
+struct TaskCount {
+    count: Mutex<usize>,
+    all_done: Condvar,
+}
+
+struct TaskGuard(Arc<TaskCount>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        let mut count = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        *count -= 1;
+        if *count == 0 {
+            self.0.all_done.notify_all();
+        }
+    }
+}
+
+impl IoHandle {
+    pub(crate) fn spawn<F>(&self, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        *self.running.count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        let guard = TaskGuard(self.running.clone());
+        self.handle.spawn(async move {
+            let _guard = guard;
+            task.await
+        });
+    }
+
+    /// Runs `f` with the runtime entered (needed to register std sockets with tokio).
+    pub(crate) fn enter<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _guard = self.handle.enter();
+        f()
+    }
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl Context {
+    /// A context with one I/O thread (libzmq's default).
+    pub fn new() -> Context {
+        Context::with_io_threads(1).expect("cannot start the I/O thread")
+    }
+
+    /// A context with `io_threads` I/O threads (at least 1).
+    pub fn with_io_threads(io_threads: usize) -> Result<Context> {
+        if io_threads == 0 {
+            return Err(Error::invalid("a context needs at least one I/O thread"));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(io_threads)
+            .thread_name("ferromq-io")
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| Error::from_io(&e, "cannot start the I/O threads"))?;
+        let io = IoHandle {
+            handle: runtime.handle().clone(),
+            running: Arc::new(TaskCount::default()),
+        };
+        Ok(Context {
+            inner: Arc::new(ContextInner {
+                runtime: Some(runtime),
+                io,
+                io_threads,
+                terminated: AtomicBool::new(false),
+                sockets: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Number of I/O threads.
+    pub fn io_threads(&self) -> usize {
+        self.inner.io_threads
+    }
+
+    /// Creates a socket of the given type.
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        if self.is_terminated() {
+            return Err(Error::from_kind(ErrorKind::Term));
+        }
+        Socket::new(self.clone(), socket_type)
+    }
+
+    /// Terminates the context: every blocking call on its sockets, in any thread, returns
+    /// ETERM, and new operations fail with ETERM. Sockets must still be closed (dropped);
+    /// the I/O threads stop once the last socket and context handle are gone.
+    pub fn term(&self) {
+        self.inner.terminated.store(true, Ordering::SeqCst);
+        let sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        for link in sockets.iter().filter_map(Weak::upgrade) {
+            link.signal.post(PipeEvent::Wake);
+        }
+    }
+
+    pub fn is_terminated(&self) -> bool {
+        self.inner.terminated.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn io(&self) -> &IoHandle {
+        &self.inner.io
+    }
+
+    pub(crate) fn register_socket(&self, link: &Arc<SocketLink>) {
+        let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        sockets.retain(|s| s.strong_count() > 0);
+        sockets.push(Arc::downgrade(link));
+    }
+}
+
+impl Drop for ContextInner {
+    fn drop(&mut self) {
+        // Every socket is closed by now (they hold the context): wait for their I/O tasks to
+        // send what is still queued within LINGER, then stop the threads.
+        let running = &self.io.running;
+        let mut count = running.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *count > 0 {
+            count = running
+                .all_done
+                .wait(count)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        drop(count);
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The connect side: keeps one outgoing connection alive, reconnecting with
+//! RECONNECT_IVL / RECONNECT_IVL_MAX back-off, across which the socket's pipe survives
+//! (unless IMMEDIATE is set, when a pipe exists only while connected).
+
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use atomic_waker::AtomicWaker;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::engine::link::{ShutdownReceiver, SocketLink};
+use crate::engine::stream_engine::{EngineEnd, StreamEngine};
+use crate::engine::tcp::configure_stream;
+use crate::options::SocketOptions;
+use crate::pipe::PipeEnd;
+use crate::signal::PipeEvent;
+use crate::transport::endpoint::TcpEndpoint;
+
+pub(crate) struct Session {
+    pub link: Arc<SocketLink>,
+    pub options: SocketOptions,
+    pub waker: Arc<AtomicWaker>,
+    /// The I/O end of the socket's pipe for this connection.
+    pub pipe: Option<PipeEnd>,
+}
+
+impl Session {
+    /// Creates the session and, unless IMMEDIATE is set, the pipe the socket can queue
+    /// messages into before the connection exists.
+    pub(crate) fn new(link: Arc<SocketLink>, options: SocketOptions) -> Session {
+        let waker = Arc::new(AtomicWaker::new());
+        let pipe = (!options.immediate).then(|| link.attach_new_pipe(&options, &waker, None));
+        Session {
+            link,
+            options,
+            waker,
+            pipe,
+        }
+    }
+
+    pub(crate) async fn run_tcp(mut self, endpoint: TcpEndpoint, mut shutdown: ShutdownReceiver) {
+        let mut backoff = self.reconnect_ivl();
+        // Set once the socket has closed with messages still queued: LINGER's deadline
+        // (`None` inside means "linger forever").
+        let mut closing: Option<Option<Instant>> = None;
+        loop {
+            if self.socket_closed() && closing.is_none() {
+                if self.nothing_left_to_send() {
+                    return;
+                }
+                match self.link.linger() {
+                    Some(linger) if linger.is_zero() => return,
+                    linger => closing = Some(linger.map(|l| Instant::now() + l)),
+                }
+            }
+            let linger_deadline = closing.flatten();
+            let connected = tokio::select! {
+                connected = self.connect(&endpoint) => connected,
+                // The socket's close also drops the shutdown sender: once closing, only
+                // LINGER ends the attempts.
+                _ = shutdown.changed(), if closing.is_none() => {
+                    if self.socket_closed() { continue } else { return }
+                }
+                _ = self.wait_socket_closed(), if closing.is_none() => continue,
+                _ = sleep_until_some(linger_deadline) => return,
+            };
+            if let Some(stream) = connected {
+                let mut engine =
+                    StreamEngine::new(stream, &self.link, &self.options, self.waker.clone());
+                let end = engine.run(&mut self.pipe, &self.link, &mut shutdown).await;
+                tracing::debug!(?end, "connection ended");
+                match end {
+                    EngineEnd::SocketClosed | EngineEnd::Shutdown => return,
+                    _ => self.connection_lost(),
+                }
+                backoff = self.reconnect_ivl();
+            }
+            let Some(delay) = backoff else { return };
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = shutdown.changed(), if closing.is_none() => {
+                    if !self.socket_closed() { return }
+                }
+                _ = self.wait_socket_closed(), if closing.is_none() => {}
+                _ = sleep_until_some(linger_deadline) => return,
+            }
+            backoff = Some(self.next_backoff(delay));
+        }
+    }
+
+    /// The socket closed and every message it queued has been taken.
+    fn nothing_left_to_send(&self) -> bool {
+        self.pipe.as_ref().is_none_or(|p| p.is_peer_finished())
+    }
+
+    async fn connect(&self, endpoint: &TcpEndpoint) -> Option<TcpStream> {
+        let addresses = match endpoint.connect_addresses(self.options.ipv6).await {
+            Ok(addresses) => addresses,
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot resolve");
+                return None;
+            }
+        };
+        for address in addresses {
+            let attempt = TcpStream::connect(address);
+            let result = if self.options.connect_timeout_ms > 0 {
+                let limit = Duration::from_millis(self.options.connect_timeout_ms as u64);
+                match tokio::time::timeout(limit, attempt).await {
+                    Ok(result) => result,
+                    Err(_) => continue,
+                }
+            } else {
+                attempt.await
+            };
+            match result {
+                Ok(stream) => {
+                    configure_stream(&stream, &self.options);
+                    return Some(stream);
+                }
+                Err(e) => tracing::trace!(%address, error = %e, "connect failed"),
+            }
+        }
+        None
+    }
+
+    /// After a lost connection: with IMMEDIATE the pipe goes (queued messages with it);
+    /// otherwise it stays for the next connection and the socket is told the peer is gone.
+    fn connection_lost(&mut self) {
+        if self.options.immediate {
+            self.pipe = None;
+        } else if let Some(pipe) = &self.pipe {
+            self.link.signal.post(PipeEvent::PeerLost(pipe.peer_id()));
+        }
+    }
+
+    fn socket_closed(&self) -> bool {
+        self.pipe.as_ref().is_some_and(|p| p.is_peer_closed())
+    }
+
+    /// Resolves when the socket closes its end of the pipe.
+    async fn wait_socket_closed(&self) {
+        poll_fn(|cx| {
+            self.waker.register(cx.waker());
+            if self.socket_closed() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// RECONNECT_IVL; -1 means "never reconnect".
+    fn reconnect_ivl(&self) -> Option<Duration> {
+        let ivl = self.options.reconnect_ivl_ms;
+        (ivl >= 0).then(|| Duration::from_millis(ivl.max(1) as u64))
+    }
+
+    /// Doubles the delay up to RECONNECT_IVL_MAX (when that is set above RECONNECT_IVL).
+    fn next_backoff(&self, delay: Duration) -> Duration {
+        let max = self.options.reconnect_ivl_max_ms;
+        if max as i64 > self.options.reconnect_ivl_ms as i64 {
+            (delay * 2).min(Duration::from_millis(max as u64))
+        } else {
+            delay
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever if there is none.
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,179 @@
+//! One error type for the whole crate, with the errno-style codes libzmq users know.
+
+use std::fmt;
+
+/// The errno-style code of an [`Error`], named as in libzmq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Non-blocking mode was requested and the operation could not complete now,
+    /// or a timeout (SNDTIMEO/RCVTIMEO) expired.
+    Again,
+    /// The operation is not valid in the socket's current state (REQ/REP order).
+    Fsm,
+    /// The context was terminated.
+    Term,
+    /// ROUTER_MANDATORY: the message's routing id names no connected peer.
+    HostUnreachable,
+    /// The address is already in use.
+    AddrInUse,
+    /// The address is not a local one (bind to an unknown interface or address).
+    AddrNotAvail,
+    /// An argument was invalid (bad option value, malformed endpoint…).
+    Invalid,
+    /// The transport protocol is not supported.
+    ProtocolNotSupported,
+    /// The operation is not supported by this socket type.
+    NotSupported,
+    /// A message is larger than allowed.
+    MsgSize,
+    /// The socket was closed.
+    NotSocket,
+    /// The endpoint was never bound/connected on this socket (unbind/disconnect).
+    NoEntity,
+    /// Interrupted by a signal.
+    Interrupted,
+    /// The peer refused the connection, or another I/O error.
+    Io,
+}
+
+impl ErrorKind {
+    /// The Linux errno value libzmq reports for this kind.
+    pub fn errno(self) -> i32 {
+        match self {
+            ErrorKind::Again => libc::EAGAIN,
+            ErrorKind::Fsm => 156_384_763,
+            ErrorKind::Term => 156_384_765,
+            ErrorKind::HostUnreachable => libc::EHOSTUNREACH,
+            ErrorKind::AddrInUse => libc::EADDRINUSE,
+            ErrorKind::AddrNotAvail => libc::EADDRNOTAVAIL,
+            ErrorKind::Invalid => libc::EINVAL,
+            ErrorKind::ProtocolNotSupported => libc::EPROTONOSUPPORT,
+            ErrorKind::NotSupported => libc::ENOTSUP,
+            ErrorKind::MsgSize => libc::EMSGSIZE,
+            ErrorKind::NotSocket => libc::ENOTSOCK,
+            ErrorKind::NoEntity => libc::ENOENT,
+            ErrorKind::Interrupted => libc::EINTR,
+            ErrorKind::Io => libc::EIO,
+        }
+    }
+
+    /// The symbolic name, e.g. `"EAGAIN"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Again => "EAGAIN",
+            ErrorKind::Fsm => "EFSM",
+            ErrorKind::Term => "ETERM",
+            ErrorKind::HostUnreachable => "EHOSTUNREACH",
+            ErrorKind::AddrInUse => "EADDRINUSE",
+            ErrorKind::AddrNotAvail => "EADDRNOTAVAIL",
+            ErrorKind::Invalid => "EINVAL",
+            ErrorKind::ProtocolNotSupported => "EPROTONOSUPPORT",
+            ErrorKind::NotSupported => "ENOTSUP",
+            ErrorKind::MsgSize => "EMSGSIZE",
+            ErrorKind::NotSocket => "ENOTSOCK",
+            ErrorKind::NoEntity => "ENOENT",
+            ErrorKind::Interrupted => "EINTR",
+            ErrorKind::Io => "EIO",
+        }
+    }
+
+    /// libzmq's `zmq_strerror` text for the kind.
+    fn default_message(self) -> &'static str {
+        match self {
+            ErrorKind::Again => "Resource temporarily unavailable",
+            ErrorKind::Fsm => "Operation cannot be accomplished in current state",
+            ErrorKind::Term => "Context was terminated",
+            ErrorKind::HostUnreachable => "Host unreachable",
+            ErrorKind::AddrInUse => "Address already in use",
+            ErrorKind::AddrNotAvail => "Cannot assign requested address",
+            ErrorKind::Invalid => "Invalid argument",
+            ErrorKind::ProtocolNotSupported => "Protocol not supported",
+            ErrorKind::NotSupported => "Operation not supported",
+            ErrorKind::MsgSize => "Message too long",
+            ErrorKind::NotSocket => "Socket operation on non-socket",
+            ErrorKind::NoEntity => "No such file or directory",
+            ErrorKind::Interrupted => "Interrupted system call",
+            ErrorKind::Io => "Input/output error",
+        }
+    }
+}
+
+/// An error from a FerroMQ call: a kind (errno-style) and a message saying what was wrong.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    detail: Option<Box<str>>,
+}
+
+impl Error {
+    /// An error of `kind` with libzmq's standard text.
+    pub const fn from_kind(kind: ErrorKind) -> Self {
+        Error { kind, detail: None }
+    }
+
+    /// An error of `kind` whose message says what was wrong.
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Error {
+            kind,
+            detail: Some(detail.into().into_boxed_str()),
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn errno(&self) -> i32 {
+        self.kind.errno()
+    }
+
+    /// True for EAGAIN (would block / timed out).
+    pub fn is_again(&self) -> bool {
+        self.kind == ErrorKind::Again
+    }
+
+    pub(crate) fn again() -> Self {
+        Error::from_kind(ErrorKind::Again)
+    }
+
+    pub(crate) fn invalid(detail: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Invalid, detail)
+    }
+
+    pub(crate) fn from_io(err: &std::io::Error, context: &str) -> Self {
+        let kind = match err.kind() {
+            std::io::ErrorKind::AddrInUse => ErrorKind::AddrInUse,
+            std::io::ErrorKind::AddrNotAvailable => ErrorKind::AddrNotAvail,
+            std::io::ErrorKind::InvalidInput => ErrorKind::Invalid,
+            std::io::ErrorKind::NotFound => ErrorKind::NoEntity,
+            _ => ErrorKind::Io,
+        };
+        Error::new(kind, format!("{context}: {err}"))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::from_kind(kind)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Some(detail) => write!(f, "{} ({})", detail, self.kind.code()),
+            None => write!(f, "{} ({})", self.kind.default_message(), self.kind.code()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

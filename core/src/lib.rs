@@ -1,0 +1,31 @@
+//! FerroMQ: a ØMQ messaging core, wire-compatible with libzmq (ZMTP 3.0/3.1).
+//!
+//! ```no_run
+//! use ferromq::{Context, SocketType};
+//! let ctx = Context::new();
+//! let rep = ctx.socket(SocketType::Rep).unwrap();
+//! rep.bind("tcp://127.0.0.1:5555").unwrap();
+//! let request = rep.recv_msg(0).unwrap();
+//! rep.send_msg(request, 0).unwrap();
+//! ```
+
+pub mod context;
+pub mod error;
+pub mod message;
+pub mod options;
+pub mod protocol;
+pub mod socket_type;
+
+pub(crate) mod engine;
+pub(crate) mod pipe;
+pub(crate) mod signal;
+pub(crate) mod socket;
+pub(crate) mod transport;
+
+pub use context::Context;
+pub use error::{Error, ErrorKind, Result};
+pub use message::{Frame, Message};
+pub use options::{OptionValue, SocketOption, SocketOptions};
+pub use signal::PeerIdentity;
+pub use socket::{flags, Socket, POLLIN, POLLOUT};
+pub use socket_type::SocketType;

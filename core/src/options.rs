@@ -1,0 +1,409 @@
+//! Socket options: their libzmq numbers, value types, defaults and validation.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+
+/// Declares the option enum from one table: variant, libzmq number, libzmq name.
+macro_rules! socket_options {
+    ($($variant:ident = $raw:literal => $name:literal,)*) => {
+        /// A socket option. The discriminants are libzmq's `ZMQ_*` numbers, so bindings can
+        /// pass the integers their users know.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        #[non_exhaustive]
+        pub enum SocketOption { $($variant = $raw,)* }
+
+        impl SocketOption {
+            /// The option with libzmq's number `raw`.
+            pub fn from_raw(raw: i32) -> Result<SocketOption> {
+                match raw {
+                    $($raw => Ok(SocketOption::$variant),)*
+                    _ => Err(Error::invalid(format!("unknown socket option {raw}"))),
+                }
+            }
+
+            /// libzmq's name without the `ZMQ_` prefix, for error messages.
+            pub fn name(self) -> &'static str {
+                match self { $(SocketOption::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+socket_options! {
+    Affinity = 4 => "AFFINITY",
+    RoutingId = 5 => "ROUTING_ID",
+    Subscribe = 6 => "SUBSCRIBE",
+    Unsubscribe = 7 => "UNSUBSCRIBE",
+    SndBuf = 11 => "SNDBUF",
+    RcvBuf = 12 => "RCVBUF",
+    RcvMore = 13 => "RCVMORE",
+    Fd = 14 => "FD",
+    Events = 15 => "EVENTS",
+    Type = 16 => "TYPE",
+    Linger = 17 => "LINGER",
+    ReconnectIvl = 18 => "RECONNECT_IVL",
+    Backlog = 19 => "BACKLOG",
+    ReconnectIvlMax = 21 => "RECONNECT_IVL_MAX",
+    MaxMsgSize = 22 => "MAXMSGSIZE",
+    SndHwm = 23 => "SNDHWM",
+    RcvHwm = 24 => "RCVHWM",
+    RcvTimeo = 27 => "RCVTIMEO",
+    SndTimeo = 28 => "SNDTIMEO",
+    LastEndpoint = 32 => "LAST_ENDPOINT",
+    RouterMandatory = 33 => "ROUTER_MANDATORY",
+    TcpKeepalive = 34 => "TCP_KEEPALIVE",
+    TcpKeepaliveCnt = 35 => "TCP_KEEPALIVE_CNT",
+    TcpKeepaliveIdle = 36 => "TCP_KEEPALIVE_IDLE",
+    TcpKeepaliveIntvl = 37 => "TCP_KEEPALIVE_INTVL",
+    Immediate = 39 => "IMMEDIATE",
+    XpubVerbose = 40 => "XPUB_VERBOSE",
+    Ipv6 = 42 => "IPV6",
+    Mechanism = 43 => "MECHANISM",
+    ProbeRouter = 51 => "PROBE_ROUTER",
+    ReqCorrelate = 52 => "REQ_CORRELATE",
+    ReqRelaxed = 53 => "REQ_RELAXED",
+    Conflate = 54 => "CONFLATE",
+    RouterHandover = 56 => "ROUTER_HANDOVER",
+    HandshakeIvl = 66 => "HANDSHAKE_IVL",
+    XpubNodrop = 69 => "XPUB_NODROP",
+    XpubManual = 71 => "XPUB_MANUAL",
+    XpubWelcomeMsg = 72 => "XPUB_WELCOME_MSG",
+    InvertMatching = 74 => "INVERT_MATCHING",
+    HeartbeatIvl = 75 => "HEARTBEAT_IVL",
+    HeartbeatTtl = 76 => "HEARTBEAT_TTL",
+    HeartbeatTimeout = 77 => "HEARTBEAT_TIMEOUT",
+    XpubVerboser = 78 => "XPUB_VERBOSER",
+    ConnectTimeout = 79 => "CONNECT_TIMEOUT",
+}
+
+impl SocketOption {
+    /// Whether the option's value is binary/string rather than an integer.
+    pub fn is_binary(self) -> bool {
+        matches!(
+            self,
+            SocketOption::RoutingId
+                | SocketOption::Subscribe
+                | SocketOption::Unsubscribe
+                | SocketOption::LastEndpoint
+                | SocketOption::XpubWelcomeMsg
+        )
+    }
+}
+
+/// An option value: integer options take `Int`, binary ones `Bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
+    Int(i64),
+    Bytes(Bytes),
+}
+
+impl OptionValue {
+    /// The integer, or EINVAL naming the option.
+    pub fn as_int(&self, option: SocketOption) -> Result<i64> {
+        match self {
+            OptionValue::Int(v) => Ok(*v),
+            OptionValue::Bytes(_) => Err(Error::invalid(format!(
+                "option {} takes an integer, not bytes",
+                option.name()
+            ))),
+        }
+    }
+
+    /// The bytes, or EINVAL naming the option.
+    pub fn as_bytes(&self, option: SocketOption) -> Result<&Bytes> {
+        match self {
+            OptionValue::Bytes(b) => Ok(b),
+            OptionValue::Int(_) => Err(Error::invalid(format!(
+                "option {} takes bytes, not an integer",
+                option.name()
+            ))),
+        }
+    }
+
+    /// A boolean option value (0 or 1).
+    pub fn as_bool(&self, option: SocketOption) -> Result<bool> {
+        match self.as_int(option)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(Error::invalid(format!(
+                "option {} takes 0 or 1, got {other}",
+                option.name()
+            ))),
+        }
+    }
+
+    /// An int option within `min..=i32::MAX`.
+    fn as_i32_at_least(&self, option: SocketOption, min: i64) -> Result<i32> {
+        let v = self.as_int(option)?;
+        if v < min || v > i32::MAX as i64 {
+            return Err(Error::invalid(format!(
+                "option {} must be between {min} and {}, got {v}",
+                option.name(),
+                i32::MAX
+            )));
+        }
+        Ok(v as i32)
+    }
+}
+
+impl From<i64> for OptionValue {
+    fn from(v: i64) -> Self {
+        OptionValue::Int(v)
+    }
+}
+impl From<i32> for OptionValue {
+    fn from(v: i32) -> Self {
+        OptionValue::Int(v as i64)
+    }
+}
+impl From<bool> for OptionValue {
+    fn from(v: bool) -> Self {
+        OptionValue::Int(v as i64)
+    }
+}
+impl From<&[u8]> for OptionValue {
+    fn from(v: &[u8]) -> Self {
+        OptionValue::Bytes(Bytes::copy_from_slice(v))
+    }
+}
+impl From<&str> for OptionValue {
+    fn from(v: &str) -> Self {
+        OptionValue::Bytes(Bytes::copy_from_slice(v.as_bytes()))
+    }
+}
+impl From<Vec<u8>> for OptionValue {
+    fn from(v: Vec<u8>) -> Self {
+        OptionValue::Bytes(Bytes::from(v))
+    }
+}
+
+/// A millisecond option where -1 means "forever".
+pub(crate) fn timeout_from_ms(ms: i32) -> Option<Duration> {
+    (ms >= 0).then(|| Duration::from_millis(ms as u64))
+}
+
+/// The options every socket type shares. Type-specific ones (SUBSCRIBE, ROUTER_MANDATORY,
+/// XPUB_VERBOSE…) live with the socket type's pattern.
+#[derive(Debug, Clone)]
+pub struct SocketOptions {
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub linger_ms: i32,
+    pub sndtimeo_ms: i32,
+    pub rcvtimeo_ms: i32,
+    pub routing_id: Option<Bytes>,
+    pub reconnect_ivl_ms: i32,
+    pub reconnect_ivl_max_ms: i32,
+    pub backlog: i32,
+    pub max_msg_size: i64,
+    pub immediate: bool,
+    pub sndbuf: i32,
+    pub rcvbuf: i32,
+    pub ipv6: bool,
+    pub handshake_ivl_ms: i32,
+    pub tcp_keepalive: i32,
+    pub tcp_keepalive_cnt: i32,
+    pub tcp_keepalive_idle: i32,
+    pub tcp_keepalive_intvl: i32,
+    pub heartbeat_ivl_ms: i32,
+    pub heartbeat_ttl_ms: i32,
+    pub heartbeat_timeout_ms: i32,
+    pub connect_timeout_ms: i32,
+    pub affinity: u64,
+}
+
+impl Default for SocketOptions {
+    /// libzmq's defaults.
+    fn default() -> Self {
+        SocketOptions {
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            linger_ms: -1,
+            sndtimeo_ms: -1,
+            rcvtimeo_ms: -1,
+            routing_id: None,
+            reconnect_ivl_ms: 100,
+            reconnect_ivl_max_ms: 0,
+            backlog: 100,
+            max_msg_size: -1,
+            immediate: false,
+            sndbuf: -1,
+            rcvbuf: -1,
+            ipv6: false,
+            handshake_ivl_ms: 30_000,
+            tcp_keepalive: -1,
+            tcp_keepalive_cnt: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_intvl: -1,
+            heartbeat_ivl_ms: 0,
+            heartbeat_ttl_ms: 0,
+            heartbeat_timeout_ms: -1,
+            connect_timeout_ms: 0,
+            affinity: 0,
+        }
+    }
+}
+
+impl SocketOptions {
+    /// Sets a shared option. Returns `Ok(false)` if `option` is not one of them (the caller
+    /// then asks the socket type), EINVAL for a bad value.
+    pub fn set(&mut self, option: SocketOption, value: &OptionValue) -> Result<bool> {
+        use SocketOption as O;
+        match option {
+            O::SndHwm => self.sndhwm = value.as_i32_at_least(option, 0)?,
+            O::RcvHwm => self.rcvhwm = value.as_i32_at_least(option, 0)?,
+            O::Linger => self.linger_ms = value.as_i32_at_least(option, -1)?,
+            O::SndTimeo => self.sndtimeo_ms = value.as_i32_at_least(option, -1)?,
+            O::RcvTimeo => self.rcvtimeo_ms = value.as_i32_at_least(option, -1)?,
+            O::RoutingId => {
+                let id = value.as_bytes(option)?;
+                if id.is_empty() || id.len() > 255 {
+                    return Err(Error::invalid(format!(
+                        "ROUTING_ID must be 1 to 255 bytes, got {}",
+                        id.len()
+                    )));
+                }
+                if id[0] == 0 {
+                    return Err(Error::invalid(
+                        "ROUTING_ID must not start with a zero byte (reserved for generated ids)",
+                    ));
+                }
+                self.routing_id = Some(id.clone());
+            }
+            O::ReconnectIvl => self.reconnect_ivl_ms = value.as_i32_at_least(option, -1)?,
+            O::ReconnectIvlMax => self.reconnect_ivl_max_ms = value.as_i32_at_least(option, 0)?,
+            O::Backlog => self.backlog = value.as_i32_at_least(option, 0)?,
+            O::MaxMsgSize => {
+                let v = value.as_int(option)?;
+                if v < -1 {
+                    return Err(Error::invalid(format!(
+                        "MAXMSGSIZE must be -1 (no limit) or a size, got {v}"
+                    )));
+                }
+                self.max_msg_size = v;
+            }
+            O::Immediate => self.immediate = value.as_bool(option)?,
+            O::SndBuf => self.sndbuf = value.as_i32_at_least(option, -1)?,
+            O::RcvBuf => self.rcvbuf = value.as_i32_at_least(option, -1)?,
+            O::Ipv6 => self.ipv6 = value.as_bool(option)?,
+            O::HandshakeIvl => self.handshake_ivl_ms = value.as_i32_at_least(option, 0)?,
+            O::TcpKeepalive => {
+                let v = value.as_int(option)?;
+                if !(-1..=1).contains(&v) {
+                    return Err(Error::invalid(format!(
+                        "TCP_KEEPALIVE takes -1, 0 or 1, got {v}"
+                    )));
+                }
+                self.tcp_keepalive = v as i32;
+            }
+            O::TcpKeepaliveCnt => self.tcp_keepalive_cnt = value.as_i32_at_least(option, -1)?,
+            O::TcpKeepaliveIdle => self.tcp_keepalive_idle = value.as_i32_at_least(option, -1)?,
+            O::TcpKeepaliveIntvl => self.tcp_keepalive_intvl = value.as_i32_at_least(option, -1)?,
+            O::HeartbeatIvl => self.heartbeat_ivl_ms = value.as_i32_at_least(option, 0)?,
+            O::HeartbeatTtl => {
+                let v = value.as_i32_at_least(option, 0)?;
+                if v > 6_553_599 {
+                    return Err(Error::invalid(format!(
+                        "HEARTBEAT_TTL must be at most 6553599 ms, got {v}"
+                    )));
+                }
+                self.heartbeat_ttl_ms = v;
+            }
+            O::HeartbeatTimeout => self.heartbeat_timeout_ms = value.as_i32_at_least(option, -1)?,
+            O::ConnectTimeout => self.connect_timeout_ms = value.as_i32_at_least(option, 0)?,
+            O::Affinity => {
+                let v = value.as_int(option)?;
+                self.affinity = v as u64;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Reads a shared option; `None` if `option` is not one of them.
+    pub fn get(&self, option: SocketOption) -> Option<OptionValue> {
+        use SocketOption as O;
+        let int = |v: i64| Some(OptionValue::Int(v));
+        match option {
+            O::SndHwm => int(self.sndhwm as i64),
+            O::RcvHwm => int(self.rcvhwm as i64),
+            O::Linger => int(self.linger_ms as i64),
+            O::SndTimeo => int(self.sndtimeo_ms as i64),
+            O::RcvTimeo => int(self.rcvtimeo_ms as i64),
+            O::RoutingId => Some(OptionValue::Bytes(
+                self.routing_id.clone().unwrap_or_default(),
+            )),
+            O::ReconnectIvl => int(self.reconnect_ivl_ms as i64),
+            O::ReconnectIvlMax => int(self.reconnect_ivl_max_ms as i64),
+            O::Backlog => int(self.backlog as i64),
+            O::MaxMsgSize => int(self.max_msg_size),
+            O::Immediate => int(self.immediate as i64),
+            O::SndBuf => int(self.sndbuf as i64),
+            O::RcvBuf => int(self.rcvbuf as i64),
+            O::Ipv6 => int(self.ipv6 as i64),
+            O::HandshakeIvl => int(self.handshake_ivl_ms as i64),
+            O::TcpKeepalive => int(self.tcp_keepalive as i64),
+            O::TcpKeepaliveCnt => int(self.tcp_keepalive_cnt as i64),
+            O::TcpKeepaliveIdle => int(self.tcp_keepalive_idle as i64),
+            O::TcpKeepaliveIntvl => int(self.tcp_keepalive_intvl as i64),
+            O::HeartbeatIvl => int(self.heartbeat_ivl_ms as i64),
+            O::HeartbeatTtl => int(self.heartbeat_ttl_ms as i64),
+            O::HeartbeatTimeout => int(self.heartbeat_timeout_ms as i64),
+            O::ConnectTimeout => int(self.connect_timeout_ms as i64),
+            O::Affinity => int(self.affinity as i64),
+            O::Mechanism => int(0),
+            _ => None,
+        }
+    }
+
+    /// MAXMSGSIZE as the codec wants it.
+    pub(crate) fn max_msg_size(&self) -> Option<u64> {
+        (self.max_msg_size >= 0).then_some(self.max_msg_size as u64)
+    }
+
+    /// HWM 0 means "no limit", which the pipe spells 0 too.
+    pub(crate) fn send_hwm(&self) -> u64 {
+        self.sndhwm as u64
+    }
+
+    pub(crate) fn recv_hwm(&self) -> u64 {
+        self.rcvhwm as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_libzmq() {
+        assert_eq!(SocketOption::SndHwm.name(), "SNDHWM");
+        assert_eq!(SocketOption::ReconnectIvlMax.name(), "RECONNECT_IVL_MAX");
+        assert_eq!(SocketOption::from_raw(23).unwrap(), SocketOption::SndHwm);
+        assert!(SocketOption::from_raw(9999).is_err());
+    }
+
+    #[test]
+    fn bad_values_are_einval_with_a_message() {
+        let mut o = SocketOptions::default();
+        let err = o
+            .set(SocketOption::SndHwm, &OptionValue::Int(-5))
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Invalid);
+        assert!(err.to_string().contains("SNDHWM"), "{err}");
+        assert!(o
+            .set(SocketOption::RoutingId, &OptionValue::Int(1))
+            .is_err());
+        assert!(o
+            .set(SocketOption::RoutingId, &OptionValue::from(&b"\0x"[..]))
+            .is_err());
+        assert!(o.set(SocketOption::Linger, &OptionValue::Int(-1)).unwrap());
+        assert!(!o
+            .set(SocketOption::Subscribe, &OptionValue::from(""))
+            .unwrap());
+    }
+}

@@ -1,0 +1,373 @@
+//! Pipes: the lock-free, bounded hand-off of whole messages between a socket (application
+//! thread) and a connection's engine (I/O thread), or between two sockets (inproc).
+//!
+//! A pipe is two one-way queues and two ends. Each end writes into one queue and reads from
+//! the other. The high-water mark bounds each queue. Sending or receiving a message takes no
+//! lock and no syscall: the other end is notified only on transitions (its reader had found
+//! the queue empty, its writer had found it full, or the pipe closed), which happens at most
+//! once per batch.
+//!
+//! Lost wake-ups are avoided Dekker-style: a side that is about to sleep first publishes a
+//! "waiting" flag and then re-checks the queue; the other side first publishes its change and
+//! then checks the flag. With sequentially consistent ordering at least one sees the other.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use atomic_waker::AtomicWaker;
+use crossbeam_queue::SegQueue;
+
+use crate::message::Message;
+use crate::signal::{PipeEvent, SocketSignal};
+
+/// Identifies a pipe end, unique in the process.
+pub type PipeId = u64;
+
+fn next_pipe_id() -> PipeId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Whom to tell when something happens at the other end of a pipe.
+#[derive(Clone)]
+pub(crate) enum Listener {
+    /// A socket: events go to its mailbox, tagged with the pipe id.
+    Socket(Arc<SocketSignal>),
+    /// An I/O task: it is simply woken and re-examines its pipe.
+    Task(Arc<AtomicWaker>),
+}
+
+impl Listener {
+    fn notify(&self, event: impl FnOnce() -> PipeEvent) {
+        match self {
+            Listener::Socket(signal) => signal.post(event()),
+            Listener::Task(waker) => waker.wake(),
+        }
+    }
+}
+
+/// One direction of a pipe.
+struct Queue {
+    messages: SegQueue<Message>,
+    /// Messages taken out so far, published by the reader for the writer's HWM check.
+    read_count: AtomicU64,
+    /// Maximum messages queued; 0 means no limit.
+    capacity: u64,
+    reader_waiting: AtomicBool,
+    writer_waiting: AtomicBool,
+    /// The writer has closed: nothing more will be queued.
+    writer_done: AtomicBool,
+    /// The reader has closed: what is queued will never be read.
+    reader_done: AtomicBool,
+}
+
+impl Queue {
+    fn new(capacity: u64) -> Queue {
+        Queue {
+            messages: SegQueue::new(),
+            read_count: AtomicU64::new(0),
+            capacity,
+            reader_waiting: AtomicBool::new(false),
+            writer_waiting: AtomicBool::new(false),
+            writer_done: AtomicBool::new(false),
+            reader_done: AtomicBool::new(false),
+        }
+    }
+
+    /// The writer should be woken once the queue has drained to this many messages; waking it
+    /// at the first free slot would make it sleep again after one message.
+    fn low_water_mark(&self) -> usize {
+        (self.capacity / 2) as usize
+    }
+}
+
+/// One end of a pipe.
+pub(crate) struct PipeEnd {
+    id: PipeId,
+    peer_id: PipeId,
+    incoming: Arc<Queue>,
+    outgoing: Arc<Queue>,
+    /// Notifies the owner of the other end.
+    peer: Listener,
+    /// Messages this end has queued into `outgoing`.
+    written: u64,
+    /// Last `read_count` seen on `outgoing`; refreshed only when the queue looks full.
+    peer_read: u64,
+    /// Messages this end has taken from `incoming`.
+    read: u64,
+    closed: bool,
+}
+
+/// Creates a pipe. `a_to_b_hwm` bounds what `a` may queue for `b`, and the reverse.
+pub(crate) fn pipe_pair(
+    a_listener: Listener,
+    b_listener: Listener,
+    a_to_b_hwm: u64,
+    b_to_a_hwm: u64,
+) -> (PipeEnd, PipeEnd) {
+    let a_to_b = Arc::new(Queue::new(a_to_b_hwm));
+    let b_to_a = Arc::new(Queue::new(b_to_a_hwm));
+    let (a_id, b_id) = (next_pipe_id(), next_pipe_id());
+    let a = PipeEnd::new(a_id, b_id, b_to_a.clone(), a_to_b.clone(), b_listener);
+    let b = PipeEnd::new(b_id, a_id, a_to_b, b_to_a, a_listener);
+    (a, b)
+}
+
+impl PipeEnd {
+    fn new(
+        id: PipeId,
+        peer_id: PipeId,
+        incoming: Arc<Queue>,
+        outgoing: Arc<Queue>,
+        peer: Listener,
+    ) -> PipeEnd {
+        PipeEnd {
+            id,
+            peer_id,
+            incoming,
+            outgoing,
+            peer,
+            written: 0,
+            peer_read: 0,
+            read: 0,
+            closed: false,
+        }
+    }
+
+    pub(crate) fn id(&self) -> PipeId {
+        self.id
+    }
+
+    /// The id of the other end (what its owner calls this pipe).
+    pub(crate) fn peer_id(&self) -> PipeId {
+        self.peer_id
+    }
+
+    // ----- writing -----
+
+    /// Whether a message could be queued now (below the HWM and the reader still there).
+    pub(crate) fn is_writable(&mut self) -> bool {
+        if self.outgoing.reader_done.load(Ordering::Acquire) || self.closed {
+            return false;
+        }
+        self.has_room()
+    }
+
+    fn has_room(&mut self) -> bool {
+        let capacity = self.outgoing.capacity;
+        if capacity == 0 || self.written - self.peer_read < capacity {
+            return true;
+        }
+        self.peer_read = self.outgoing.read_count.load(Ordering::SeqCst);
+        self.written - self.peer_read < capacity
+    }
+
+    /// Queues `msg` without notifying the reader; call [`flush`](Self::flush) after a batch.
+    /// Gives the message back if the pipe is full or its reader is gone.
+    pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
+        if !self.is_writable() {
+            return Err(msg);
+        }
+        self.outgoing.messages.push(msg);
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Queues a message even above the HWM (for the few protocol messages that must not be
+    /// dropped, such as subscriptions).
+    pub(crate) fn write_unbounded(&mut self, msg: Message) -> bool {
+        if self.closed || self.outgoing.reader_done.load(Ordering::Acquire) {
+            return false;
+        }
+        self.outgoing.messages.push(msg);
+        self.written += 1;
+        true
+    }
+
+    /// Wakes the reader if it went to sleep on an empty queue.
+    pub(crate) fn flush(&self) {
+        let queue = &self.outgoing;
+        if queue.reader_waiting.load(Ordering::SeqCst)
+            && queue.reader_waiting.swap(false, Ordering::SeqCst)
+        {
+            let peer_id = self.peer_id;
+            self.peer.notify(|| PipeEvent::Readable(peer_id));
+        }
+    }
+
+    /// Queues and flushes one message.
+    pub(crate) fn send(&mut self, msg: Message) -> Result<(), Message> {
+        self.write(msg)?;
+        self.flush();
+        Ok(())
+    }
+
+    /// Asks to be notified when the pipe has room again. Returns true if it already has
+    /// (then no notification is armed and the caller should just retry).
+    pub(crate) fn arm_writable(&mut self) -> bool {
+        self.outgoing.writer_waiting.store(true, Ordering::SeqCst);
+        if self.has_room() || self.outgoing.reader_done.load(Ordering::SeqCst) {
+            self.outgoing.writer_waiting.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    // ----- reading -----
+
+    /// Takes the next message, if any.
+    pub(crate) fn read(&mut self) -> Option<Message> {
+        let msg = self.incoming.messages.pop()?;
+        self.read += 1;
+        let queue = &self.incoming;
+        queue.read_count.store(self.read, Ordering::SeqCst);
+        if queue.writer_waiting.load(Ordering::SeqCst)
+            && queue.messages.len() <= queue.low_water_mark()
+            && queue.writer_waiting.swap(false, Ordering::SeqCst)
+        {
+            let peer_id = self.peer_id;
+            self.peer.notify(|| PipeEvent::Writable(peer_id));
+        }
+        Some(msg)
+    }
+
+    /// Whether a message is waiting.
+    pub(crate) fn is_readable(&self) -> bool {
+        !self.incoming.messages.is_empty()
+    }
+
+    /// Asks to be notified when a message arrives. Returns true if one already has (or the
+    /// peer has closed): then nothing is armed and the caller should read again.
+    pub(crate) fn arm_readable(&self) -> bool {
+        let queue = &self.incoming;
+        queue.reader_waiting.store(true, Ordering::SeqCst);
+        if !queue.messages.is_empty() || queue.writer_done.load(Ordering::SeqCst) {
+            queue.reader_waiting.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    // ----- lifetime -----
+
+    /// True once the other end has closed and everything it sent has been read.
+    pub(crate) fn is_peer_finished(&self) -> bool {
+        self.incoming.writer_done.load(Ordering::Acquire) && self.incoming.messages.is_empty()
+    }
+
+    /// True once the other end has closed (it reads nothing more from us).
+    pub(crate) fn is_peer_closed(&self) -> bool {
+        self.incoming.writer_done.load(Ordering::Acquire)
+    }
+
+    /// Messages written but not yet taken by the other end.
+    pub(crate) fn pending_outgoing(&self) -> usize {
+        self.outgoing.messages.len()
+    }
+
+    /// Closes this end: the other end gets what was already queued, then sees the close.
+    pub(crate) fn close(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        self.outgoing.writer_done.store(true, Ordering::SeqCst);
+        self.incoming.reader_done.store(true, Ordering::SeqCst);
+        let peer_id = self.peer_id;
+        self.peer.notify(|| PipeEvent::Closed(peer_id));
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+
+    fn task_pair(hwm: u64) -> (PipeEnd, PipeEnd, Arc<AtomicWaker>, Arc<AtomicWaker>) {
+        let (wa, wb) = (Arc::new(AtomicWaker::new()), Arc::new(AtomicWaker::new()));
+        let (a, b) = pipe_pair(
+            Listener::Task(wa.clone()),
+            Listener::Task(wb.clone()),
+            hwm,
+            hwm,
+        );
+        (a, b, wa, wb)
+    }
+
+    #[test]
+    fn messages_flow_in_order_and_hwm_bounds_the_writer() {
+        let (mut a, mut b, _, _) = task_pair(3);
+        for i in 0..3u8 {
+            a.send(Message::single(&[i][..])).unwrap();
+        }
+        assert!(
+            a.send(Message::single(&b"x"[..])).is_err(),
+            "fourth message must hit the HWM"
+        );
+        assert_eq!(b.read().unwrap().frames()[0], &[0u8]);
+        assert!(a.is_writable(), "reading one makes room");
+        assert_eq!(b.read().unwrap().frames()[0], &[1u8]);
+        assert_eq!(b.read().unwrap().frames()[0], &[2u8]);
+        assert!(b.read().is_none());
+    }
+
+    #[test]
+    fn close_is_seen_after_pending_messages() {
+        let (mut a, mut b, _, _) = task_pair(0);
+        a.send(Message::single(&b"last"[..])).unwrap();
+        a.close();
+        assert!(b.is_peer_closed());
+        assert!(!b.is_peer_finished());
+        assert!(b.read().is_some());
+        assert!(b.is_peer_finished());
+        assert!(!b.is_writable(), "writing to a closed peer is refused");
+    }
+
+    #[test]
+    fn armed_reader_is_notified_once_across_threads() {
+        let signal = Arc::new(SocketSignal::new().unwrap());
+        let waker = Arc::new(AtomicWaker::new());
+        let (socket_end, mut engine_end) = pipe_pair(
+            Listener::Socket(signal.clone()),
+            Listener::Task(waker),
+            0,
+            0,
+        );
+        let mut socket_end = socket_end;
+        assert!(socket_end.read().is_none());
+        assert!(!socket_end.arm_readable());
+        let writer = std::thread::spawn(move || {
+            for i in 0..1000u32 {
+                engine_end
+                    .write(Message::single(&i.to_le_bytes()[..]))
+                    .unwrap();
+            }
+            engine_end.flush();
+            engine_end
+        });
+        let mut received = 0u32;
+        while received < 1000 {
+            match socket_end.read() {
+                Some(msg) => {
+                    assert_eq!(msg.frames()[0], &received.to_le_bytes());
+                    received += 1;
+                }
+                None => {
+                    if !socket_end.arm_readable() {
+                        assert!(signal.wait(Some(
+                            std::time::Instant::now() + std::time::Duration::from_secs(5)
+                        )));
+                        signal.drain(|_| {});
+                    }
+                }
+            }
+        }
+        drop(writer.join().unwrap());
+    }
+}

@@ -1,0 +1,1006 @@
+//! The per-connection ZMTP state machine: greeting, handshake, then traffic.
+//!
+//! Sans-I/O: the engine appends received bytes to a `BytesMut` and calls
+//! [`Connection::receive`], which consumes whole units (greeting, frames) off the front
+//! and reports [`Event`]s; whatever the connection wants to send accumulates in
+//! [`Connection::outbound`]. Our greeting is queued at construction, so neither side
+//! ever waits for the other to speak first.
+
+use std::ops::ControlFlow;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::command::{self, Command, Metadata, MAX_COMMAND_SIZE, MAX_PING_CONTEXT};
+use super::frame::FrameHeader;
+use super::greeting::Greeting;
+use super::mechanism::{Mechanism, Step};
+use super::{describe_name, ProtocolError};
+use crate::message::{Frame, Message};
+use crate::socket_type::SocketType;
+
+/// What a connection needs to know about its own socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    pub socket_type: SocketType,
+    /// Sent as the READY `Identity` property whenever set (libzmq sends it for REQ,
+    /// DEALER and ROUTER, where the peer may use it as our routing id).
+    pub routing_id: Option<Bytes>,
+    /// ZMQ_MAXMSGSIZE: a data frame larger than this is refused (checked per frame,
+    /// as libzmq does). `None` means unlimited. Commands have their own fixed 64 KiB
+    /// cap instead, so a small limit cannot break the handshake.
+    pub max_msg_size: Option<u64>,
+}
+
+impl ConnectionConfig {
+    /// No routing id, no size limit.
+    pub fn new(socket_type: SocketType) -> ConnectionConfig {
+        ConnectionConfig {
+            socket_type,
+            routing_id: None,
+            max_msg_size: None,
+        }
+    }
+}
+
+/// What the handshake told us about the peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub socket_type: SocketType,
+    /// The peer's `Identity` property; an empty identity is `None`.
+    pub routing_id: Option<Bytes>,
+    /// 0 for a ZMTP 3.0 peer, 1 for 3.1 or later. A 3.0 peer does not understand
+    /// SUBSCRIBE/CANCEL commands or PING/PONG: subscriptions go as data messages.
+    pub version_minor: u8,
+    /// All properties of the peer's READY.
+    pub metadata: Metadata,
+}
+
+/// Something the peer did that the engine or socket must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake completed; messages may flow both ways from now on.
+    Ready(PeerInfo),
+    /// A whole message. SUBSCRIBE/CANCEL commands arrive here too, converted to the
+    /// ZMTP 3.0 form: one frame, 0x01 (subscribe) or 0x00 (cancel) followed by the topic.
+    Message(Message),
+    /// The peer sent a heartbeat; the PONG is already queued in `outbound`. The engine
+    /// should close the connection if nothing arrives within the TTL (0 = no TTL).
+    Ping {
+        ttl_deciseconds: u16,
+    },
+    Pong,
+    /// The peer sent ERROR; `receive` returns `Err(ProtocolError::PeerError)` right after.
+    PeerError(String),
+}
+
+#[derive(Debug)]
+enum State {
+    /// Waiting for the peer's greeting.
+    Greeting,
+    /// Greetings exchanged; the mechanism is running.
+    Handshake,
+    /// Handshake done; data and post-handshake commands flow.
+    Ready,
+    /// A protocol error ended the connection; it is reported again on every call.
+    Failed(ProtocolError),
+}
+
+/// One ZMTP 3.x connection's protocol state (NULL mechanism).
+#[derive(Debug)]
+pub struct Connection {
+    socket_type: SocketType,
+    /// Largest data frame accepted: MAXMSGSIZE, capped by what fits in memory.
+    max_frame: u64,
+    state: State,
+    mechanism: Mechanism,
+    /// 0 or 1, known once the peer's greeting has arrived.
+    peer_minor: u8,
+    peer: Option<PeerInfo>,
+    /// Frames of a multipart message whose last frame has not arrived yet.
+    partial: Message,
+    outbound: BytesMut,
+}
+
+impl Connection {
+    /// A connection that has queued its greeting in [`Connection::outbound`].
+    pub fn new(config: ConnectionConfig) -> Connection {
+        let mut metadata = Metadata::new();
+        metadata.push("Socket-Type", config.socket_type.zmtp_name());
+        if let Some(id) = config.routing_id {
+            metadata.push("Identity", id);
+        }
+        let mechanism = Mechanism::null(metadata);
+
+        let mut outbound = BytesMut::with_capacity(256);
+        outbound
+            .extend_from_slice(&Greeting::new(mechanism.name(), mechanism.as_server()).encode());
+
+        let max_frame = config
+            .max_msg_size
+            .unwrap_or(u64::MAX)
+            .min(FrameHeader::MAX_SIZE)
+            .min(usize::MAX as u64);
+        Connection {
+            socket_type: config.socket_type,
+            max_frame,
+            state: State::Greeting,
+            mechanism,
+            peer_minor: 1,
+            peer: None,
+            partial: Message::new(),
+            outbound,
+        }
+    }
+
+    /// Consumes as many complete units (greeting, frames) from the front of `input` as
+    /// possible, reporting each event to `on_event`. Incomplete data stays in `input`.
+    ///
+    /// If `on_event` returns `Break`, this returns at once and the unconsumed bytes stay
+    /// in `input` for a later call: that is how the engine applies back-pressure.
+    /// Memory is never reserved from a size the peer announced; a frame is taken only
+    /// once all of it is in `input`.
+    ///
+    /// After an error the connection is dead: every later call returns the same error.
+    pub fn receive(
+        &mut self,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<(), ProtocolError> {
+        let result = self.receive_units(input, on_event);
+        if let Err(err) = &result {
+            self.state = State::Failed(err.clone());
+            self.partial = Message::new();
+        }
+        result
+    }
+
+    /// Whether the handshake has completed (and no error has occurred since).
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, State::Ready)
+    }
+
+    /// The peer, once the handshake has completed.
+    pub fn peer(&self) -> Option<&PeerInfo> {
+        self.peer.as_ref()
+    }
+
+    /// Queues a whole message (MORE on every frame but the last). Only valid once the
+    /// handshake has completed. A message with no frames sends nothing.
+    pub fn send_message(&mut self, msg: &Message) {
+        debug_assert!(
+            self.peer.is_some(),
+            "send_message before the ZMTP handshake completed"
+        );
+        let frames = msg.frames();
+        let Some((last, init)) = frames.split_last() else {
+            return;
+        };
+        let total: usize = frames
+            .iter()
+            .map(|f| FrameHeader::data(f.len(), false).encoded_len() + f.len())
+            .sum();
+        let out = &mut self.outbound;
+        out.reserve(total);
+        for frame in init {
+            FrameHeader::data(frame.len(), true).encode(out);
+            out.extend_from_slice(frame);
+        }
+        FrameHeader::data(last.len(), false).encode(out);
+        out.extend_from_slice(last);
+    }
+
+    /// Queues a command (e.g. SUBSCRIBE to a 3.1 peer, PING, ERROR).
+    pub fn send_command(&mut self, cmd: &Command) {
+        cmd.encode(&mut self.outbound);
+    }
+
+    /// Bytes waiting to be written; the caller removes what it wrote (e.g. `advance(n)`).
+    pub fn outbound(&mut self) -> &mut BytesMut {
+        &mut self.outbound
+    }
+
+    fn receive_units(
+        &mut self,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<(), ProtocolError> {
+        loop {
+            match &self.state {
+                State::Failed(err) => return Err(err.clone()),
+                State::Greeting => {
+                    let Some(greeting) = Greeting::decode(input)? else {
+                        return Ok(());
+                    };
+                    input.advance(Greeting::LEN);
+                    self.mechanism.check_peer(&greeting)?;
+                    self.peer_minor = greeting.effective_minor();
+                    // Only now, with the peer known to speak our mechanism, does the
+                    // mechanism's first command go out.
+                    self.mechanism.start(&mut self.outbound);
+                    self.state = State::Handshake;
+                }
+                State::Handshake | State::Ready => {
+                    let Some((header, header_len)) = FrameHeader::decode(input)? else {
+                        return Ok(());
+                    };
+                    let flow = if header.command {
+                        let Some(len) = self.command_len(header, header_len, input.len())? else {
+                            return Ok(());
+                        };
+                        let flow = self.on_command(&input[header_len..len], on_event)?;
+                        input.advance(len);
+                        flow
+                    } else {
+                        match self.on_data_frame(header, header_len, input, on_event)? {
+                            Some(flow) => flow,
+                            None => return Ok(()),
+                        }
+                    };
+                    if flow.is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks a command header; the total frame length once it has all arrived.
+    fn command_len(
+        &self,
+        header: FrameHeader,
+        header_len: usize,
+        available: usize,
+    ) -> Result<Option<usize>, ProtocolError> {
+        if header.more {
+            return Err(ProtocolError::MalformedCommand(
+                "command frame has the MORE flag set (commands cannot be multipart)".into(),
+            ));
+        }
+        if header.size > MAX_COMMAND_SIZE {
+            return Err(ProtocolError::MalformedCommand(format!(
+                "command frame of {} bytes exceeds the {MAX_COMMAND_SIZE}-byte limit for commands",
+                header.size
+            )));
+        }
+        let len = header_len + header.size as usize;
+        Ok((available >= len).then_some(len))
+    }
+
+    /// Takes one data frame off `input` if it has fully arrived (`None` otherwise), and
+    /// reports the message once its last frame is in.
+    #[inline]
+    fn on_data_frame(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<Option<ControlFlow<()>>, ProtocolError> {
+        if !matches!(self.state, State::Ready) {
+            return Err(ProtocolError::UnexpectedBeforeHandshake("a data frame"));
+        }
+        // Checked from the header alone, so an oversized frame is refused before any
+        // of its payload has to be buffered.
+        if header.size > self.max_frame {
+            return Err(ProtocolError::FrameTooLarge {
+                size: header.size,
+                max: self.max_frame,
+            });
+        }
+        let size = header.size as usize;
+        if input.len() - header_len < size {
+            return Ok(None);
+        }
+        let frame = if size <= Frame::INLINE_CAPACITY {
+            let frame = Frame::copy_from_slice(&input[header_len..header_len + size]);
+            input.advance(header_len + size);
+            frame
+        } else {
+            // Zero-copy: the frame shares the receive buffer.
+            input.advance(header_len);
+            Frame::from(input.split_to(size).freeze())
+        };
+        if header.more {
+            self.partial.push_back(frame);
+            return Ok(Some(ControlFlow::Continue(())));
+        }
+        let msg = if self.partial.is_empty() {
+            Message::single(frame)
+        } else {
+            let mut msg = std::mem::take(&mut self.partial);
+            msg.push_back(frame);
+            msg
+        };
+        Ok(Some(on_event(Event::Message(msg))))
+    }
+
+    /// Handles one whole command body.
+    fn on_command(
+        &mut self,
+        body: &[u8],
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, ProtocolError> {
+        let (name, data) = command::split_name(body)?;
+        if name == command::ERROR {
+            let reason = command::decode_error_reason(data)?;
+            let _ = on_event(Event::PeerError(reason.clone()));
+            return Err(ProtocolError::PeerError(reason));
+        }
+        if matches!(self.state, State::Handshake) {
+            return match self.mechanism.process(body, &mut self.outbound)? {
+                Step::Continue => Ok(ControlFlow::Continue(())),
+                Step::Done(metadata) => {
+                    let peer = self.peer_info(metadata)?;
+                    self.peer = Some(peer.clone());
+                    self.state = State::Ready;
+                    Ok(on_event(Event::Ready(peer)))
+                }
+            };
+        }
+        match name {
+            command::SUBSCRIBE => Ok(on_event(Event::Message(subscription(1, data)))),
+            command::CANCEL => Ok(on_event(Event::Message(subscription(0, data)))),
+            command::PING => {
+                let (ttl_deciseconds, context) = command::decode_ping(data)?;
+                // RFC 37 allows at most 16 context bytes; like libzmq, echo no more.
+                let context = &context[..context.len().min(MAX_PING_CONTEXT)];
+                let pong_len = 1 + command::PONG.len() + context.len();
+                let out = &mut self.outbound;
+                out.reserve(2 + pong_len);
+                FrameHeader::command(pong_len).encode(out);
+                out.extend_from_slice(&[command::PONG.len() as u8]);
+                out.extend_from_slice(command::PONG);
+                out.extend_from_slice(context);
+                Ok(on_event(Event::Ping { ttl_deciseconds }))
+            }
+            command::PONG => Ok(on_event(Event::Pong)),
+            // A repeated READY or an unknown command: ignored, as libzmq does, so
+            // future protocol extensions do not break the connection.
+            _ => Ok(ControlFlow::Continue(())),
+        }
+    }
+
+    /// Validates the peer's handshake metadata (common to every mechanism).
+    fn peer_info(&self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
+        let Some(name) = metadata.get("Socket-Type") else {
+            return Err(ProtocolError::MissingSocketType);
+        };
+        let socket_type = SocketType::from_zmtp_name(name)
+            .filter(|&peer| self.socket_type.is_compatible_with(peer))
+            .ok_or_else(|| ProtocolError::IncompatibleSocketType {
+                ours: self.socket_type,
+                peer: describe_name(name),
+            })?;
+        let routing_id = metadata
+            .get("Identity")
+            .filter(|id| !id.is_empty())
+            .cloned();
+        Ok(PeerInfo {
+            socket_type,
+            routing_id,
+            version_minor: self.peer_minor,
+            metadata,
+        })
+    }
+}
+
+/// A ZMTP 3.1 SUBSCRIBE/CANCEL as the ZMTP 3.0 data message the socket layer expects.
+fn subscription(kind: u8, topic: &[u8]) -> Message {
+    let frame = if topic.len() < Frame::INLINE_CAPACITY {
+        let mut buf = [0u8; Frame::INLINE_CAPACITY];
+        buf[0] = kind;
+        buf[1..=topic.len()].copy_from_slice(topic);
+        Frame::copy_from_slice(&buf[..=topic.len()])
+    } else {
+        let mut buf = Vec::with_capacity(topic.len() + 1);
+        buf.push(kind);
+        buf.extend_from_slice(topic);
+        Frame::from(buf)
+    };
+    Message::single(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::frame::{COMMAND, LONG, MORE};
+
+    fn config(socket_type: SocketType) -> ConnectionConfig {
+        ConnectionConfig::new(socket_type)
+    }
+
+    /// Feeds `bytes` to `conn`, collecting events (never breaking).
+    fn feed(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, Result<(), ProtocolError>) {
+        let mut input = BytesMut::from(bytes);
+        let mut events = Vec::new();
+        let result = conn.receive(&mut input, &mut |e| {
+            events.push(e);
+            ControlFlow::Continue(())
+        });
+        (events, result)
+    }
+
+    /// Moves bytes both ways until neither side has anything to say; returns each
+    /// side's events and the first error of each.
+    struct Pair {
+        a: Connection,
+        b: Connection,
+        a_in: BytesMut,
+        b_in: BytesMut,
+        a_events: Vec<Event>,
+        b_events: Vec<Event>,
+        a_err: Option<ProtocolError>,
+        b_err: Option<ProtocolError>,
+    }
+
+    impl Pair {
+        fn new(a: ConnectionConfig, b: ConnectionConfig) -> Pair {
+            let mut pair = Pair {
+                a: Connection::new(a),
+                b: Connection::new(b),
+                a_in: BytesMut::new(),
+                b_in: BytesMut::new(),
+                a_events: Vec::new(),
+                b_events: Vec::new(),
+                a_err: None,
+                b_err: None,
+            };
+            pair.pump();
+            pair
+        }
+
+        fn pump(&mut self) {
+            loop {
+                let a_out = self.a.outbound().split();
+                let b_out = self.b.outbound().split();
+                if a_out.is_empty() && b_out.is_empty() {
+                    return;
+                }
+                self.b_in.extend_from_slice(&a_out);
+                self.a_in.extend_from_slice(&b_out);
+                if self.a_err.is_none() {
+                    let events = &mut self.a_events;
+                    self.a_err = self
+                        .a
+                        .receive(&mut self.a_in, &mut |e| {
+                            events.push(e);
+                            ControlFlow::Continue(())
+                        })
+                        .err();
+                }
+                if self.b_err.is_none() {
+                    let events = &mut self.b_events;
+                    self.b_err = self
+                        .b
+                        .receive(&mut self.b_in, &mut |e| {
+                            events.push(e);
+                            ControlFlow::Continue(())
+                        })
+                        .err();
+                }
+            }
+        }
+    }
+
+    fn ready_peer(events: &[Event]) -> &PeerInfo {
+        match events.first() {
+            Some(Event::Ready(peer)) => peer,
+            other => panic!("expected Ready first, got {other:?}"),
+        }
+    }
+
+    /// A greeting from a hand-written peer, with libzmq's signature padding.
+    fn greeting(major: u8, minor: u8, mechanism: &[u8]) -> Vec<u8> {
+        let mut g = vec![0u8; 64];
+        g[0] = 0xFF;
+        g[8] = 1;
+        g[9] = 0x7F;
+        g[10] = major;
+        g[11] = minor;
+        g[12..12 + mechanism.len()].copy_from_slice(mechanism);
+        g
+    }
+
+    fn command_frame(cmd: &Command) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        cmd.encode(&mut out);
+        out.to_vec()
+    }
+
+    fn ready_frame(socket_type: &str) -> Vec<u8> {
+        let mut metadata = Metadata::new();
+        metadata.push(
+            "Socket-Type",
+            Bytes::copy_from_slice(socket_type.as_bytes()),
+        );
+        command_frame(&Command::Ready(metadata))
+    }
+
+    /// A connection (of `ours`) that has completed the handshake with a scripted peer.
+    fn ready_connection(ours: ConnectionConfig, peer_type: &str) -> Connection {
+        let mut conn = Connection::new(ours);
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(ready_frame(peer_type));
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        assert!(matches!(events[..], [Event::Ready(_)]));
+        conn.outbound().clear();
+        conn
+    }
+
+    fn data_frame(payload: &[u8], more: bool) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        crate::protocol::frame::encode_frame(payload, more, false, &mut out);
+        out.to_vec()
+    }
+
+    #[test]
+    fn greeting_is_queued_at_once_and_ready_only_after_peer_greeting() {
+        let mut conn = Connection::new(config(SocketType::Req));
+        assert_eq!(conn.outbound().len(), 64);
+        assert_eq!(&conn.outbound()[..], &Greeting::new("NULL", false).encode());
+        conn.outbound().clear();
+        let (events, result) = feed(&mut conn, &greeting(3, 1, b"NULL"));
+        result.unwrap();
+        assert!(events.is_empty());
+        assert!(!conn.is_ready());
+        // Exactly the READY libzmq would send for a REQ socket without identity.
+        assert_eq!(
+            &conn.outbound()[..],
+            b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ"
+        );
+    }
+
+    #[test]
+    fn req_rep_handshake_and_traffic() {
+        let mut pair = Pair::new(config(SocketType::Req), config(SocketType::Rep));
+        assert_eq!(pair.a_err, None);
+        assert_eq!(pair.b_err, None);
+        assert!(pair.a.is_ready() && pair.b.is_ready());
+        let rep_seen = ready_peer(&pair.b_events).clone();
+        assert_eq!(rep_seen.socket_type, SocketType::Req);
+        assert_eq!(rep_seen.routing_id, None);
+        assert_eq!(rep_seen.version_minor, 1);
+        assert_eq!(ready_peer(&pair.a_events).socket_type, SocketType::Rep);
+        assert_eq!(pair.a.peer(), Some(ready_peer(&pair.a_events)));
+
+        let request = Message::from_frames([&b""[..], b"hello"]);
+        pair.a.send_message(&request);
+        pair.pump();
+        assert_eq!(pair.b_events[1..], [Event::Message(request)]);
+        let reply = Message::from_frames([&b""[..], &[9u8; 1000][..]]);
+        pair.b.send_message(&reply);
+        pair.pump();
+        assert_eq!(pair.a_events[1..], [Event::Message(reply)]);
+    }
+
+    #[test]
+    fn dealer_router_handshake_with_identity() {
+        let mut dealer = config(SocketType::Dealer);
+        dealer.routing_id = Some(Bytes::from_static(b"worker-1"));
+        let mut router = config(SocketType::Router);
+        router.routing_id = Some(Bytes::new());
+        let pair = Pair::new(dealer, router);
+        assert_eq!(pair.a_err, None);
+        assert_eq!(pair.b_err, None);
+        let seen_by_router = ready_peer(&pair.b_events);
+        assert_eq!(seen_by_router.socket_type, SocketType::Dealer);
+        assert_eq!(seen_by_router.routing_id.as_deref(), Some(&b"worker-1"[..]));
+        assert_eq!(
+            seen_by_router.metadata.get("identity").map(|v| &v[..]),
+            Some(&b"worker-1"[..])
+        );
+        // The router sent an empty Identity, which means "none".
+        let seen_by_dealer = ready_peer(&pair.a_events);
+        assert_eq!(seen_by_dealer.socket_type, SocketType::Router);
+        assert_eq!(seen_by_dealer.routing_id, None);
+        assert!(seen_by_dealer.metadata.get("Identity").is_some());
+    }
+
+    #[test]
+    fn pub_sub_handshake() {
+        let pair = Pair::new(config(SocketType::Pub), config(SocketType::Sub));
+        assert_eq!(ready_peer(&pair.a_events).socket_type, SocketType::Sub);
+        assert_eq!(ready_peer(&pair.b_events).socket_type, SocketType::Pub);
+    }
+
+    #[test]
+    fn incompatible_socket_types_rejected() {
+        let pair = Pair::new(config(SocketType::Req), config(SocketType::Pub));
+        let err = pair.a_err.unwrap();
+        assert_eq!(
+            err,
+            ProtocolError::IncompatibleSocketType {
+                ours: SocketType::Req,
+                peer: "PUB".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "incompatible socket types: a REQ socket cannot talk to a peer of type PUB"
+        );
+        assert!(matches!(
+            pair.b_err,
+            Some(ProtocolError::IncompatibleSocketType {
+                ours: SocketType::Pub,
+                ..
+            })
+        ));
+        assert!(!pair.a.is_ready());
+        assert!(pair.a_events.is_empty());
+    }
+
+    #[test]
+    fn unknown_or_missing_socket_type_rejected() {
+        let mut conn = Connection::new(config(SocketType::Pair));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(ready_frame("pair"));
+        let err = feed(&mut conn, &wire).1.unwrap_err();
+        assert!(err.to_string().contains("peer of type pair"), "{err}");
+
+        let mut conn = Connection::new(config(SocketType::Pair));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(command_frame(&Command::Ready(Metadata::new())));
+        assert_eq!(
+            feed(&mut conn, &wire).1,
+            Err(ProtocolError::MissingSocketType)
+        );
+    }
+
+    #[test]
+    fn bad_greetings_rejected_with_clear_errors() {
+        let mut conn = Connection::new(config(SocketType::Rep));
+        let err = feed(&mut conn, b"GET / HTTP/1.1\r\n").1.unwrap_err();
+        assert_eq!(err, ProtocolError::BadSignature);
+
+        let mut conn = Connection::new(config(SocketType::Rep));
+        let err = feed(&mut conn, &greeting(2, 0, b"NULL")).1.unwrap_err();
+        assert_eq!(
+            err,
+            ProtocolError::UnsupportedVersion { major: 2, minor: 0 }
+        );
+        assert!(err.to_string().contains("ZMTP 3.0 or later"), "{err}");
+
+        let mut conn = Connection::new(config(SocketType::Rep));
+        let err = feed(&mut conn, &greeting(3, 1, b"PLAIN")).1.unwrap_err();
+        assert_eq!(
+            err,
+            ProtocolError::MechanismMismatch {
+                ours: "NULL",
+                theirs: "PLAIN".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "security mechanism mismatch: this socket uses NULL but the peer uses PLAIN \
+             (both ends must be configured with the same mechanism)"
+        );
+        // No READY went out to a peer we cannot talk to.
+        assert_eq!(conn.outbound().len(), 64);
+
+        let mut conn = Connection::new(config(SocketType::Rep));
+        let err = feed(&mut conn, &greeting(3, 1, b"KERBEROS9"))
+            .1
+            .unwrap_err();
+        assert_eq!(err, ProtocolError::UnsupportedMechanism("KERBEROS9".into()));
+    }
+
+    #[test]
+    fn zmtp_3_0_peer_accepted() {
+        let mut conn = Connection::new(config(SocketType::Pull));
+        let mut wire = greeting(3, 0, b"NULL");
+        wire.extend(ready_frame("PUSH"));
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        assert_eq!(ready_peer(&events).version_minor, 0);
+    }
+
+    #[test]
+    fn data_or_other_commands_before_handshake_rejected() {
+        let mut conn = Connection::new(config(SocketType::Pull));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(data_frame(b"sneaky", false));
+        let err = feed(&mut conn, &wire).1.unwrap_err();
+        assert_eq!(
+            err,
+            ProtocolError::UnexpectedBeforeHandshake("a data frame")
+        );
+        assert_eq!(
+            err.to_string(),
+            "peer sent a data frame before the ZMTP handshake completed"
+        );
+
+        let mut conn = Connection::new(config(SocketType::Pull));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(command_frame(&Command::Ping {
+            ttl_deciseconds: 0,
+            context: Bytes::new(),
+        }));
+        assert_eq!(
+            feed(&mut conn, &wire).1,
+            Err(ProtocolError::UnexpectedBeforeHandshake("a PING command"))
+        );
+    }
+
+    #[test]
+    fn peer_error_reported_then_fatal() {
+        let mut conn = Connection::new(config(SocketType::Pull));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(command_frame(&Command::Error {
+            reason: "Invalid socket type".into(),
+        }));
+        let (events, result) = feed(&mut conn, &wire);
+        assert_eq!(events, [Event::PeerError("Invalid socket type".into())]);
+        let err = result.unwrap_err();
+        assert_eq!(err, ProtocolError::PeerError("Invalid socket type".into()));
+        // The connection stays dead.
+        assert_eq!(feed(&mut conn, b"anything").1, Err(err));
+
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let wire = command_frame(&Command::Error {
+            reason: "bye".into(),
+        });
+        let (events, result) = feed(&mut conn, &wire);
+        assert_eq!(events, [Event::PeerError("bye".into())]);
+        assert_eq!(result, Err(ProtocolError::PeerError("bye".into())));
+        assert!(!conn.is_ready());
+    }
+
+    #[test]
+    fn oversized_frame_rejected_from_its_header() {
+        let mut cfg = config(SocketType::Pull);
+        cfg.max_msg_size = Some(100);
+        let mut conn = ready_connection(cfg, "PUSH");
+        // A 100-byte frame is fine…
+        let (events, result) = feed(&mut conn, &data_frame(&[1; 100], false));
+        result.unwrap();
+        assert_eq!(events.len(), 1);
+        // …but a 101-byte one is refused when only its header has arrived.
+        let err = feed(&mut conn, &[0x00, 101]).1.unwrap_err();
+        assert_eq!(
+            err,
+            ProtocolError::FrameTooLarge {
+                size: 101,
+                max: 100
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "frame of 101 bytes from peer exceeds the maximum of 100 bytes"
+        );
+
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let header = [LONG, 0x80, 0, 0, 0, 0, 0, 0, 1];
+        assert!(matches!(
+            feed(&mut conn, &header).1,
+            Err(ProtocolError::FrameTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn oversized_or_multipart_command_rejected() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let header = [COMMAND | LONG, 0, 0, 0, 0, 0, 1, 0, 1];
+        let err = feed(&mut conn, &header).1.unwrap_err();
+        assert!(err.to_string().contains("65537 bytes exceeds"), "{err}");
+
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let err = feed(&mut conn, b"\x05\x05\x04PONG").1.unwrap_err();
+        assert!(err.to_string().contains("MORE flag"), "{err}");
+    }
+
+    #[test]
+    fn multipart_delivered_once_complete() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let mut wire = data_frame(b"one", true);
+        wire.extend(data_frame(&[2; 300], true));
+        wire.extend(data_frame(b"", true));
+        wire.extend(data_frame(b"three", false));
+        let mut input = BytesMut::new();
+        let mut events = Vec::new();
+        for (i, &byte) in wire.iter().enumerate() {
+            input.extend_from_slice(&[byte]);
+            conn.receive(&mut input, &mut |e| {
+                events.push(e);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            if i + 1 < wire.len() {
+                assert!(
+                    events.is_empty(),
+                    "event after {} of {} bytes",
+                    i + 1,
+                    wire.len()
+                );
+            }
+        }
+        assert!(input.is_empty());
+        let expected = Message::from_frames([&b"one"[..], &[2; 300], b"", b"three"]);
+        assert_eq!(events, [Event::Message(expected)]);
+    }
+
+    #[test]
+    fn large_frames_are_zero_copy() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let mut input = BytesMut::from(&data_frame(&[5; 500], false)[..]);
+        let base = input.as_ptr() as usize;
+        let mut got = None;
+        conn.receive(&mut input, &mut |e| {
+            got = Some(e);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let Some(Event::Message(msg)) = got else {
+            panic!("no message")
+        };
+        let payload = msg.frames()[0].as_slice();
+        assert_eq!(payload, &[5; 500][..]);
+        assert_eq!(payload.as_ptr() as usize, base + 9, "payload was copied");
+    }
+
+    #[test]
+    fn commands_between_frames_of_a_multipart_message() {
+        // libzmq may inject a PING between frames of a message; it must not disturb it.
+        let mut conn = ready_connection(config(SocketType::Sub), "PUB");
+        let mut wire = data_frame(b"head", true);
+        wire.extend(command_frame(&Command::Ping {
+            ttl_deciseconds: 5,
+            context: Bytes::new(),
+        }));
+        wire.extend(data_frame(b"tail", false));
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        assert_eq!(
+            events,
+            [
+                Event::Ping { ttl_deciseconds: 5 },
+                Event::Message(Message::from_frames([&b"head"[..], b"tail"]))
+            ]
+        );
+    }
+
+    #[test]
+    fn subscribe_and_cancel_become_data_messages() {
+        let mut conn = ready_connection(config(SocketType::XPub), "SUB");
+        let long_topic = vec![b't'; 100];
+        let mut wire = command_frame(&Command::Subscribe(Bytes::from_static(b"weather")));
+        wire.extend(command_frame(&Command::Cancel(Bytes::from_static(
+            b"weather",
+        ))));
+        wire.extend(command_frame(&Command::Subscribe(Bytes::new())));
+        wire.extend(command_frame(&Command::Subscribe(Bytes::from(
+            long_topic.clone(),
+        ))));
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        let mut long_sub = vec![1u8];
+        long_sub.extend(&long_topic);
+        assert_eq!(
+            events,
+            [
+                Event::Message(Message::single(&b"\x01weather"[..])),
+                Event::Message(Message::single(&b"\x00weather"[..])),
+                Event::Message(Message::single(&b"\x01"[..])),
+                Event::Message(Message::single(long_sub)),
+            ]
+        );
+    }
+
+    #[test]
+    fn ping_queues_pong_with_context() {
+        let mut conn = ready_connection(config(SocketType::Dealer), "ROUTER");
+        let wire = command_frame(&Command::Ping {
+            ttl_deciseconds: 30,
+            context: Bytes::from_static(b"ctx"),
+        });
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        assert_eq!(
+            events,
+            [Event::Ping {
+                ttl_deciseconds: 30
+            }]
+        );
+        assert_eq!(
+            &conn.outbound()[..],
+            &command_frame(&Command::Pong {
+                context: Bytes::from_static(b"ctx")
+            })[..]
+        );
+        conn.outbound().clear();
+
+        // An over-long context is echoed truncated to 16 bytes, like libzmq.
+        let wire = command_frame(&Command::Ping {
+            ttl_deciseconds: 0,
+            context: Bytes::from(vec![b'c'; 40]),
+        });
+        feed(&mut conn, &wire).1.unwrap();
+        assert_eq!(
+            &conn.outbound()[..],
+            &command_frame(&Command::Pong {
+                context: Bytes::from(vec![b'c'; 16])
+            })[..]
+        );
+
+        let wire = command_frame(&Command::Pong {
+            context: Bytes::new(),
+        });
+        assert_eq!(feed(&mut conn, &wire).0, [Event::Pong]);
+    }
+
+    #[test]
+    fn unknown_commands_and_repeated_ready_ignored() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let mut wire = command_frame(&Command::Unknown {
+            name: Bytes::from_static(b"X-FUTURE"),
+        });
+        wire.extend(ready_frame("PUSH"));
+        wire.extend(data_frame(b"after", false));
+        let (events, result) = feed(&mut conn, &wire);
+        result.unwrap();
+        assert_eq!(events, [Event::Message(Message::single(&b"after"[..]))]);
+    }
+
+    #[test]
+    fn break_leaves_the_rest_in_input() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let mut wire = Vec::new();
+        for i in 0..3u8 {
+            wire.extend(data_frame(&[i], false));
+        }
+        let mut input = BytesMut::from(&wire[..]);
+        let mut events = Vec::new();
+        conn.receive(&mut input, &mut |e| {
+            events.push(e);
+            ControlFlow::Break(())
+        })
+        .unwrap();
+        assert_eq!(events, [Event::Message(Message::single(&[0u8][..]))]);
+        assert_eq!(&input[..], &wire[3..]);
+        events.clear();
+        conn.receive(&mut input, &mut |e| {
+            events.push(e);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(
+            events,
+            [
+                Event::Message(Message::single(&[1u8][..])),
+                Event::Message(Message::single(&[2u8][..]))
+            ]
+        );
+        assert!(input.is_empty());
+    }
+
+    #[test]
+    fn send_message_encoding() {
+        let mut conn = ready_connection(config(SocketType::Push), "PULL");
+        conn.send_message(&Message::from_frames([&b"a"[..], &[7u8; 256][..]]));
+        let out = conn.outbound().split();
+        assert_eq!(&out[..3], &[MORE, 1, b'a']);
+        assert_eq!(&out[3..12], &[LONG, 0, 0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(out.len(), 12 + 256);
+        conn.send_message(&Message::new());
+        assert!(conn.outbound().is_empty());
+    }
+
+    #[test]
+    fn greeting_fed_one_byte_at_a_time() {
+        let mut conn = Connection::new(config(SocketType::Pull));
+        let mut wire = greeting(3, 1, b"NULL");
+        wire.extend(ready_frame("PUSH"));
+        let mut input = BytesMut::new();
+        let mut events = Vec::new();
+        for &byte in &wire {
+            input.extend_from_slice(&[byte]);
+            conn.receive(&mut input, &mut |e| {
+                events.push(e);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        }
+        assert!(conn.is_ready());
+        assert_eq!(events.len(), 1);
+    }
+}

@@ -1,0 +1,126 @@
+//! The socket's mailbox: pipe events from I/O threads to the application thread, and the
+//! eventfd that wakes a blocked application thread (and, later, event loops: ZMQ_FD).
+//!
+//! Events are produced only on state transitions (a pipe becomes readable after its reader
+//! went idle, a full pipe gets room, a pipe is attached or closed), so the eventfd is written
+//! at most once per batch, never per message.
+
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_queue::SegQueue;
+use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags};
+
+use crate::pipe::{PipeEnd, PipeId};
+use crate::socket_type::SocketType;
+use bytes::Bytes;
+
+/// What the peer of a pipe told us in its handshake.
+#[derive(Debug, Clone)]
+pub struct PeerIdentity {
+    pub socket_type: SocketType,
+    /// The peer's `Identity` property (ROUTING_ID), if it sent a non-empty one.
+    pub routing_id: Option<Bytes>,
+}
+
+/// A change the application side must take into account.
+pub(crate) enum PipeEvent {
+    /// A new pipe for the socket. `peer` is known at once for accepted connections; for
+    /// connecting pipes it comes later with `PeerReady`.
+    Attached(PipeEnd, Option<PeerIdentity>),
+    /// The connection behind a pipe finished its handshake (again, after a reconnect).
+    PeerReady(PipeId, PeerIdentity),
+    /// The connection behind a pipe was lost; the pipe stays and waits for a reconnect.
+    PeerLost(PipeId),
+    /// Messages arrived in a pipe whose reader had found it empty.
+    Readable(PipeId),
+    /// Room was made in a pipe whose writer had found it full.
+    Writable(PipeId),
+    /// The other end of the pipe is gone for good.
+    Closed(PipeId),
+    /// Context termination or socket close: blocked calls must return.
+    Wake,
+}
+
+pub(crate) struct SocketSignal {
+    events: SegQueue<PipeEvent>,
+    /// Set when the eventfd has been written and not yet reset: avoids one write per event.
+    signalled: AtomicBool,
+    eventfd: OwnedFd,
+}
+
+impl SocketSignal {
+    pub(crate) fn new() -> std::io::Result<SocketSignal> {
+        let eventfd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+        Ok(SocketSignal {
+            events: SegQueue::new(),
+            signalled: AtomicBool::new(false),
+            eventfd,
+        })
+    }
+
+    /// Queues an event and wakes the application side if it is not already woken.
+    pub(crate) fn post(&self, event: PipeEvent) {
+        self.events.push(event);
+        if !self.signalled.swap(true, Ordering::SeqCst) {
+            // Ignoring the result is fine: the only possible failure is a full counter,
+            // which means the fd is readable anyway.
+            let _ = rustix::io::write(&self.eventfd, &1u64.to_ne_bytes());
+        }
+    }
+
+    /// Takes the queued events; resets the eventfd first so that an event posted while
+    /// draining signals it again.
+    pub(crate) fn drain(&self, mut handle: impl FnMut(PipeEvent)) {
+        if self.signalled.swap(false, Ordering::SeqCst) {
+            let mut counter = [0u8; 8];
+            let _ = rustix::io::read(&self.eventfd, &mut counter);
+        }
+        while let Some(event) = self.events.pop() {
+            handle(event);
+        }
+    }
+
+    /// Whether events are waiting (cheap: one atomic load).
+    pub(crate) fn has_events(&self) -> bool {
+        self.signalled.load(Ordering::Acquire) || !self.events.is_empty()
+    }
+
+    /// Blocks until an event is posted or `deadline` passes. Returns false on timeout.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            if self.has_events() {
+                return true;
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return false;
+                    }
+                    Some(left)
+                }
+            };
+            let mut fds = [PollFd::new(&self.eventfd, PollFlags::IN)];
+            let timespec = timeout.map(duration_to_timespec);
+            match poll(&mut fds, timespec.as_ref()) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(_) => return true,
+            }
+        }
+    }
+
+    /// The descriptor that becomes readable when events are queued.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.eventfd.as_fd()
+    }
+}
+
+fn duration_to_timespec(duration: Duration) -> rustix::event::Timespec {
+    rustix::event::Timespec {
+        tv_sec: duration.as_secs() as _,
+        tv_nsec: duration.subsec_nanos() as _,
+    }
+}

@@ -1,0 +1,522 @@
+//! The public socket: frames and multipart messages, blocking with SNDTIMEO/RCVTIMEO,
+//! options, and bind/connect. The routing rules live in the socket type's `Pattern`.
+//!
+//! A socket may be used from any thread (`Send + Sync`): its state sits behind a mutex that
+//! only application threads take, never the I/O threads, and that is released while a call
+//! blocks.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::context::Context;
+use crate::engine::link::{shutdown_channel, SocketLink};
+use crate::engine::listener::run_tcp_listener;
+use crate::engine::session::Session;
+use crate::engine::tcp;
+use crate::error::{Error, ErrorKind, Result};
+use crate::message::{Frame, Message};
+use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
+use crate::signal::{PipeEvent, SocketSignal};
+use crate::socket::endpoints::{Direction, EndpointEntry, Endpoints};
+use crate::socket::pattern::{Pattern, SendError};
+use crate::socket::patterns::new_pattern;
+use crate::socket_type::SocketType;
+use crate::transport::endpoint::Endpoint;
+
+/// Send/receive flags, with libzmq's values.
+pub mod flags {
+    /// Do not block: fail with EAGAIN instead (`ZMQ_DONTWAIT`, pyzmq's `NOBLOCK`).
+    pub const DONTWAIT: i32 = 1;
+    /// More frames of this message follow (`ZMQ_SNDMORE`).
+    pub const SNDMORE: i32 = 2;
+}
+
+/// ZMQ_EVENTS bits.
+pub const POLLIN: i32 = 1;
+pub const POLLOUT: i32 = 2;
+
+/// A ØMQ socket.
+pub struct Socket {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    ctx: Context,
+    link: Arc<SocketLink>,
+    state: Mutex<State>,
+}
+
+struct State {
+    socket_type: SocketType,
+    pattern: Box<dyn Pattern>,
+    options: SocketOptions,
+    endpoints: Endpoints,
+    last_endpoint: String,
+    /// Frames sent with SNDMORE, waiting for the last one.
+    outgoing: Message,
+    /// Frames of a received message not yet returned by `recv`.
+    incoming: VecDeque<Frame>,
+    rcvmore: bool,
+    closed: bool,
+}
+
+impl Socket {
+    pub(crate) fn new(ctx: Context, socket_type: SocketType) -> Result<Socket> {
+        let pattern = new_pattern(socket_type)?;
+        let signal = SocketSignal::new()
+            .map_err(|e| Error::from_io(&e, "cannot create the socket's eventfd"))?;
+        let options = SocketOptions::default();
+        let link = Arc::new(SocketLink {
+            signal: Arc::new(signal),
+            socket_type,
+            linger_ms: AtomicI32::new(options.linger_ms),
+            io: ctx.io().clone(),
+        });
+        ctx.register_socket(&link);
+        Ok(Socket {
+            shared: Arc::new(Shared {
+                ctx,
+                link,
+                state: Mutex::new(State {
+                    socket_type,
+                    pattern,
+                    options,
+                    endpoints: Endpoints::default(),
+                    last_endpoint: String::new(),
+                    outgoing: Message::new(),
+                    incoming: VecDeque::new(),
+                    rcvmore: false,
+                    closed: false,
+                }),
+            }),
+        })
+    }
+
+    pub fn socket_type(&self) -> SocketType {
+        self.shared.link.socket_type
+    }
+
+    pub fn context(&self) -> &Context {
+        &self.shared.ctx
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return Err(Error::new(ErrorKind::NotSocket, "the socket is closed"));
+        }
+        if self.shared.ctx.is_terminated() {
+            return Err(Error::from_kind(ErrorKind::Term));
+        }
+        Ok(state)
+    }
+
+    /// Locks the state and applies pending pipe events.
+    fn lock_and_update(&self) -> Result<MutexGuard<'_, State>> {
+        let mut state = self.lock()?;
+        state.process_events(&self.shared.link.signal);
+        Ok(state)
+    }
+
+    /// Releases the state, waits for a pipe event or the deadline (EAGAIN), relocks.
+    fn wait<'a>(
+        &'a self,
+        state: MutexGuard<'a, State>,
+        deadline: Option<Instant>,
+    ) -> Result<MutexGuard<'a, State>> {
+        drop(state);
+        if !self.shared.link.signal.wait(deadline) {
+            return Err(Error::again());
+        }
+        self.lock_and_update()
+    }
+
+    // ----- connections -----
+
+    /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://lo:5555`…).
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        let mut state = self.lock()?;
+        match Endpoint::parse(endpoint)? {
+            Endpoint::Tcp(tcp_endpoint) => {
+                let addr = tcp_endpoint.bind_address(state.options.ipv6)?;
+                let std_listener = tcp::listen(addr, &state.options)?;
+                let local = std_listener
+                    .local_addr()
+                    .map_err(|e| Error::from_io(&e, "cannot read the bound address"))?;
+                let listener = self
+                    .shared
+                    .link
+                    .io
+                    .enter(|| tokio::net::TcpListener::from_std(std_listener))
+                    .map_err(|e| Error::from_io(&e, "cannot register the listener"))?;
+                let resolved = format!("tcp://{local}");
+                let (shutdown, shutdown_rx) = shutdown_channel();
+                self.shared.link.io.spawn(run_tcp_listener(
+                    listener,
+                    self.shared.link.clone(),
+                    state.options.clone(),
+                    shutdown_rx,
+                ));
+                state.last_endpoint = resolved.clone();
+                state.endpoints.add(EndpointEntry {
+                    requested: endpoint.to_string(),
+                    resolved,
+                    direction: Direction::Bound,
+                    _shutdown: shutdown,
+                });
+                Ok(())
+            }
+            Endpoint::Ipc(_) | Endpoint::Inproc(_) => Err(Error::new(
+                ErrorKind::ProtocolNotSupported,
+                format!("transport of {endpoint:?} is not implemented yet"),
+            )),
+        }
+    }
+
+    /// Connects to `endpoint`. The connection is made (and remade) in the background; with
+    /// IMMEDIATE unset, messages queue for it at once.
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        let mut state = self.lock()?;
+        match Endpoint::parse(endpoint)? {
+            Endpoint::Tcp(tcp_endpoint) => {
+                tcp_endpoint.validate_for_connect()?;
+                let (shutdown, shutdown_rx) = shutdown_channel();
+                let session = Session::new(self.shared.link.clone(), state.options.clone());
+                self.shared
+                    .link
+                    .io
+                    .spawn(session.run_tcp(tcp_endpoint, shutdown_rx));
+                state.last_endpoint = endpoint.to_string();
+                state.endpoints.add(EndpointEntry {
+                    requested: endpoint.to_string(),
+                    resolved: endpoint.to_string(),
+                    direction: Direction::Connected,
+                    _shutdown: shutdown,
+                });
+                // The session posted its pipe already: attach it now, so a send right after
+                // connect() queues instead of blocking.
+                state.process_events(&self.shared.link.signal);
+                Ok(())
+            }
+            Endpoint::Ipc(_) | Endpoint::Inproc(_) => Err(Error::new(
+                ErrorKind::ProtocolNotSupported,
+                format!("transport of {endpoint:?} is not implemented yet"),
+            )),
+        }
+    }
+
+    /// Stops listening on an endpoint given to `bind` (or as LAST_ENDPOINT reported it) and
+    /// closes the connections accepted through it.
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        let mut state = self.lock()?;
+        if state.endpoints.remove(endpoint, true) == 0 {
+            return Err(Error::new(
+                ErrorKind::NoEntity,
+                format!("{endpoint:?} is not bound"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Drops the connection made by `connect(endpoint)`.
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        let mut state = self.lock()?;
+        if state.endpoints.remove(endpoint, false) == 0 {
+            return Err(Error::new(
+                ErrorKind::NoEntity,
+                format!("{endpoint:?} is not connected"),
+            ));
+        }
+        Ok(())
+    }
+
+    // ----- sending -----
+
+    /// Sends one frame; with `SNDMORE` more frames of the same message follow.
+    pub fn send(&self, frame: impl Into<Frame>, flags: i32) -> Result<()> {
+        let frame = frame.into();
+        let mut state = self.lock_and_update()?;
+        if flags & flags::SNDMORE != 0 {
+            if state.outgoing.is_empty() {
+                // The first frame decides: fail (EAGAIN/EFSM…) now, as libzmq does, rather
+                // than after the user has sent the rest.
+                state = self.wait_until_sendable(state, flags)?;
+            }
+            state.outgoing.push_back(frame);
+            return Ok(());
+        }
+        let mut msg = std::mem::take(&mut state.outgoing);
+        msg.push_back(frame);
+        self.send_locked(state, msg, flags)
+    }
+
+    /// Sends a whole multipart message.
+    pub fn send_msg(&self, msg: impl Into<Message>, flags: i32) -> Result<()> {
+        let msg = msg.into();
+        if msg.is_empty() {
+            return Err(Error::invalid("cannot send a message with no frames"));
+        }
+        let mut state = self.lock_and_update()?;
+        let msg = if state.outgoing.is_empty() {
+            msg
+        } else {
+            let mut whole = std::mem::take(&mut state.outgoing);
+            for frame in msg {
+                whole.push_back(frame);
+            }
+            whole
+        };
+        if flags & flags::SNDMORE != 0 {
+            state.outgoing = msg;
+            return Ok(());
+        }
+        self.send_locked(state, msg, flags)
+    }
+
+    /// Sends the frames of `frames` as one message.
+    pub fn send_multipart<I, F>(&self, frames: I, flags: i32) -> Result<()>
+    where
+        I: IntoIterator<Item = F>,
+        F: Into<Frame>,
+    {
+        self.send_msg(Message::from_frames(frames), flags)
+    }
+
+    fn send_locked<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        mut msg: Message,
+        flags: i32,
+    ) -> Result<()> {
+        let deadline = deadline(flags, state.options.sndtimeo_ms);
+        loop {
+            match state.pattern.send(msg) {
+                Ok(()) => return Ok(()),
+                Err(SendError::Failed(e)) => return Err(e),
+                Err(SendError::Again(returned)) => {
+                    if deadline == Some(None) {
+                        return Err(Error::again());
+                    }
+                    msg = returned;
+                    state = self.wait(state, deadline.flatten())?;
+                }
+            }
+        }
+    }
+
+    fn wait_until_sendable<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        flags: i32,
+    ) -> Result<MutexGuard<'a, State>> {
+        state.pattern.check_send()?;
+        let deadline = deadline(flags, state.options.sndtimeo_ms);
+        while !state.pattern.can_send() {
+            if deadline == Some(None) {
+                return Err(Error::again());
+            }
+            state = self.wait(state, deadline.flatten())?;
+        }
+        Ok(state)
+    }
+
+    // ----- receiving -----
+
+    /// Receives one frame; check [`Socket::rcvmore`] for more frames of the same message.
+    pub fn recv(&self, flags: i32) -> Result<Frame> {
+        let mut state = self.lock_and_update()?;
+        if state.incoming.is_empty() {
+            let (locked, msg) = self.recv_locked(state, flags)?;
+            state = locked;
+            state.incoming.extend(msg);
+        }
+        let frame = state.incoming.pop_front().unwrap_or_default();
+        state.rcvmore = !state.incoming.is_empty();
+        Ok(frame)
+    }
+
+    /// Receives a whole multipart message (or the rest of one partly read with `recv`).
+    pub fn recv_msg(&self, flags: i32) -> Result<Message> {
+        let mut state = self.lock_and_update()?;
+        if !state.incoming.is_empty() {
+            let rest: Message = state.incoming.drain(..).collect();
+            state.rcvmore = false;
+            return Ok(rest);
+        }
+        let (mut state, msg) = self.recv_locked(state, flags)?;
+        state.rcvmore = false;
+        Ok(msg)
+    }
+
+    /// Receives a whole message as a list of byte vectors.
+    pub fn recv_multipart(&self, flags: i32) -> Result<Vec<Vec<u8>>> {
+        Ok(self.recv_msg(flags)?.iter().map(Frame::to_vec).collect())
+    }
+
+    fn recv_locked<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        flags: i32,
+    ) -> Result<(MutexGuard<'a, State>, Message)> {
+        let deadline = deadline(flags, state.options.rcvtimeo_ms);
+        loop {
+            match state.pattern.recv() {
+                Ok(msg) => return Ok((state, msg)),
+                Err(e) if e.kind() == ErrorKind::Again && deadline != Some(None) => {
+                    state = self.wait(state, deadline.flatten())?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Whether the last frame returned by `recv` has more frames after it (ZMQ_RCVMORE).
+    pub fn rcvmore(&self) -> bool {
+        self.shared.state.lock().map(|s| s.rcvmore).unwrap_or(false)
+    }
+
+    // ----- options -----
+
+    pub fn set_option(&self, option: SocketOption, value: impl Into<OptionValue>) -> Result<()> {
+        let value = value.into();
+        let mut state = self.lock_and_update()?;
+        if state.options.set(option, &value)? {
+            if option == SocketOption::Linger {
+                self.shared
+                    .link
+                    .linger_ms
+                    .store(state.options.linger_ms, Ordering::Relaxed);
+            }
+            return Ok(());
+        }
+        let socket_type = state.socket_type;
+        match state.pattern.set_option(option, &value) {
+            Some(result) => result,
+            None => Err(Error::invalid(format!(
+                "option {} cannot be set on a {} socket",
+                option.name(),
+                socket_type
+            ))),
+        }
+    }
+
+    pub fn get_option(&self, option: SocketOption) -> Result<OptionValue> {
+        let mut state = self.lock_and_update()?;
+        let int = |v: i64| Ok(OptionValue::Int(v));
+        match option {
+            SocketOption::Type => int(state.socket_type as i64),
+            SocketOption::RcvMore => int(state.rcvmore as i64),
+            SocketOption::LastEndpoint => {
+                Ok(OptionValue::Bytes(state.last_endpoint.clone().into()))
+            }
+            SocketOption::Events => int(state.events() as i64),
+            SocketOption::Fd => {
+                int(std::os::fd::AsRawFd::as_raw_fd(&self.shared.link.signal.fd()) as i64)
+            }
+            _ => {
+                if let Some(value) = state.options.get(option) {
+                    return Ok(value);
+                }
+                state.pattern.get_option(option).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "option {} cannot be read on a {} socket",
+                        option.name(),
+                        state.socket_type
+                    ))
+                })
+            }
+        }
+    }
+
+    /// Shorthand for an integer option.
+    pub fn get_int(&self, option: SocketOption) -> Result<i64> {
+        self.get_option(option)?.as_int(option)
+    }
+
+    pub fn subscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
+        self.set_option(SocketOption::Subscribe, topic.as_ref())
+    }
+
+    pub fn unsubscribe(&self, topic: impl AsRef<[u8]>) -> Result<()> {
+        self.set_option(SocketOption::Unsubscribe, topic.as_ref())
+    }
+
+    /// The endpoint last bound or connected, with wildcards resolved (ZMQ_LAST_ENDPOINT).
+    pub fn last_endpoint(&self) -> Result<String> {
+        Ok(self.lock()?.last_endpoint.clone())
+    }
+
+    /// ZMQ_EVENTS: POLLIN if a message can be received now, POLLOUT if one can be sent.
+    pub fn events(&self) -> Result<i32> {
+        Ok(self.lock_and_update()?.events())
+    }
+
+    // ----- lifetime -----
+
+    /// Closes the socket: its connections send what is queued within LINGER, then end.
+    /// Further calls fail with ENOTSOCK. Dropping the socket does the same.
+    pub fn close(&self) {
+        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return;
+        }
+        state.closed = true;
+        // Close pipes before stopping endpoints, so engines see the close and linger.
+        state.process_events(&self.shared.link.signal);
+        state.pattern.close_all();
+        state.endpoints.clear();
+        // Pipes attached after this point (a connection that was completing) are closed too.
+        state.process_events(&self.shared.link.signal);
+        state.pattern.close_all();
+        self.shared.link.signal.post(PipeEvent::Wake);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.state.lock().map(|s| s.closed).unwrap_or(true)
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl State {
+    fn process_events(&mut self, signal: &SocketSignal) {
+        if !signal.has_events() {
+            return;
+        }
+        let pattern = &mut self.pattern;
+        signal.drain(|event| match event {
+            PipeEvent::Attached(pipe, peer) => pattern.attach(pipe, peer.as_ref()),
+            PipeEvent::PeerReady(id, peer) => pattern.peer_ready(id, &peer),
+            PipeEvent::PeerLost(id) => pattern.peer_lost(id),
+            PipeEvent::Readable(id) => pattern.readable(id),
+            PipeEvent::Writable(id) => pattern.writable(id),
+            PipeEvent::Closed(id) => pattern.closed(id),
+            PipeEvent::Wake => {}
+        });
+    }
+
+    fn events(&mut self) -> i32 {
+        let mut events = 0;
+        if !self.incoming.is_empty() || self.pattern.can_recv() {
+            events |= POLLIN;
+        }
+        if self.pattern.can_send() {
+            events |= POLLOUT;
+        }
+        events
+    }
+}
+
+/// `None`: block forever; `Some(None)`: don't block; `Some(Some(t))`: block until `t`.
+fn deadline(flags: i32, timeout_ms: i32) -> Option<Option<Instant>> {
+    if flags & flags::DONTWAIT != 0 || timeout_ms == 0 {
+        return Some(None);
+    }
+    timeout_from_ms(timeout_ms).map(|t| Some(Instant::now() + t))
+}

@@ -1,0 +1,8 @@
+//! Sockets: the public API and the per-type routing patterns.
+
+mod api;
+mod endpoints;
+pub(crate) mod pattern;
+pub(crate) mod patterns;
+
+pub use api::{flags, Socket, POLLIN, POLLOUT};

@@ -1,0 +1,180 @@
+//! DEALER (RFC 28): load-balanced output and fair-queued input, no envelope. With
+//! PROBE_ROUTER an empty message is sent to each new peer, so a ROUTER learns our routing
+//! id before we have anything to say.
+
+use super::fair_queue::FairQueue;
+use super::load_balancer::LoadBalancer;
+use super::pipes::Pipes;
+use super::{flag_value, parse_flag};
+use crate::error::{Error, Result};
+use crate::message::{Frame, Message};
+use crate::options::{OptionValue, SocketOption};
+use crate::pipe::{PipeEnd, PipeId};
+use crate::signal::PeerIdentity;
+use crate::socket::pattern::{Pattern, SendError};
+
+pub(crate) struct Dealer {
+    pipes: Pipes,
+    fq: FairQueue,
+    lb: LoadBalancer,
+    /// A message read ahead by `can_recv`.
+    ready: Option<Message>,
+    probe_router: bool,
+}
+
+impl Dealer {
+    pub(crate) fn new() -> Self {
+        Dealer {
+            pipes: Pipes::new(),
+            fq: FairQueue::new(),
+            lb: LoadBalancer::new(),
+            ready: None,
+            probe_router: false,
+        }
+    }
+}
+
+/// Sends the PROBE_ROUTER probe: one empty frame, queued even at the HWM.
+pub(super) fn send_probe(pipe: &mut PipeEnd) {
+    if pipe.write_unbounded(Message::single(Frame::empty())) {
+        pipe.flush();
+    }
+}
+
+impl Pattern for Dealer {
+    fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
+        // A connecting pipe's peer is probed once it is known (`peer_ready`).
+        if self.probe_router && peer.is_some() {
+            send_probe(&mut pipe);
+        }
+        let id = self.pipes.insert(pipe, ());
+        self.fq.attach(id);
+        self.lb.attach(id);
+    }
+
+    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
+        if self.probe_router {
+            if let Some(pipe) = self.pipes.pipe_mut(pipe) {
+                send_probe(pipe);
+            }
+        }
+    }
+
+    fn readable(&mut self, pipe: PipeId) {
+        self.fq.readable(pipe);
+    }
+
+    fn writable(&mut self, pipe: PipeId) {
+        self.lb.writable(pipe);
+    }
+
+    fn closed(&mut self, pipe: PipeId) {
+        self.lb.remove(pipe);
+        self.fq.closed(&mut self.pipes, pipe);
+    }
+
+    fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        self.lb
+            .send(&mut self.pipes, msg)
+            .map(drop)
+            .map_err(SendError::Again)
+    }
+
+    fn recv(&mut self) -> Result<Message> {
+        if let Some(msg) = self.ready.take() {
+            return Ok(msg);
+        }
+        self.fq
+            .recv(&mut self.pipes)
+            .map(|(_, msg)| msg)
+            .ok_or_else(Error::again)
+    }
+
+    fn can_send(&mut self) -> bool {
+        self.lb.can_send(&mut self.pipes)
+    }
+
+    fn can_recv(&mut self) -> bool {
+        if self.ready.is_none() {
+            self.ready = self.fq.recv(&mut self.pipes).map(|(_, msg)| msg);
+        }
+        self.ready.is_some()
+    }
+
+    fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
+        match option {
+            SocketOption::ProbeRouter => {
+                Some(parse_flag(option, value).map(|on| self.probe_router = on))
+            }
+            _ => None,
+        }
+    }
+
+    fn get_option(&self, option: SocketOption) -> Option<OptionValue> {
+        match option {
+            SocketOption::ProbeRouter => flag_value(self.probe_router),
+            _ => None,
+        }
+    }
+
+    fn close_all(&mut self) {
+        self.pipes.close_all();
+        self.fq.clear();
+        self.lb.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ErrorKind;
+    use crate::options::SocketOption;
+    use crate::socket::patterns::test_util::*;
+    use crate::socket_type::SocketType;
+
+    #[test]
+    fn load_balances_out_and_fair_queues_in_without_envelope() {
+        let mut h = Harness::new(SocketType::Dealer);
+        let mut peers: Vec<Peer> = (0..3)
+            .map(|_| h.attach(Some(peer(SocketType::Router)), 10))
+            .collect();
+        for i in 0..3u8 {
+            h.send_ok(&[&[i], b"body"]);
+        }
+        for (i, p) in peers.iter_mut().enumerate() {
+            assert_eq!(p.recv().unwrap(), msg(&[&[i as u8], b"body"]));
+        }
+        for (name, p) in [b'A', b'B', b'C'].into_iter().zip(&mut peers) {
+            p.send(&[&[name, b'1']]);
+            p.send(&[&[name, b'2']]);
+        }
+        let got: Vec<Vec<u8>> = (0..6).map(|_| h.recv_ok().frames()[0].to_vec()).collect();
+        assert_eq!(got, [b"A1", b"B1", b"C1", b"A2", b"B2", b"C2"]);
+    }
+
+    #[test]
+    fn hwm_gives_again() {
+        let mut h = Harness::new(SocketType::Dealer);
+        let mut a = h.attach(None, 1);
+        h.send_ok(&[b"1"]);
+        assert!(is_again(&h.send(&[b"2"])));
+        a.recv().unwrap();
+        assert!(h.can_send());
+        h.send_ok(&[b"2"]);
+    }
+
+    #[test]
+    fn probe_router_on_attach_and_peer_ready() {
+        let mut h = Harness::new(SocketType::Dealer);
+        h.set_ok(SocketOption::ProbeRouter, 1);
+        let mut accepted = h.attach(Some(peer(SocketType::Router)), 10);
+        assert_eq!(accepted.recv().unwrap(), msg(&[b""]));
+        let mut connecting = h.attach(None, 10);
+        assert!(connecting.recv().is_none(), "no probe before the handshake");
+        h.peer_ready(&connecting, peer(SocketType::Router));
+        assert_eq!(connecting.recv().unwrap(), msg(&[b""]));
+        let err = h.set(SocketOption::ProbeRouter, -1).unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert!(err.to_string().contains("PROBE_ROUTER"));
+        assert!(h.set(SocketOption::Subscribe, "x").is_none());
+    }
+}

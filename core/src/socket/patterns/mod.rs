@@ -1,0 +1,79 @@
+//! One file per socket type, plus the shared routing helpers.
+//!
+//! Helpers:
+//! - [`pipes`]: the pipes a pattern owns, by id (every other helper holds only ids).
+//! - [`fair_queue`]: fair-queued input; [`load_balancer`]: round-robin output;
+//!   [`distributor`]: PUB fan-out; [`subscriptions`]: the prefix tries behind PUB/SUB.
+//! - [`routing_ids`]: the ids ROUTER and STREAM make up for anonymous peers.
+
+mod distributor;
+mod fair_queue;
+mod fast_hash;
+mod load_balancer;
+mod pipes;
+mod routing_ids;
+mod subscriptions;
+
+mod dealer;
+mod pair;
+mod pub_;
+mod pull;
+mod push;
+mod rep;
+mod req;
+mod router;
+mod stream;
+mod sub;
+mod xpub;
+mod xsub;
+
+#[cfg(test)]
+mod test_util;
+
+use crate::error::{Error, Result};
+use crate::options::{OptionValue, SocketOption};
+use crate::socket::pattern::Pattern;
+use crate::socket_type::SocketType;
+
+/// The routing rules of `socket_type`. Every type is implemented, so this never fails; it
+/// returns a `Result` because the socket constructor expects one.
+pub(crate) fn new_pattern(socket_type: SocketType) -> Result<Box<dyn Pattern>> {
+    Ok(match socket_type {
+        SocketType::Pair => Box::new(pair::Pair::new()),
+        SocketType::Pub => Box::new(pub_::Pub::new()),
+        SocketType::Sub => Box::new(sub::Sub::new()),
+        SocketType::Req => Box::new(req::Req::new()),
+        SocketType::Rep => Box::new(rep::Rep::new()),
+        SocketType::Dealer => Box::new(dealer::Dealer::new()),
+        SocketType::Router => Box::new(router::Router::new()),
+        SocketType::Pull => Box::new(pull::Pull::new()),
+        SocketType::Push => Box::new(push::Push::new()),
+        SocketType::XPub => Box::new(xpub::XPub::new()),
+        SocketType::XSub => Box::new(xsub::XSub::new()),
+        SocketType::Stream => Box::new(stream::Stream::new()),
+    })
+}
+
+/// Reads an on/off option the way libzmq does: any non-negative integer, non-zero meaning on.
+fn parse_flag(option: SocketOption, value: &OptionValue) -> Result<bool> {
+    let v = value.as_int(option)?;
+    if v < 0 {
+        return Err(Error::invalid(format!(
+            "option {} takes 0 (off) or 1 (on), got {v}",
+            option.name()
+        )));
+    }
+    Ok(v != 0)
+}
+
+/// The error for an operation a socket type does not have (send on PULL, recv on PUSH…).
+fn not_supported(what: &str, socket_type: SocketType) -> Error {
+    Error::new(
+        crate::error::ErrorKind::NotSupported,
+        format!("{socket_type} sockets cannot {what}"),
+    )
+}
+
+fn flag_value(on: bool) -> Option<OptionValue> {
+    Some(OptionValue::Int(on as i64))
+}

@@ -1,0 +1,255 @@
+//! XSUB (RFC 29): receives what the publishers send, filtered by its subscriptions; the user
+//! sends subscription messages (one frame: 1 or 0, then the topic), which go upstream to
+//! every publisher and are remembered, so a publisher that (re)connects gets the whole set.
+//! Other messages the user sends are forwarded upstream too (libzmq ≥ 4.2).
+//!
+//! Subscriptions are queued even above the HWM: a dropped one would silently lose data.
+//! They only go to pipes whose peer is known to be connected; a connecting pipe gets the
+//! whole set at `peer_ready` instead, so nothing is sent twice.
+//!
+//! Incoming messages are filtered here too, by prefix against our own subscriptions, as
+//! libzmq does (the publisher may not filter: e.g. an XPUB_MANUAL proxy).
+
+use super::fair_queue::FairQueue;
+use super::pipes::Pipes;
+use super::subscriptions::{parse_subscription, subscription_message, topic_of, SubscriptionSet};
+use super::{flag_value, parse_flag};
+use crate::error::{Error, Result};
+use crate::message::Message;
+use crate::options::{OptionValue, SocketOption};
+use crate::pipe::{PipeEnd, PipeId};
+use crate::signal::PeerIdentity;
+use crate::socket::pattern::{Pattern, SendError};
+
+pub(crate) struct XSub {
+    /// Per pipe: whether its peer is known to be connected (subscriptions go only there).
+    pipes: Pipes<bool>,
+    fq: FairQueue,
+    subscriptions: SubscriptionSet,
+    invert_matching: bool,
+    /// A message that passed the filter, read ahead by `can_recv`.
+    ready: Option<Message>,
+}
+
+impl XSub {
+    pub(crate) fn new() -> Self {
+        XSub {
+            pipes: Pipes::new(),
+            fq: FairQueue::new(),
+            subscriptions: SubscriptionSet::new(),
+            invert_matching: false,
+            ready: None,
+        }
+    }
+
+    /// Sends every subscription to one (newly connected) pipe.
+    fn send_all_subscriptions(&mut self, pipe: PipeId) {
+        let Some(end) = self.pipes.pipe_mut(pipe) else {
+            return;
+        };
+        self.subscriptions.for_each_topic(|topic| {
+            end.write_unbounded(subscription_message(true, topic));
+        });
+        end.flush();
+    }
+
+    /// Sends a subscription message to every connected publisher, whatever their HWM.
+    fn send_upstream_unbounded(&mut self, msg: &Message) {
+        for (_, end, ready) in self.pipes.iter_mut() {
+            if *ready && end.write_unbounded(msg.clone()) {
+                end.flush();
+            }
+        }
+    }
+
+    /// SUBSCRIBE: counts it and sends it upstream (each time, as libzmq: an XPUB in verbose
+    /// mode wants to see duplicates).
+    pub(crate) fn subscribe(&mut self, topic: &[u8]) {
+        self.subscriptions.add(topic);
+        self.send_upstream_unbounded(&subscription_message(true, topic));
+    }
+
+    /// UNSUBSCRIBE: the cancel goes upstream only when no subscription to `topic` is left.
+    pub(crate) fn unsubscribe(&mut self, topic: &[u8]) {
+        if self.subscriptions.rm(topic) {
+            self.send_upstream_unbounded(&subscription_message(false, topic));
+        }
+    }
+
+    fn next_match(&mut self) -> Option<Message> {
+        if let Some(msg) = self.ready.take() {
+            return Some(msg);
+        }
+        while let Some((_, msg)) = self.fq.recv(&mut self.pipes) {
+            if self.subscriptions.matches(topic_of(&msg)) != self.invert_matching {
+                return Some(msg);
+            }
+        }
+        None
+    }
+
+    pub(crate) fn set_invert_matching(&mut self, value: &OptionValue) -> Result<()> {
+        self.invert_matching = parse_flag(SocketOption::InvertMatching, value)?;
+        Ok(())
+    }
+
+    pub(crate) fn invert_matching(&self) -> bool {
+        self.invert_matching
+    }
+}
+
+impl Pattern for XSub {
+    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
+        let id = self.pipes.insert(pipe, peer.is_some());
+        self.fq.attach(id);
+        if peer.is_some() {
+            self.send_all_subscriptions(id);
+        }
+    }
+
+    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
+        if let Some(ready) = self.pipes.data_mut(pipe) {
+            *ready = true;
+            self.send_all_subscriptions(pipe);
+        }
+    }
+
+    fn peer_lost(&mut self, pipe: PipeId) {
+        if let Some(ready) = self.pipes.data_mut(pipe) {
+            *ready = false;
+        }
+    }
+
+    fn readable(&mut self, pipe: PipeId) {
+        self.fq.readable(pipe);
+    }
+
+    fn writable(&mut self, _pipe: PipeId) {}
+
+    fn closed(&mut self, pipe: PipeId) {
+        if let Some(ready) = self.pipes.data_mut(pipe) {
+            *ready = false;
+        }
+        self.fq.closed(&mut self.pipes, pipe);
+    }
+
+    fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        match parse_subscription(&msg) {
+            Some((true, topic)) => self.subscribe(topic),
+            Some((false, topic)) => self.unsubscribe(topic),
+            None => {
+                // A user message for the publishers: best effort, like any fan-out.
+                for (_, end, _) in self.pipes.iter_mut() {
+                    let _ = end.send(msg.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self) -> Result<Message> {
+        self.next_match().ok_or_else(Error::again)
+    }
+
+    /// Subscriptions can always be sent.
+    fn can_send(&mut self) -> bool {
+        true
+    }
+
+    fn can_recv(&mut self) -> bool {
+        self.ready = self.next_match();
+        self.ready.is_some()
+    }
+
+    fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
+        match option {
+            SocketOption::InvertMatching => Some(self.set_invert_matching(value)),
+            _ => None,
+        }
+    }
+
+    fn get_option(&self, option: SocketOption) -> Option<OptionValue> {
+        match option {
+            SocketOption::InvertMatching => flag_value(self.invert_matching),
+            _ => None,
+        }
+    }
+
+    fn close_all(&mut self) {
+        self.pipes.close_all();
+        self.fq.clear();
+        self.ready = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::options::SocketOption;
+    use crate::socket::patterns::test_util::*;
+    use crate::socket_type::SocketType;
+
+    #[test]
+    fn subscriptions_go_upstream_and_filter_incoming() {
+        let mut h = Harness::new(SocketType::XSub);
+        let mut publisher = h.attach(Some(peer(SocketType::XPub)), 10);
+        h.send_ok(&[b"\x01news"]);
+        h.send_ok(&[b"\x01news"]);
+        h.send_ok(&[b"a user message"]);
+        assert_eq!(
+            publisher.recv_all(),
+            [
+                msg(&[b"\x01news"]),
+                msg(&[b"\x01news"]),
+                msg(&[b"a user message"])
+            ]
+        );
+        publisher.send(&[b"news: hello", b"more"]);
+        publisher.send(&[b"weather"]);
+        publisher.send(&[b"newsflash"]);
+        assert_eq!(h.recv_ok(), msg(&[b"news: hello", b"more"]));
+        assert_eq!(h.recv_ok(), msg(&[b"newsflash"]));
+        h.recv_none();
+        // Two subscriptions: the first cancel is not forwarded, the second is.
+        h.send_ok(&[b"\x00news"]);
+        assert!(publisher.recv().is_none());
+        h.send_ok(&[b"\x00news"]);
+        assert_eq!(publisher.recv().unwrap(), msg(&[b"\x00news"]));
+        h.send_ok(&[b"\x00never subscribed"]);
+        assert!(publisher.recv().is_none());
+    }
+
+    #[test]
+    fn connecting_publisher_gets_the_set_at_peer_ready_only() {
+        let mut h = Harness::new(SocketType::XSub);
+        h.send_ok(&[b"\x01a"]);
+        h.send_ok(&[b"\x01b"]);
+        let mut connecting = h.attach(None, 1);
+        h.send_ok(&[b"\x01c"]);
+        assert!(connecting.recv().is_none(), "nothing before the handshake");
+        h.peer_ready(&connecting, peer(SocketType::Pub));
+        let mut got: Vec<_> = connecting.recv_all();
+        got.sort_by_key(|m| m.frames()[0].to_vec());
+        assert_eq!(
+            got,
+            [msg(&[b"\x01a"]), msg(&[b"\x01b"]), msg(&[b"\x01c"])],
+            "above the HWM of 1"
+        );
+        h.pattern.peer_lost(connecting.id);
+        h.send_ok(&[b"\x01d"]);
+        assert!(connecting.recv().is_none());
+        h.peer_ready(&connecting, peer(SocketType::Pub));
+        assert_eq!(connecting.recv_all().len(), 4, "the whole set again");
+    }
+
+    #[test]
+    fn invert_matching() {
+        let mut h = Harness::new(SocketType::XSub);
+        h.set_ok(SocketOption::InvertMatching, 1);
+        let mut p = h.attach(Some(peer(SocketType::Pub)), 10);
+        h.send_ok(&[b"\x01skip"]);
+        p.send(&[b"skip me"]);
+        p.send(&[b"keep me"]);
+        assert_eq!(h.recv_ok(), msg(&[b"keep me"]));
+        h.recv_none();
+    }
+}

@@ -1,0 +1,3 @@
+//! Transports: endpoint parsing and address resolution.
+
+pub(crate) mod endpoint;

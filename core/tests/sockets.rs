@@ -1,0 +1,348 @@
+//! FerroMQ to FerroMQ over TCP, through the public API: endpoints, options, errors, HWM,
+//! timeouts, threads.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use ferromq::{flags, Context, ErrorKind, OptionValue, Socket, SocketOption, SocketType};
+
+#[test]
+fn sockets_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Socket>();
+    assert_send_sync::<Context>();
+}
+
+#[test]
+fn last_endpoint_reports_the_ephemeral_port_and_unbind_takes_it() {
+    let ctx = Context::new();
+    let rep = ferro(&ctx, SocketType::Rep);
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = rep.last_endpoint().unwrap();
+    assert!(endpoint.starts_with("tcp://127.0.0.1:"), "{endpoint}");
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(port > 0);
+    assert_eq!(
+        rep.get_option(SocketOption::LastEndpoint).unwrap(),
+        OptionValue::Bytes(endpoint.clone().into())
+    );
+    // The same port again is in use.
+    let other = ferro(&ctx, SocketType::Rep);
+    assert_eq!(
+        other.bind(&endpoint).unwrap_err().kind(),
+        ErrorKind::AddrInUse
+    );
+    rep.unbind(&endpoint).unwrap();
+    assert_eq!(
+        rep.unbind(&endpoint).unwrap_err().kind(),
+        ErrorKind::NoEntity
+    );
+    // Once unbound, the port can be bound again.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while other.bind(&endpoint).is_err() {
+        assert!(Instant::now() < deadline, "port not released by unbind");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn wildcard_interface_ipv6_and_many_endpoints() {
+    let ctx = Context::new();
+    let pull = ferro(&ctx, SocketType::Pull);
+    pull.bind("tcp://*:*").unwrap();
+    let any = pull.last_endpoint().unwrap();
+    assert!(any.starts_with("tcp://0.0.0.0:"), "{any}");
+    pull.bind("tcp://lo:*").unwrap();
+    let lo = pull.last_endpoint().unwrap();
+    pull.set_option(SocketOption::Ipv6, 1).unwrap();
+    pull.bind("tcp://[::1]:*").unwrap();
+    let v6 = pull.last_endpoint().unwrap();
+    assert!(v6.starts_with("tcp://[::1]:"), "{v6}");
+
+    let push = ferro(&ctx, SocketType::Push);
+    push.set_option(SocketOption::Ipv6, 1).unwrap();
+    let port = |e: &str| e.rsplit(':').next().unwrap().to_string();
+    push.connect(&format!("tcp://127.0.0.1:{}", port(&any)))
+        .unwrap();
+    push.connect(&lo.replace("lo", "127.0.0.1")).unwrap();
+    push.connect(&v6).unwrap();
+    for i in 0..30u8 {
+        push.send(&[i][..], 0).unwrap();
+    }
+    let mut got: Vec<u8> = (0..30).map(|_| pull.recv(0).unwrap()[0]).collect();
+    got.sort();
+    assert_eq!(got, (0..30).collect::<Vec<u8>>());
+}
+
+#[test]
+fn connect_before_bind_queues_until_the_peer_appears() {
+    let ctx = Context::new();
+    // Find a free port, then release it.
+    let probe = ferro(&ctx, SocketType::Pull);
+    let endpoint = ferro_bind(&probe);
+    drop(probe);
+    let push = ferro(&ctx, SocketType::Push);
+    push.set_option(SocketOption::ReconnectIvl, 10).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send("queued early", 0).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let pull = ferro(&ctx, SocketType::Pull);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pull.bind(&endpoint).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(pull.recv(0).unwrap(), b"queued early");
+}
+
+#[test]
+fn bad_endpoints_and_options_are_clear_errors() {
+    let ctx = Context::new();
+    let s = ferro(&ctx, SocketType::Sub);
+    assert_eq!(
+        s.bind("tcp://127.0.0.1").unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        s.bind("bogus://x").unwrap_err().kind(),
+        ErrorKind::ProtocolNotSupported
+    );
+    assert_eq!(
+        s.bind("tcp://no-such-interface0:5555").unwrap_err().kind(),
+        ErrorKind::AddrNotAvail
+    );
+    assert_eq!(
+        s.connect("tcp://127.0.0.1:*").unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
+    let err = s.set_option(SocketOption::SndHwm, -3).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert!(err.to_string().contains("SNDHWM"), "{err}");
+    let err = s.set_option(SocketOption::RouterMandatory, 1).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert!(err.to_string().contains("SUB"), "{err}");
+    assert_eq!(
+        s.get_int(SocketOption::Type).unwrap(),
+        SocketType::Sub as i64
+    );
+    assert_eq!(
+        s.disconnect("tcp://1.2.3.4:5").unwrap_err().kind(),
+        ErrorKind::NoEntity
+    );
+}
+
+#[test]
+fn options_round_trip() {
+    let ctx = Context::new();
+    let s = ctx.socket(SocketType::Dealer).unwrap();
+    for (option, value) in [
+        (SocketOption::SndHwm, 10),
+        (SocketOption::RcvHwm, 20),
+        (SocketOption::Linger, 250),
+        (SocketOption::SndTimeo, 30),
+        (SocketOption::RcvTimeo, 40),
+        (SocketOption::ReconnectIvl, 50),
+        (SocketOption::ReconnectIvlMax, 500),
+        (SocketOption::Backlog, 7),
+        (SocketOption::Immediate, 1),
+        (SocketOption::Ipv6, 1),
+        (SocketOption::HandshakeIvl, 1000),
+        (SocketOption::TcpKeepalive, 1),
+        (SocketOption::SndBuf, 65536),
+        (SocketOption::RcvBuf, 65536),
+    ] {
+        s.set_option(option, value).unwrap();
+        assert_eq!(s.get_int(option).unwrap(), value as i64, "{option:?}");
+    }
+    s.set_option(SocketOption::MaxMsgSize, 1i64 << 40).unwrap();
+    assert_eq!(s.get_int(SocketOption::MaxMsgSize).unwrap(), 1i64 << 40);
+    s.set_option(SocketOption::RoutingId, &b"me"[..]).unwrap();
+    assert_eq!(
+        s.get_option(SocketOption::RoutingId).unwrap(),
+        OptionValue::from(&b"me"[..])
+    );
+}
+
+#[test]
+fn timeouts_and_dontwait_give_eagain() {
+    let ctx = Context::new();
+    let pull = ferro(&ctx, SocketType::Pull);
+    pull.set_option(SocketOption::RcvTimeo, 100).unwrap();
+    let start = Instant::now();
+    assert_eq!(pull.recv(0).unwrap_err().kind(), ErrorKind::Again);
+    assert!(start.elapsed() >= Duration::from_millis(90));
+    assert_eq!(
+        pull.recv(flags::DONTWAIT).unwrap_err().kind(),
+        ErrorKind::Again
+    );
+
+    // A PUSH with no peer blocks (never drops): EAGAIN at once with DONTWAIT.
+    let push = ferro(&ctx, SocketType::Push);
+    assert_eq!(
+        push.send("x", flags::DONTWAIT).unwrap_err().kind(),
+        ErrorKind::Again
+    );
+    push.set_option(SocketOption::SndTimeo, 100).unwrap();
+    assert_eq!(push.send("x", 0).unwrap_err().kind(), ErrorKind::Again);
+}
+
+#[test]
+fn push_blocks_at_the_hwm_and_resumes_when_the_peer_reads() {
+    let ctx = Context::new();
+    let pull = ferro(&ctx, SocketType::Pull);
+    pull.set_option(SocketOption::RcvHwm, 10).unwrap();
+    let endpoint = ferro_bind(&pull);
+    let push = ferro(&ctx, SocketType::Push);
+    push.set_option(SocketOption::SndHwm, 10).unwrap();
+    push.set_option(SocketOption::SndTimeo, 200).unwrap();
+    push.connect(&endpoint).unwrap();
+    // Fill both queues and the kernel buffers: eventually a send times out.
+    let payload = vec![0u8; 64 * 1024];
+    let mut sent = 0u32;
+    loop {
+        match push.send(payload.clone(), 0) {
+            Ok(()) => sent += 1,
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Again);
+                break;
+            }
+        }
+        assert!(sent < 10_000, "PUSH never blocked at its HWM");
+    }
+    // Everything sent arrives, nothing lost.
+    for _ in 0..sent {
+        assert_eq!(pull.recv(0).unwrap().len(), 64 * 1024);
+    }
+    push.send("after", 0).unwrap();
+    assert_eq!(pull.recv(0).unwrap(), b"after");
+}
+
+#[test]
+fn pub_drops_at_the_hwm_instead_of_blocking() {
+    let ctx = Context::new();
+    let publisher = ferro(&ctx, SocketType::Pub);
+    publisher.set_option(SocketOption::SndHwm, 5).unwrap();
+    let endpoint = ferro_bind(&publisher);
+    let sub = ferro(&ctx, SocketType::Sub);
+    sub.set_option(SocketOption::RcvHwm, 5).unwrap();
+    sub.subscribe("").unwrap();
+    sub.connect(&endpoint).unwrap();
+    eventually("subscription", || {
+        publisher.send("probe", 0).unwrap();
+        sub.recv(flags::DONTWAIT).is_ok()
+    });
+    // Never blocks, whatever the subscriber does.
+    let start = Instant::now();
+    for _ in 0..100_000 {
+        publisher.send(vec![1u8; 1000], flags::DONTWAIT).unwrap();
+    }
+    assert!(start.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn req_state_machine_and_unsupported_operations() {
+    let ctx = Context::new();
+    let req = ferro(&ctx, SocketType::Req);
+    assert_eq!(req.recv(0).unwrap_err().kind(), ErrorKind::Fsm);
+    let rep = ferro(&ctx, SocketType::Rep);
+    assert_eq!(rep.send("x", 0).unwrap_err().kind(), ErrorKind::Fsm);
+    let endpoint = ferro_bind(&rep);
+    req.connect(&endpoint).unwrap();
+    req.send("1", 0).unwrap();
+    assert_eq!(req.send("2", 0).unwrap_err().kind(), ErrorKind::Fsm);
+    assert_eq!(
+        req.send("2", flags::SNDMORE).unwrap_err().kind(),
+        ErrorKind::Fsm
+    );
+    assert_eq!(rep.recv(0).unwrap(), b"1");
+    assert_eq!(rep.recv(0).unwrap_err().kind(), ErrorKind::Fsm);
+    rep.send("one", 0).unwrap();
+    assert_eq!(req.recv(0).unwrap(), b"one");
+
+    let push = ferro(&ctx, SocketType::Push);
+    assert_eq!(push.recv(0).unwrap_err().kind(), ErrorKind::NotSupported);
+    let pull = ferro(&ctx, SocketType::Pull);
+    assert_eq!(
+        pull.send("x", 0).unwrap_err().kind(),
+        ErrorKind::NotSupported
+    );
+    let sub = ferro(&ctx, SocketType::Sub);
+    assert_eq!(
+        sub.send("x", 0).unwrap_err().kind(),
+        ErrorKind::NotSupported
+    );
+}
+
+#[test]
+fn router_mandatory_reports_unknown_peers() {
+    let ctx = Context::new();
+    let router = ferro(&ctx, SocketType::Router);
+    router
+        .send_multipart([&b"nobody"[..], b"dropped silently"], 0)
+        .unwrap();
+    router.set_option(SocketOption::RouterMandatory, 1).unwrap();
+    let err = router
+        .send_multipart([&b"nobody"[..], b"x"], 0)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HostUnreachable);
+}
+
+#[test]
+fn closed_socket_gives_enotsock_and_closing_is_clean() {
+    let ctx = Context::new();
+    let s = ferro(&ctx, SocketType::Pair);
+    ferro_bind(&s);
+    s.close();
+    assert!(s.is_closed());
+    assert_eq!(s.send("x", 0).unwrap_err().kind(), ErrorKind::NotSocket);
+    assert_eq!(s.recv(0).unwrap_err().kind(), ErrorKind::NotSocket);
+}
+
+#[test]
+fn a_socket_can_be_shared_between_threads() {
+    let ctx = Context::new();
+    let pull = std::sync::Arc::new(ferro(&ctx, SocketType::Pull));
+    let endpoint = ferro_bind(&pull);
+    let receiver = {
+        let pull = pull.clone();
+        std::thread::spawn(move || (0..100).map(|_| pull.recv(0).unwrap().len()).sum::<usize>())
+    };
+    let push = ferro(&ctx, SocketType::Push);
+    push.connect(&endpoint).unwrap();
+    for _ in 0..100 {
+        push.send("four", 0).unwrap();
+    }
+    assert_eq!(receiver.join().unwrap(), 400);
+}
+
+#[test]
+fn term_wakes_blocked_calls_with_eterm() {
+    let ctx = Context::new();
+    let pull = ctx.socket(SocketType::Pull).unwrap();
+    let blocked = std::thread::spawn(move || pull.recv(0).unwrap_err().kind());
+    std::thread::sleep(Duration::from_millis(100));
+    ctx.term();
+    assert_eq!(blocked.join().unwrap(), ErrorKind::Term);
+}
+
+#[test]
+fn linger_delivers_queued_messages_after_close() {
+    let ctx = Context::new();
+    let pull = ferro(&ctx, SocketType::Pull);
+    let endpoint = ferro_bind(&pull);
+    {
+        let sender_ctx = Context::new();
+        let push = sender_ctx.socket(SocketType::Push).unwrap();
+        push.set_option(SocketOption::Linger, 5000).unwrap();
+        push.connect(&endpoint).unwrap();
+        for i in 0..1000u32 {
+            push.send(&i.to_le_bytes()[..], 0).unwrap();
+        }
+        // Dropping socket and context waits (within LINGER) for the queue to drain.
+    }
+    for i in 0..1000u32 {
+        assert_eq!(pull.recv(0).unwrap(), &i.to_le_bytes());
+    }
+}
