@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 cargo build -q --release -p ferromq --examples
 BIN=target/release/examples
 TALKS=tests-polyglot/talks
+# Debian's python3 carries python3-zmq (pyzmq on the system libzmq).
+PY=/usr/bin/python3
 
 echo "== hwserver.py (pyzmq/libzmq) <-> hwclient (FerroMQ, Rust) =="
-python3 "$TALKS/hwserver.py" 10 | sed 's/^/  [hwserver.py] /' &
+"$PY" "$TALKS/hwserver.py" 10 | sed 's/^/  [hwserver.py] /' &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 "$BIN/hwclient" | sed 's/^/  [hwclient.rs] /'
@@ -18,6 +20,6 @@ wait $server
 echo "== hwserver (FerroMQ, Rust) <-> hwclient.py (pyzmq/libzmq) =="
 "$BIN/hwserver" 10 | sed 's/^/  [hwserver.rs] /' &
 server=$!
-python3 "$TALKS/hwclient.py" | sed 's/^/  [hwclient.py] /'
+"$PY" "$TALKS/hwclient.py" | sed 's/^/  [hwclient.py] /'
 wait $server
 echo "demo done"

@@ -231,11 +231,6 @@ impl PipeEnd {
         Some(msg)
     }
 
-    /// Whether a message is waiting.
-    pub(crate) fn is_readable(&self) -> bool {
-        !self.incoming.messages.is_empty()
-    }
-
     /// Asks to be notified when a message arrives. Returns true if one already has (or the
     /// peer has closed): then nothing is armed and the caller should read again.
     pub(crate) fn arm_readable(&self) -> bool {
@@ -258,11 +253,6 @@ impl PipeEnd {
     /// True once the other end has closed (it reads nothing more from us).
     pub(crate) fn is_peer_closed(&self) -> bool {
         self.incoming.writer_done.load(Ordering::Acquire)
-    }
-
-    /// Messages written but not yet taken by the other end.
-    pub(crate) fn pending_outgoing(&self) -> usize {
-        self.outgoing.messages.len()
     }
 
     /// Closes this end: the other end gets what was already queued, then sees the close.

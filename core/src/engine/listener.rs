@@ -34,7 +34,7 @@ pub(crate) async fn run_tcp_listener(
                     let mut engine = StreamEngine::new(stream, &link, &options, waker);
                     let mut pipe = None;
                     let end = engine.run(&mut pipe, &link, &mut shutdown).await;
-                    tracing::debug!(%peer, ?end, "connection ended");
+                    tracing::debug!(%peer, %end, "connection ended");
                     // Dropping the pipe closes it: the socket forgets this peer.
                     drop(pipe);
                 });

@@ -71,7 +71,7 @@ impl Session {
                 let mut engine =
                     StreamEngine::new(stream, &self.link, &self.options, self.waker.clone());
                 let end = engine.run(&mut self.pipe, &self.link, &mut shutdown).await;
-                tracing::debug!(?end, "connection ended");
+                tracing::debug!(%end, "connection ended");
                 match end {
                     EngineEnd::SocketClosed | EngineEnd::Shutdown => return,
                     _ => self.connection_lost(),

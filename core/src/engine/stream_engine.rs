@@ -42,6 +42,19 @@ pub(crate) enum EngineEnd {
     Io(io::Error),
 }
 
+impl std::fmt::Display for EngineEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineEnd::PeerClosed => f.write_str("the peer closed the connection"),
+            EngineEnd::SocketClosed => f.write_str("the socket closed"),
+            EngineEnd::Shutdown => f.write_str("the endpoint was unbound or disconnected"),
+            EngineEnd::HandshakeTimeout => f.write_str("no handshake within HANDSHAKE_IVL"),
+            EngineEnd::Protocol(e) => write!(f, "protocol error: {e}"),
+            EngineEnd::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
 pub(crate) struct StreamEngine<S> {
     stream: S,
     conn: Connection,

@@ -55,6 +55,10 @@ impl Pattern for Pub {
         self.inner.closed(pipe);
     }
 
+    fn check_send(&self) -> Result<()> {
+        self.inner.check_send()
+    }
+
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
         self.inner.send(msg)
     }

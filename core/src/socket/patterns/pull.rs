@@ -45,6 +45,10 @@ impl Pattern for Pull {
         self.fq.closed(&mut self.pipes, pipe);
     }
 
+    fn check_send(&self) -> Result<()> {
+        Err(not_supported("send", SocketType::Pull))
+    }
+
     fn send(&mut self, _msg: Message) -> Result<(), SendError> {
         Err(SendError::Failed(not_supported("send", SocketType::Pull)))
     }

@@ -78,12 +78,20 @@ impl Pattern for Rep {
         self.fq.closed(&mut self.pipes, pipe);
     }
 
-    fn send(&mut self, msg: Message) -> Result<(), SendError> {
-        let Some((pipe, mut reply)) = self.reply_to.take() else {
-            return Err(SendError::Failed(Error::new(
+    fn check_send(&self) -> Result<()> {
+        if self.reply_to.is_none() {
+            return Err(Error::new(
                 ErrorKind::Fsm,
                 "REP cannot send before it has received a request",
-            )));
+            ));
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        self.check_send().map_err(SendError::Failed)?;
+        let Some((pipe, mut reply)) = self.reply_to.take() else {
+            return Ok(());
         };
         for frame in msg {
             reply.push_back(frame);
@@ -142,6 +150,7 @@ mod tests {
         let mut h = Harness::new(SocketType::Rep);
         let mut dealer = h.attach(Some(peer(SocketType::Dealer)), 10);
         assert_eq!(failed_kind(h.send(&[b"too early"])), ErrorKind::Fsm);
+        assert_eq!(h.pattern.check_send().unwrap_err().kind(), ErrorKind::Fsm);
         dealer.send(&[b"hop1", b"hop2", b"", b"request", b"part2"]);
         assert_eq!(h.recv_ok(), msg(&[b"request", b"part2"]));
         assert_eq!(h.recv().unwrap_err().kind(), ErrorKind::Fsm, "reply owed");

@@ -118,15 +118,20 @@ impl Pattern for Req {
         self.fq.closed(&mut self.pipes, pipe);
     }
 
+    fn check_send(&self) -> Result<()> {
+        if self.awaiting_reply && !self.relaxed {
+            return Err(Error::new(
+                ErrorKind::Fsm,
+                "REQ cannot send a new request before it has received the reply \
+                 (set REQ_RELAXED to allow it)",
+            ));
+        }
+        Ok(())
+    }
+
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        self.check_send().map_err(SendError::Failed)?;
         if self.awaiting_reply {
-            if !self.relaxed {
-                return Err(SendError::Failed(Error::new(
-                    ErrorKind::Fsm,
-                    "REQ cannot send a new request before it has received the reply \
-                     (set REQ_RELAXED to allow it)",
-                )));
-            }
             // Relaxed: abandon the pending request; a late reply to it is dropped.
             self.awaiting_reply = false;
             self.reply_pipe = None;
@@ -233,6 +238,7 @@ mod tests {
         h.send_ok(&[b"hello"]);
         assert_eq!(rep.recv().unwrap(), msg(&[b"", b"hello"]));
         assert_eq!(failed_kind(h.send(&[b"again"])), ErrorKind::Fsm);
+        assert_eq!(h.pattern.check_send().unwrap_err().kind(), ErrorKind::Fsm);
         assert!(!h.can_send());
         h.recv_none();
         rep.send(&[b"", b"world"]);

@@ -204,14 +204,19 @@ impl Pattern for Router {
     }
 
     fn can_send(&mut self) -> bool {
-        // Without ROUTER_MANDATORY a send always "succeeds" (it may drop).
-        if !self.mandatory {
+        // Without ROUTER_MANDATORY a send never waits (it may drop). With it and no peer at
+        // all, it fails at once with EHOSTUNREACH: say "yes" so the socket tries it rather
+        // than waiting for a peer. Otherwise some peer must have room; the full ones are
+        // armed so the socket hears when one drains. (O(peers): only for polling.)
+        if !self.mandatory || self.by_id.is_empty() {
             return true;
         }
         let pipes = &mut self.pipes;
-        self.by_id
-            .values()
-            .any(|&p| pipes.pipe_mut(p).is_some_and(|pipe| pipe.is_writable()))
+        self.by_id.values().any(|&p| {
+            pipes
+                .pipe_mut(p)
+                .is_some_and(|pipe| pipe.is_writable() || pipe.arm_writable())
+        })
     }
 
     fn can_recv(&mut self) -> bool {
@@ -342,6 +347,10 @@ mod tests {
         h.send_ok(&[b"nobody", b"x"]);
         h.send_ok(&[b"only an id"]);
         h.set_ok(SocketOption::RouterMandatory, 1);
+        assert!(
+            h.can_send(),
+            "no peer: a send fails at once rather than waiting"
+        );
         assert_eq!(
             failed_kind(h.send(&[b"nobody", b"x"])),
             ErrorKind::HostUnreachable

@@ -46,6 +46,10 @@ impl Pattern for Sub {
         self.inner.closed(pipe);
     }
 
+    fn check_send(&self) -> Result<()> {
+        Err(not_supported("send", SocketType::Sub))
+    }
+
     fn send(&mut self, _msg: Message) -> Result<(), SendError> {
         Err(SendError::Failed(not_supported("send", SocketType::Sub)))
     }
@@ -140,8 +144,8 @@ mod tests {
     fn empty_subscription_receives_everything() {
         let mut h = Harness::new(SocketType::Sub);
         let mut p = h.attach(Some(peer(SocketType::Pub)), 10);
-        h.recv_none();
         p.send(&[b"before subscribing"]);
+        h.recv_none();
         h.set_ok(SocketOption::Subscribe, "");
         assert_eq!(p.recv().unwrap(), msg(&[b"\x01"]));
         p.send(&[b"anything"]);
@@ -149,7 +153,7 @@ mod tests {
         assert_eq!(
             h.recv_ok(),
             msg(&[b"anything"]),
-            "filtered before the subscription"
+            "received after the subscription"
         );
         assert_eq!(h.recv_ok(), msg(&[b""]));
     }
@@ -158,6 +162,10 @@ mod tests {
     fn send_and_bad_options_fail() {
         let mut h = Harness::new(SocketType::Sub);
         assert_eq!(failed_kind(h.send(&[b"x"])), ErrorKind::NotSupported);
+        assert_eq!(
+            h.pattern.check_send().unwrap_err().kind(),
+            ErrorKind::NotSupported
+        );
         assert!(!h.can_send());
         let err = h
             .set(SocketOption::Subscribe, OptionValue::Int(3))
