@@ -13,6 +13,7 @@ pub mod context;
 pub mod error;
 pub mod message;
 pub mod options;
+pub mod poll;
 pub mod protocol;
 pub mod socket_type;
 
@@ -26,6 +27,7 @@ pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
 pub use message::{Frame, Message};
 pub use options::{OptionValue, SocketOption, SocketOptions};
+pub use poll::{poll, PollItem, PollTarget, POLLERR};
 pub use signal::PeerIdentity;
-pub use socket::{flags, Socket, POLLIN, POLLOUT};
+pub use socket::{flags, Interrupt, Socket, INTERRUPT_CHECK, POLLIN, POLLOUT};
 pub use socket_type::SocketType;

@@ -346,3 +346,27 @@ fn linger_delivers_queued_messages_after_close() {
         assert_eq!(pull.recv(0).unwrap(), &i.to_le_bytes());
     }
 }
+
+#[test]
+fn an_interrupt_hook_ends_a_blocked_call() {
+    let ctx = Context::new();
+    let pull = ctx.socket(SocketType::Pull).unwrap();
+    let mut calls = 0;
+    let start = Instant::now();
+    let mut hook = || {
+        calls += 1;
+        if calls == 3 {
+            Err(ferromq::Error::new(ErrorKind::Interrupted, "interrupted by the test"))
+        } else {
+            Ok(())
+        }
+    };
+    let err = pull.recv_msg_interruptible(0, Some(&mut hook)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Interrupted);
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2), "{elapsed:?}");
+    // With RCVTIMEO the hook runs and the timeout still applies.
+    pull.set_option(SocketOption::RcvTimeo, 250).unwrap();
+    let err = pull.recv_msg_interruptible(0, Some(&mut || Ok(()))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Again);
+}

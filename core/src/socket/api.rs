@@ -37,6 +37,13 @@ pub mod flags {
 pub const POLLIN: i32 = 1;
 pub const POLLOUT: i32 = 2;
 
+/// How often a blocked call runs its interrupt hook.
+pub const INTERRUPT_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A hook a binding passes to blocking calls, run every [`INTERRUPT_CHECK`] while the call
+/// waits (e.g. to let Python handle Ctrl-C); an error from it ends the call with that error.
+pub type Interrupt<'a> = Option<&'a mut dyn FnMut() -> Result<()>>;
+
 /// A ØMQ socket.
 pub struct Socket {
     shared: Arc<Shared>,
@@ -120,15 +127,33 @@ impl Socket {
         Ok(state)
     }
 
-    /// Releases the state, waits for a pipe event or the deadline (EAGAIN), relocks.
+    /// Releases the state, waits for a pipe event or the deadline (EAGAIN), relocks. With an
+    /// interrupt hook, wakes every [`INTERRUPT_CHECK`] to run it; its error ends the call.
     fn wait<'a>(
         &'a self,
         state: MutexGuard<'a, State>,
         deadline: Option<Instant>,
+        interrupt: &mut Interrupt<'_>,
     ) -> Result<MutexGuard<'a, State>> {
         drop(state);
-        if !self.shared.link.signal.wait(deadline) {
-            return Err(Error::again());
+        let signal = &self.shared.link.signal;
+        match interrupt {
+            None => {
+                if !signal.wait(deadline) {
+                    return Err(Error::again());
+                }
+            }
+            Some(check) => loop {
+                let slice = Instant::now() + INTERRUPT_CHECK;
+                let until = deadline.map_or(slice, |d| d.min(slice));
+                if signal.wait(Some(until)) {
+                    break;
+                }
+                check()?;
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(Error::again());
+                }
+            },
         }
         self.lock_and_update()
     }
@@ -242,18 +267,28 @@ impl Socket {
             if state.outgoing.is_empty() {
                 // The first frame decides: fail (EAGAIN/EFSM…) now, as libzmq does, rather
                 // than after the user has sent the rest.
-                state = self.wait_until_sendable(state, flags)?;
+                state = self.wait_until_sendable(state, flags, &mut None)?;
             }
             state.outgoing.push_back(frame);
             return Ok(());
         }
         let mut msg = std::mem::take(&mut state.outgoing);
         msg.push_back(frame);
-        self.send_locked(state, msg, flags)
+        self.send_locked(state, msg, flags, &mut None)
     }
 
     /// Sends a whole multipart message.
     pub fn send_msg(&self, msg: impl Into<Message>, flags: i32) -> Result<()> {
+        self.send_msg_interruptible(msg, flags, None)
+    }
+
+    /// [`Socket::send_msg`] whose wait runs `interrupt` every [`INTERRUPT_CHECK`].
+    pub fn send_msg_interruptible(
+        &self,
+        msg: impl Into<Message>,
+        flags: i32,
+        mut interrupt: Interrupt<'_>,
+    ) -> Result<()> {
         let msg = msg.into();
         if msg.is_empty() {
             return Err(Error::invalid("cannot send a message with no frames"));
@@ -272,7 +307,7 @@ impl Socket {
             state.outgoing = msg;
             return Ok(());
         }
-        self.send_locked(state, msg, flags)
+        self.send_locked(state, msg, flags, &mut interrupt)
     }
 
     /// Sends the frames of `frames` as one message.
@@ -289,6 +324,7 @@ impl Socket {
         mut state: MutexGuard<'a, State>,
         mut msg: Message,
         flags: i32,
+        interrupt: &mut Interrupt<'_>,
     ) -> Result<()> {
         let deadline = deadline(flags, state.options.sndtimeo_ms);
         loop {
@@ -300,7 +336,7 @@ impl Socket {
                         return Err(Error::again());
                     }
                     msg = returned;
-                    state = self.wait(state, deadline.flatten())?;
+                    state = self.wait(state, deadline.flatten(), interrupt)?;
                 }
             }
         }
@@ -310,6 +346,7 @@ impl Socket {
         &'a self,
         mut state: MutexGuard<'a, State>,
         flags: i32,
+        interrupt: &mut Interrupt<'_>,
     ) -> Result<MutexGuard<'a, State>> {
         state.pattern.check_send()?;
         let deadline = deadline(flags, state.options.sndtimeo_ms);
@@ -317,7 +354,7 @@ impl Socket {
             if deadline == Some(None) {
                 return Err(Error::again());
             }
-            state = self.wait(state, deadline.flatten())?;
+            state = self.wait(state, deadline.flatten(), interrupt)?;
         }
         Ok(state)
     }
@@ -328,7 +365,7 @@ impl Socket {
     pub fn recv(&self, flags: i32) -> Result<Frame> {
         let mut state = self.lock_and_update()?;
         if state.incoming.is_empty() {
-            let (locked, msg) = self.recv_locked(state, flags)?;
+            let (locked, msg) = self.recv_locked(state, flags, &mut None)?;
             state = locked;
             state.incoming.extend(msg);
         }
@@ -339,13 +376,22 @@ impl Socket {
 
     /// Receives a whole multipart message (or the rest of one partly read with `recv`).
     pub fn recv_msg(&self, flags: i32) -> Result<Message> {
+        self.recv_msg_interruptible(flags, None)
+    }
+
+    /// [`Socket::recv_msg`] whose wait runs `interrupt` every [`INTERRUPT_CHECK`].
+    pub fn recv_msg_interruptible(
+        &self,
+        flags: i32,
+        mut interrupt: Interrupt<'_>,
+    ) -> Result<Message> {
         let mut state = self.lock_and_update()?;
         if !state.incoming.is_empty() {
             let rest: Message = state.incoming.drain(..).collect();
             state.rcvmore = false;
             return Ok(rest);
         }
-        let (mut state, msg) = self.recv_locked(state, flags)?;
+        let (mut state, msg) = self.recv_locked(state, flags, &mut interrupt)?;
         state.rcvmore = false;
         Ok(msg)
     }
@@ -359,13 +405,14 @@ impl Socket {
         &'a self,
         mut state: MutexGuard<'a, State>,
         flags: i32,
+        interrupt: &mut Interrupt<'_>,
     ) -> Result<(MutexGuard<'a, State>, Message)> {
         let deadline = deadline(flags, state.options.rcvtimeo_ms);
         loop {
             match state.pattern.recv() {
                 Ok(msg) => return Ok((state, msg)),
                 Err(e) if e.kind() == ErrorKind::Again && deadline != Some(None) => {
-                    state = self.wait(state, deadline.flatten())?;
+                    state = self.wait(state, deadline.flatten(), interrupt)?;
                 }
                 Err(e) => return Err(e),
             }
@@ -446,6 +493,14 @@ impl Socket {
     /// The endpoint last bound or connected, with wildcards resolved (ZMQ_LAST_ENDPOINT).
     pub fn last_endpoint(&self) -> Result<String> {
         Ok(self.lock()?.last_endpoint.clone())
+    }
+
+    /// The descriptor that becomes readable when [`Socket::events`] may have changed
+    /// (libzmq's ZMQ_FD). Edge-like: after it fires, read `events()` and receive until EAGAIN
+    /// (or until POLLIN is gone) before waiting on it again — it does not fire again for
+    /// messages that were already waiting.
+    pub fn readiness_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.shared.link.signal.fd()
     }
 
     /// ZMQ_EVENTS: POLLIN if a message can be received now, POLLOUT if one can be sent.
