@@ -81,10 +81,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
         let wait = if ready > 0 {
             Some(Duration::ZERO)
         } else {
-            match deadline {
-                None => None,
-                Some(deadline) => Some(deadline.saturating_duration_since(Instant::now())),
-            }
+            deadline.map(|d| d.saturating_duration_since(Instant::now()))
         };
         let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(items.len());
         for item in items.iter() {

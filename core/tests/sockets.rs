@@ -356,7 +356,10 @@ fn an_interrupt_hook_ends_a_blocked_call() {
     let mut hook = || {
         calls += 1;
         if calls == 3 {
-            Err(ferromq::Error::new(ErrorKind::Interrupted, "interrupted by the test"))
+            Err(ferromq::Error::new(
+                ErrorKind::Interrupted,
+                "interrupted by the test",
+            ))
         } else {
             Ok(())
         }
@@ -364,9 +367,14 @@ fn an_interrupt_hook_ends_a_blocked_call() {
     let err = pull.recv_msg_interruptible(0, Some(&mut hook)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Interrupted);
     let elapsed = start.elapsed();
-    assert!(elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(2),
+        "{elapsed:?}"
+    );
     // With RCVTIMEO the hook runs and the timeout still applies.
     pull.set_option(SocketOption::RcvTimeo, 250).unwrap();
-    let err = pull.recv_msg_interruptible(0, Some(&mut || Ok(()))).unwrap_err();
+    let err = pull
+        .recv_msg_interruptible(0, Some(&mut || Ok(())))
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Again);
 }
