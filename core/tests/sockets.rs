@@ -378,3 +378,43 @@ fn an_interrupt_hook_ends_a_blocked_call() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Again);
 }
+
+#[test]
+fn linger_expires_against_a_peer_that_never_reads() {
+    // A raw TCP peer that completes the handshake and then reads nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let stuck = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut hello = vec![
+            0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 1, b'N', b'U', b'L', b'L',
+        ];
+        hello.resize(64, 0);
+        hello.extend_from_slice(&[0x04, 26, 5, b'R', b'E', b'A', b'D', b'Y', 11]);
+        hello.extend_from_slice(b"Socket-Type");
+        hello.extend_from_slice(&4u32.to_be_bytes());
+        hello.extend_from_slice(b"PULL");
+        stream.write_all(&hello).unwrap();
+        std::thread::sleep(Duration::from_secs(4));
+    });
+    let start = Instant::now();
+    {
+        let ctx = Context::new();
+        let push = ctx.socket(SocketType::Push).unwrap();
+        push.set_option(SocketOption::SndHwm, 0).unwrap();
+        push.connect(&endpoint).unwrap();
+        // Far more than the kernel buffers hold.
+        for _ in 0..200 {
+            push.send(vec![0u8; 64 * 1024], 0).unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        push.set_option(SocketOption::Linger, 200).unwrap();
+    }
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "closing took {elapsed:?} despite LINGER 200"
+    );
+    stuck.join().unwrap();
+}

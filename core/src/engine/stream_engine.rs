@@ -18,11 +18,12 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
+use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::message::Message;
 use crate::options::SocketOptions;
 use crate::pipe::PipeEnd;
-use crate::protocol::{Connection, ConnectionConfig, Event, ProtocolError};
+use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
 
 const READ_CHUNK: usize = 64 * 1024;
@@ -38,6 +39,8 @@ pub(crate) enum EngineEnd {
     /// The endpoint was unbound/disconnected.
     Shutdown,
     HandshakeTimeout,
+    /// Heartbeats found the peer silent for too long.
+    HeartbeatTimeout,
     Protocol(ProtocolError),
     Io(io::Error),
 }
@@ -49,6 +52,7 @@ impl std::fmt::Display for EngineEnd {
             EngineEnd::SocketClosed => f.write_str("the socket closed"),
             EngineEnd::Shutdown => f.write_str("the endpoint was unbound or disconnected"),
             EngineEnd::HandshakeTimeout => f.write_str("no handshake within HANDSHAKE_IVL"),
+            EngineEnd::HeartbeatTimeout => f.write_str("the peer stopped answering heartbeats"),
             EngineEnd::Protocol(e) => write!(f, "protocol error: {e}"),
             EngineEnd::Io(e) => write!(f, "I/O error: {e}"),
         }
@@ -65,6 +69,7 @@ pub(crate) struct StreamEngine<S> {
     options: SocketOptions,
     /// Set when the peer closed its write side: no more input.
     input_closed: bool,
+    heartbeat: Heartbeat,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
@@ -87,6 +92,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
             waker,
             options: options.clone(),
             input_closed: false,
+            heartbeat: Heartbeat::new(options, Instant::now()),
         }
     }
 
@@ -114,7 +120,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
             let deadline = if !self.conn.is_ready() {
                 handshake_deadline
             } else {
-                linger_deadline
+                [linger_deadline, self.heartbeat.deadline()]
+                    .into_iter()
+                    .flatten()
+                    .min()
             };
             let timer = async {
                 match deadline {
@@ -128,7 +137,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                 Timer,
             }
             let woke = tokio::select! {
-                end = poll_fn(|cx| self.poll_drive(cx, pipe, link)) => Woke::Ended(end),
+                end = poll_fn(|cx| self.poll_drive(cx, pipe, link, lingering)) => match end {
+                    Some(end) => Woke::Ended(end),
+                    // The handshake finished or the socket closed: the timers change.
+                    None => continue,
+                },
                 _ = shutdown.changed(), if !lingering => Woke::Shutdown,
                 _ = timer => Woke::Timer,
             };
@@ -142,8 +155,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                     if !self.conn.is_ready() {
                         return EngineEnd::HandshakeTimeout;
                     }
-                    if linger_deadline.is_some_and(|d| d <= Instant::now()) {
+                    let now = Instant::now();
+                    if linger_deadline.is_some_and(|d| d <= now) {
                         return EngineEnd::SocketClosed;
+                    }
+                    match self.heartbeat.fire(now) {
+                        HeartbeatAction::Nothing => {}
+                        HeartbeatAction::Expired => return EngineEnd::HeartbeatTimeout,
+                        HeartbeatAction::SendPing { ttl_deciseconds } => {
+                            self.conn.send_command(&Command::Ping {
+                                ttl_deciseconds,
+                                context: bytes::Bytes::new(),
+                            });
+                        }
                     }
                 }
             }
@@ -151,20 +175,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
     }
 
     /// Makes all the progress possible without blocking, then arms every wake-up source.
+    /// Returns `Ready(None)` when something the caller's timers depend on changed (the
+    /// handshake completed, or the socket closed while `lingering` was false).
     fn poll_drive(
         &mut self,
         cx: &mut TaskContext<'_>,
         pipe: &mut Option<PipeEnd>,
         link: &SocketLink,
-    ) -> Poll<EngineEnd> {
+        lingering: bool,
+    ) -> Poll<Option<EngineEnd>> {
         self.waker.register(cx.waker());
+        let was_ready = self.conn.is_ready();
         loop {
+            if !lingering && pipe.as_ref().is_some_and(|p| p.is_peer_closed()) {
+                return Poll::Ready(None);
+            }
             let mut progress = false;
 
             // Inbound: stalled message, then buffered bytes, then the stream.
             match self.deliver_input(pipe, link) {
                 Ok(delivered) => progress |= delivered,
-                Err(end) => return Poll::Ready(end),
+                Err(end) => return Poll::Ready(Some(end)),
             }
             let input_blocked = self.stalled.is_some();
             if !input_blocked && !self.input_closed {
@@ -177,14 +208,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                         self.input_closed = true;
                         // Deliver whatever complete messages remain, then report the close.
                         if let Err(end) = self.deliver_input(pipe, link) {
-                            return Poll::Ready(end);
+                            return Poll::Ready(Some(end));
                         }
-                        return Poll::Ready(EngineEnd::PeerClosed);
+                        return Poll::Ready(Some(EngineEnd::PeerClosed));
                     }
-                    Poll::Ready(Ok(_)) => progress = true,
-                    Poll::Ready(Err(e)) => return Poll::Ready(EngineEnd::Io(e)),
+                    Poll::Ready(Ok(_)) => {
+                        progress = true;
+                        self.heartbeat.on_input(Instant::now());
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Some(EngineEnd::Io(e))),
                     Poll::Pending => {}
                 }
+            }
+
+            if !was_ready && self.conn.is_ready() {
+                // Flush our side of the handshake first; the caller re-enters at once.
+                let _ = self.poll_write_out(cx);
+                return Poll::Ready(None);
             }
 
             // Outbound: gather messages from the pipe, then write.
@@ -200,14 +240,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
             }
             match self.poll_write_out(cx) {
                 Ok(wrote) => progress |= wrote,
-                Err(e) => return Poll::Ready(EngineEnd::Io(e)),
+                Err(e) => return Poll::Ready(Some(EngineEnd::Io(e))),
             }
 
             // The socket closed and we sent everything it left: done.
             if let Some(p) = pipe.as_ref() {
                 if p.is_peer_finished() && self.conn.outbound().is_empty() {
                     let _ = Pin::new(&mut self.stream).poll_shutdown(cx);
-                    return Poll::Ready(EngineEnd::SocketClosed);
+                    return Poll::Ready(Some(EngineEnd::SocketClosed));
                 }
             }
 
@@ -261,6 +301,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
             stalled,
             waker,
             options,
+            heartbeat,
             ..
         } = self;
         let mut ready_peer = None;
@@ -286,10 +327,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                         .post(PipeEvent::PeerReady(p.peer_id(), identity)),
                     None => *pipe = Some(link.attach_new_pipe(options, waker, Some(identity))),
                 }
+                heartbeat.start(peer.version_minor >= 1, Instant::now());
                 ready_peer = Some(());
                 ControlFlow::Continue(())
             }
-            Event::Ping { .. } | Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
+            Event::Ping { ttl_deciseconds } => {
+                heartbeat.on_peer_ping(ttl_deciseconds);
+                ControlFlow::Continue(())
+            }
+            Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
         });
         if let Some(p) = pipe.as_ref() {
             p.flush();
