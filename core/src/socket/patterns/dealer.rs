@@ -42,9 +42,9 @@ pub(super) fn send_probe(pipe: &mut PipeEnd) {
 }
 
 impl Pattern for Dealer {
-    fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
-        // A connecting pipe's peer is probed once it is known (`peer_ready`).
-        if self.probe_router && peer.is_some() {
+    fn attach(&mut self, mut pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
+        // Queued at once, even on a connecting pipe: it goes out with the connection.
+        if self.probe_router {
             send_probe(&mut pipe);
         }
         let id = self.pipes.insert(pipe, ());
@@ -52,13 +52,8 @@ impl Pattern for Dealer {
         self.lb.attach(id);
     }
 
-    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        if self.probe_router {
-            if let Some(pipe) = self.pipes.pipe_mut(pipe) {
-                send_probe(pipe);
-            }
-        }
-    }
+    /// The probe was queued at attach, as libzmq does; a reconnect does not repeat it.
+    fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
         self.fq.readable(pipe);
@@ -169,9 +164,13 @@ mod tests {
         let mut accepted = h.attach(Some(peer(SocketType::Router)), 10);
         assert_eq!(accepted.recv().unwrap(), msg(&[b""]));
         let mut connecting = h.attach(None, 10);
-        assert!(connecting.recv().is_none(), "no probe before the handshake");
+        assert_eq!(
+            connecting.recv().unwrap(),
+            msg(&[b""]),
+            "queued for the connection"
+        );
         h.peer_ready(&connecting, peer(SocketType::Router));
-        assert_eq!(connecting.recv().unwrap(), msg(&[b""]));
+        assert!(connecting.recv().is_none(), "sent once per pipe");
         let err = h.set(SocketOption::ProbeRouter, -1).unwrap().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Invalid);
         assert!(err.to_string().contains("PROBE_ROUTER"));

@@ -85,8 +85,9 @@ impl Req {
 }
 
 impl Pattern for Req {
-    fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
-        if self.probe_router && peer.is_some() {
+    fn attach(&mut self, mut pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
+        // Queued at once, even on a connecting pipe: it goes out with the connection.
+        if self.probe_router {
             send_probe(&mut pipe);
         }
         let id = self.pipes.insert(pipe, ());
@@ -94,13 +95,8 @@ impl Pattern for Req {
         self.lb.attach(id);
     }
 
-    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        if self.probe_router {
-            if let Some(pipe) = self.pipes.pipe_mut(pipe) {
-                send_probe(pipe);
-            }
-        }
-    }
+    /// The probe was queued at attach, as libzmq does; a reconnect does not repeat it.
+    fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
         self.fq.readable(pipe);

@@ -81,11 +81,6 @@ impl Router {
         };
         self.set_id(pipe, id);
         self.fq.attach(pipe);
-        if self.probe_router {
-            if let Some(pipe) = self.pipes.pipe_mut(pipe) {
-                send_probe(pipe);
-            }
-        }
     }
 
     fn set_id(&mut self, pipe: PipeId, id: Bytes) {
@@ -138,7 +133,11 @@ impl Router {
 }
 
 impl Pattern for Router {
-    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
+    fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
+        // The probe is queued at once, even on a connecting pipe (libzmq), and sent once.
+        if self.probe_router {
+            send_probe(&mut pipe);
+        }
         let id = self.pipes.insert(pipe, None);
         if let Some(peer) = peer {
             self.identify(id, peer);

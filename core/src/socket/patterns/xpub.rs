@@ -168,18 +168,15 @@ impl XPub {
 }
 
 impl Pattern for XPub {
-    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
+    fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
         let id = self.pipes.insert(pipe, ());
         self.dist.attach(id);
-        if peer.is_some() {
-            self.send_welcome(id);
-        }
+        // Queued at once, even on a connecting pipe (libzmq); sent once per pipe.
+        self.send_welcome(id);
         self.read_upstream(id);
     }
 
-    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        self.send_welcome(pipe);
-    }
+    fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
         self.read_upstream(pipe);
@@ -451,9 +448,13 @@ mod tests {
         let mut accepted = h.attach(Some(peer(SocketType::Sub)), 10);
         assert_eq!(accepted.recv().unwrap(), msg(&[b"welcome"]));
         let mut connecting = h.attach(None, 10);
-        assert!(connecting.recv().is_none());
+        assert_eq!(
+            connecting.recv().unwrap(),
+            msg(&[b"welcome"]),
+            "queued for the connection"
+        );
         h.peer_ready(&connecting, peer(SocketType::XSub));
-        assert_eq!(connecting.recv().unwrap(), msg(&[b"welcome"]));
+        assert!(connecting.recv().is_none(), "once per pipe");
         connecting.send(&[b"hello upstream", b"2"]);
         connecting.send(&[b"\x02not a subscription"]);
         assert_eq!(h.recv_ok(), msg(&[b"hello upstream", b"2"]));

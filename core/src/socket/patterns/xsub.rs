@@ -4,8 +4,9 @@
 //! Other messages the user sends are forwarded upstream too (libzmq ≥ 4.2).
 //!
 //! Subscriptions are queued even above the HWM: a dropped one would silently lose data.
-//! They only go to pipes whose peer is known to be connected; a connecting pipe gets the
-//! whole set at `peer_ready` instead, so nothing is sent twice.
+//! As in libzmq they are queued into every pipe at once, connected or still connecting, so an
+//! idle subscriber's subscriptions still go out; after a reconnect the whole set is sent again
+//! (a publisher keeps a set of pipes per topic, so a repeat is harmless).
 //!
 //! Incoming messages are filtered here too, by prefix against our own subscriptions, as
 //! libzmq does (the publisher may not filter: e.g. an XPUB_MANUAL proxy).
@@ -22,7 +23,8 @@ use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct XSub {
-    /// Per pipe: whether its peer is known to be connected (subscriptions go only there).
+    /// Per pipe: whether its connection was lost since the subscriptions were sent (then the
+    /// next handshake gets the whole set again).
     pipes: Pipes<bool>,
     fq: FairQueue,
     subscriptions: SubscriptionSet,
@@ -55,8 +57,8 @@ impl XSub {
 
     /// Sends a subscription message to every connected publisher, whatever their HWM.
     fn send_upstream_unbounded(&mut self, msg: &Message) {
-        for (_, end, ready) in self.pipes.iter_mut() {
-            if *ready && end.write_unbounded(msg.clone()) {
+        for (_, end, _) in self.pipes.iter_mut() {
+            if end.write_unbounded(msg.clone()) {
                 end.flush();
             }
         }
@@ -99,24 +101,23 @@ impl XSub {
 }
 
 impl Pattern for XSub {
-    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
-        let id = self.pipes.insert(pipe, peer.is_some());
+    fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
+        let id = self.pipes.insert(pipe, false);
         self.fq.attach(id);
-        if peer.is_some() {
-            self.send_all_subscriptions(id);
-        }
+        self.send_all_subscriptions(id);
     }
 
     fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        if let Some(ready) = self.pipes.data_mut(pipe) {
-            *ready = true;
-            self.send_all_subscriptions(pipe);
+        if let Some(lost) = self.pipes.data_mut(pipe) {
+            if std::mem::take(lost) {
+                self.send_all_subscriptions(pipe);
+            }
         }
     }
 
     fn peer_lost(&mut self, pipe: PipeId) {
-        if let Some(ready) = self.pipes.data_mut(pipe) {
-            *ready = false;
+        if let Some(lost) = self.pipes.data_mut(pipe) {
+            *lost = true;
         }
     }
 
@@ -127,9 +128,6 @@ impl Pattern for XSub {
     fn writable(&mut self, _pipe: PipeId) {}
 
     fn closed(&mut self, pipe: PipeId) {
-        if let Some(ready) = self.pipes.data_mut(pipe) {
-            *ready = false;
-        }
         self.fq.closed(&mut self.pipes, pipe);
     }
 
@@ -219,13 +217,12 @@ mod tests {
     }
 
     #[test]
-    fn connecting_publisher_gets_the_set_at_peer_ready_only() {
+    fn connecting_publisher_gets_the_set_queued_and_again_after_a_reconnect() {
         let mut h = Harness::new(SocketType::XSub);
         h.send_ok(&[b"\x01a"]);
         h.send_ok(&[b"\x01b"]);
         let mut connecting = h.attach(None, 1);
         h.send_ok(&[b"\x01c"]);
-        assert!(connecting.recv().is_none(), "nothing before the handshake");
         h.peer_ready(&connecting, peer(SocketType::Pub));
         let mut got: Vec<_> = connecting.recv_all();
         got.sort_by_key(|m| m.frames()[0].to_vec());
@@ -236,7 +233,11 @@ mod tests {
         );
         h.pattern.peer_lost(connecting.id);
         h.send_ok(&[b"\x01d"]);
-        assert!(connecting.recv().is_none());
+        assert_eq!(
+            connecting.recv_all(),
+            [msg(&[b"\x01d"])],
+            "queued meanwhile"
+        );
         h.peer_ready(&connecting, peer(SocketType::Pub));
         assert_eq!(connecting.recv_all().len(), 4, "the whole set again");
     }
