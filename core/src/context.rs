@@ -10,6 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::signal::PipeEvent;
 use crate::socket::Socket;
 use crate::socket_type::SocketType;
+use crate::transport::inproc::InprocRegistry;
 
 /// A ØMQ context. Cheap to clone; the I/O threads stop when the last clone and the last
 /// socket are gone.
@@ -24,6 +25,8 @@ pub(crate) struct ContextInner {
     io_threads: usize,
     terminated: AtomicBool,
     sockets: Mutex<Vec<Weak<SocketLink>>>,
+    /// The inproc names bound in this context and connections waiting for a bind.
+    inproc: Arc<InprocRegistry>,
 }
 
 /// Spawns I/O tasks on the context's threads and counts them, so the context can wait for
@@ -107,6 +110,7 @@ impl Context {
                 io_threads,
                 terminated: AtomicBool::new(false),
                 sockets: Mutex::new(Vec::new()),
+                inproc: Arc::default(),
             }),
         })
     }
@@ -148,6 +152,10 @@ impl Context {
 
     pub(crate) fn io(&self) -> &IoHandle {
         &self.inner.io
+    }
+
+    pub(crate) fn inproc(&self) -> &Arc<InprocRegistry> {
+        &self.inner.inproc
     }
 
     pub(crate) fn register_socket(&self, link: &Arc<SocketLink>) {

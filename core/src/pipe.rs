@@ -12,13 +12,17 @@
 //! then checks the flag. With sequentially consistent ordering at least one sees the other.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use atomic_waker::AtomicWaker;
 use crossbeam_queue::SegQueue;
 
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
+
+/// The reader publishes its read count at least every this many messages (see
+/// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
+const MAX_READ_COUNT_BATCH: u64 = 32;
 
 /// Identifies a pipe end, unique in the process.
 pub type PipeId = u64;
@@ -35,6 +39,9 @@ pub(crate) enum Listener {
     Socket(Arc<SocketSignal>),
     /// An I/O task: it is simply woken and re-examines its pipe.
     Task(Arc<AtomicWaker>),
+    /// A socket not known yet (inproc connect before bind). Notifications are dropped until
+    /// [`DeferredSocket::set`]; the socket then takes the pipe as it finds it.
+    Deferred(Arc<DeferredSocket>),
 }
 
 impl Listener {
@@ -42,7 +49,25 @@ impl Listener {
         match self {
             Listener::Socket(signal) => signal.post(event()),
             Listener::Task(waker) => waker.wake(),
+            Listener::Deferred(deferred) => {
+                let socket = deferred.0.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(signal) = socket.as_ref() {
+                    signal.post(event());
+                }
+            }
         }
+    }
+}
+
+/// The socket end of a pipe created before its owner was known.
+#[derive(Default)]
+pub(crate) struct DeferredSocket(Mutex<Option<Arc<SocketSignal>>>);
+
+impl DeferredSocket {
+    /// From now on notifications go to `signal`. Anything that happened before (the other
+    /// end closing, say) was not notified: the caller checks the pipe's state *after* this.
+    pub(crate) fn set(&self, signal: Arc<SocketSignal>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(signal);
     }
 }
 
@@ -51,8 +76,9 @@ struct Queue {
     messages: SegQueue<Message>,
     /// Messages taken out so far, published by the reader for the writer's HWM check.
     read_count: AtomicU64,
-    /// Maximum messages queued; 0 means no limit.
-    capacity: u64,
+    /// Maximum messages queued; 0 means no limit. Changes only when an inproc connection
+    /// made before its bind learns the binder's HWMs.
+    capacity: AtomicU64,
     reader_waiting: AtomicBool,
     writer_waiting: AtomicBool,
     /// The writer has closed: nothing more will be queued.
@@ -66,7 +92,7 @@ impl Queue {
         Queue {
             messages: SegQueue::new(),
             read_count: AtomicU64::new(0),
-            capacity,
+            capacity: AtomicU64::new(capacity),
             reader_waiting: AtomicBool::new(false),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
@@ -74,10 +100,24 @@ impl Queue {
         }
     }
 
+    /// How many reads may pass between two publications of the read count: about 1/32 of
+    /// the HWM, so the writer's view of free room is never off by more than ~3%.
+    fn read_count_batch(&self) -> u64 {
+        match self.capacity.load(Ordering::Relaxed) {
+            // No HWM: no writer ever waits for room.
+            0 => MAX_READ_COUNT_BATCH,
+            capacity => (capacity / 32).clamp(1, MAX_READ_COUNT_BATCH),
+        }
+    }
+
     /// The writer should be woken once the queue has drained to this many messages; waking it
     /// at the first free slot would make it sleep again after one message.
     fn low_water_mark(&self) -> usize {
-        (self.capacity / 2) as usize
+        (self.capacity() / 2) as usize
+    }
+
+    fn capacity(&self) -> u64 {
+        self.capacity.load(Ordering::Relaxed)
     }
 }
 
@@ -154,7 +194,7 @@ impl PipeEnd {
     }
 
     fn has_room(&mut self) -> bool {
-        let capacity = self.outgoing.capacity;
+        let capacity = self.outgoing.capacity();
         if capacity == 0 || self.written - self.peer_read < capacity {
             return true;
         }
@@ -216,10 +256,29 @@ impl PipeEnd {
     // ----- reading -----
 
     /// Takes the next message, if any.
+    ///
+    /// The read count the writer's HWM check needs is published once per
+    /// [`READ_COUNT_BATCH`] messages and whenever the queue is found empty, not per message:
+    /// a writer that sleeps on a full queue is then woken at the latest when the reader
+    /// empties it (libzmq's low-water-mark idea).
     pub(crate) fn read(&mut self) -> Option<Message> {
-        let msg = self.incoming.messages.pop()?;
+        let Some(msg) = self.incoming.messages.pop() else {
+            self.publish_read_count();
+            return None;
+        };
         self.read += 1;
+        if self.read % self.incoming.read_count_batch() == 0 {
+            self.publish_read_count();
+        }
+        Some(msg)
+    }
+
+    /// Tells the writer how far we have read, and wakes it if it waits for room.
+    fn publish_read_count(&mut self) {
         let queue = &self.incoming;
+        if queue.read_count.load(Ordering::Relaxed) == self.read {
+            return;
+        }
         queue.read_count.store(self.read, Ordering::SeqCst);
         if queue.writer_waiting.load(Ordering::SeqCst)
             && queue.messages.len() <= queue.low_water_mark()
@@ -228,7 +287,6 @@ impl PipeEnd {
             let peer_id = self.peer_id;
             self.peer.notify(|| PipeEvent::Writable(peer_id));
         }
-        Some(msg)
     }
 
     /// Asks to be notified when a message arrives. Returns true if one already has (or the
@@ -265,6 +323,58 @@ impl PipeEnd {
         self.incoming.reader_done.store(true, Ordering::SeqCst);
         let peer_id = self.peer_id;
         self.peer.notify(|| PipeEvent::Closed(peer_id));
+    }
+
+    /// Changes the HWMs of both directions (an inproc connection made before its bind, once
+    /// the binder's options are known). A writer waiting for room is woken if it has some now.
+    pub(crate) fn set_hwms(&self, incoming: u64, outgoing: u64) {
+        self.incoming.capacity.store(incoming, Ordering::SeqCst);
+        self.outgoing.capacity.store(outgoing, Ordering::SeqCst);
+        let queue = &self.incoming;
+        if queue.writer_waiting.load(Ordering::SeqCst)
+            && queue.writer_waiting.swap(false, Ordering::SeqCst)
+        {
+            // A spurious wake-up at worst: the writer re-checks and re-arms.
+            let peer_id = self.peer_id;
+            self.peer.notify(|| PipeEvent::Writable(peer_id));
+        }
+    }
+
+    /// A handle that cuts this pipe without owning either end (inproc disconnect: the ends
+    /// belong to the two sockets' patterns). `own` is the listener of this end's owner.
+    pub(crate) fn closer(&self, own: Listener) -> PipeCloser {
+        PipeCloser {
+            id: self.id,
+            peer_id: self.peer_id,
+            incoming: self.incoming.clone(),
+            outgoing: self.outgoing.clone(),
+            own,
+            peer: self.peer.clone(),
+        }
+    }
+}
+
+/// Cuts a pipe from outside, see [`PipeEnd::closer`].
+pub(crate) struct PipeCloser {
+    id: PipeId,
+    peer_id: PipeId,
+    incoming: Arc<Queue>,
+    outgoing: Arc<Queue>,
+    own: Listener,
+    peer: Listener,
+}
+
+impl PipeCloser {
+    /// Both ends see the pipe closed, as if each other's end had closed: neither can write
+    /// any more, and each still reads what the other had already queued.
+    pub(crate) fn close(&self) {
+        for queue in [&self.incoming, &self.outgoing] {
+            queue.writer_done.store(true, Ordering::SeqCst);
+            queue.reader_done.store(true, Ordering::SeqCst);
+        }
+        let (id, peer_id) = (self.id, self.peer_id);
+        self.peer.notify(|| PipeEvent::Closed(peer_id));
+        self.own.notify(|| PipeEvent::Closed(id));
     }
 }
 

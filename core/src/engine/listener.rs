@@ -1,31 +1,44 @@
-//! The bind side: accept connections and run an engine for each.
+//! The bind side: accept connections and run an engine for each. The same loop serves every
+//! stream transport (TCP, ipc); what differs is behind [`Acceptor`].
 
+use std::future::Future;
+use std::io;
 use std::sync::Arc;
 
 use atomic_waker::AtomicWaker;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::stream_engine::StreamEngine;
-use crate::engine::tcp::configure_stream;
 use crate::options::SocketOptions;
 
+/// A listening socket of some stream transport.
+pub(crate) trait Acceptor: Send + Sync + 'static {
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// Accepts one connection, with the socket's per-connection options applied. Also
+    /// returns who the peer is, for logs.
+    fn accept(
+        &self,
+        options: &SocketOptions,
+    ) -> impl Future<Output = io::Result<(Self::Stream, String)>> + Send;
+}
+
 /// Accepts until the endpoint is unbound or the socket closes.
-pub(crate) async fn run_tcp_listener(
-    listener: TcpListener,
+pub(crate) async fn run_listener<A: Acceptor>(
+    acceptor: A,
     link: Arc<SocketLink>,
     options: SocketOptions,
     mut shutdown: ShutdownReceiver,
 ) {
     loop {
         let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
+            accepted = acceptor.accept(&options) => accepted,
             _ = shutdown.changed() => return,
         };
         match accepted {
             Ok((stream, peer)) => {
                 tracing::debug!(%peer, "accepted");
-                configure_stream(&stream, &options);
                 let link = link.clone();
                 let options = options.clone();
                 let mut shutdown = shutdown.clone();

@@ -2,6 +2,7 @@
 //! move messages between a connection's stream and its pipe.
 
 pub(crate) mod heartbeat;
+pub(crate) mod ipc;
 pub(crate) mod link;
 pub(crate) mod listener;
 pub(crate) mod session;

@@ -1,23 +1,33 @@
 //! The connect side: keeps one outgoing connection alive, reconnecting with
 //! RECONNECT_IVL / RECONNECT_IVL_MAX back-off, across which the socket's pipe survives
-//! (unless IMMEDIATE is set, when a pipe exists only while connected).
+//! (unless IMMEDIATE is set, when a pipe exists only while connected). The same loop serves
+//! every stream transport (TCP, ipc); what differs is behind [`Connector`].
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
 use atomic_waker::AtomicWaker;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::stream_engine::{EngineEnd, StreamEngine};
-use crate::engine::tcp::configure_stream;
+use crate::error::Result;
 use crate::options::SocketOptions;
 use crate::pipe::PipeEnd;
 use crate::signal::PipeEvent;
-use crate::transport::endpoint::TcpEndpoint;
+
+/// How to reach the peer of a stream transport.
+pub(crate) trait Connector: Send + Sync + 'static {
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// One connection attempt (CONNECT_TIMEOUT included), with the socket's per-connection
+    /// options applied. The error is only logged: the session retries after RECONNECT_IVL.
+    fn connect(&self, options: &SocketOptions)
+        -> impl Future<Output = Result<Self::Stream>> + Send;
+}
 
 pub(crate) struct Session {
     pub link: Arc<SocketLink>,
@@ -41,7 +51,7 @@ impl Session {
         }
     }
 
-    pub(crate) async fn run_tcp(mut self, endpoint: TcpEndpoint, mut shutdown: ShutdownReceiver) {
+    pub(crate) async fn run<C: Connector>(mut self, connector: C, mut shutdown: ShutdownReceiver) {
         let mut backoff = self.reconnect_ivl();
         // Set once the socket has closed with messages still queued: LINGER's deadline
         // (`None` inside means "linger forever").
@@ -58,7 +68,13 @@ impl Session {
             }
             let linger_deadline = closing.flatten();
             let connected = tokio::select! {
-                connected = self.connect(&endpoint) => connected,
+                connected = connector.connect(&self.options) => match connected {
+                    Ok(stream) => Some(stream),
+                    Err(e) => {
+                        tracing::trace!(error = %e, "connect failed");
+                        None
+                    }
+                },
                 // The socket's close also drops the shutdown sender: once closing, only
                 // LINGER ends the attempts.
                 _ = shutdown.changed(), if closing.is_none() => {
@@ -94,36 +110,6 @@ impl Session {
     /// The socket closed and every message it queued has been taken.
     fn nothing_left_to_send(&self) -> bool {
         self.pipe.as_ref().is_none_or(|p| p.is_peer_finished())
-    }
-
-    async fn connect(&self, endpoint: &TcpEndpoint) -> Option<TcpStream> {
-        let addresses = match endpoint.connect_addresses(self.options.ipv6).await {
-            Ok(addresses) => addresses,
-            Err(e) => {
-                tracing::debug!(error = %e, "cannot resolve");
-                return None;
-            }
-        };
-        for address in addresses {
-            let attempt = TcpStream::connect(address);
-            let result = if self.options.connect_timeout_ms > 0 {
-                let limit = Duration::from_millis(self.options.connect_timeout_ms as u64);
-                match tokio::time::timeout(limit, attempt).await {
-                    Ok(result) => result,
-                    Err(_) => continue,
-                }
-            } else {
-                attempt.await
-            };
-            match result {
-                Ok(stream) => {
-                    configure_stream(&stream, &self.options);
-                    return Some(stream);
-                }
-                Err(e) => tracing::trace!(%address, error = %e, "connect failed"),
-            }
-        }
-        None
     }
 
     /// After a lost connection: with IMMEDIATE the pipe goes (queued messages with it);

@@ -1,12 +1,80 @@
-//! TCP specifics: listening sockets and per-connection socket options.
+//! TCP specifics: listening sockets, connecting, and per-connection socket options.
 
+use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket as RawSocket, TcpKeepalive, Type};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::error::{Error, Result};
+use crate::context::IoHandle;
+use crate::engine::listener::Acceptor;
+use crate::engine::session::Connector;
+use crate::error::{Error, ErrorKind, Result};
 use crate::options::SocketOptions;
+use crate::transport::endpoint::TcpEndpoint;
+
+/// A bound TCP endpoint, ready for [`run_listener`](crate::engine::listener::run_listener).
+pub(crate) struct TcpAcceptor(TcpListener);
+
+/// Binds `endpoint` (synchronously, so errors come from `bind()`); also returns the endpoint
+/// as LAST_ENDPOINT reports it (wildcard port resolved).
+pub(crate) fn bind(
+    endpoint: &TcpEndpoint,
+    options: &SocketOptions,
+    io: &IoHandle,
+) -> Result<(TcpAcceptor, String)> {
+    let addr = endpoint.bind_address(options.ipv6)?;
+    let std_listener = listen(addr, options)?;
+    let local = std_listener
+        .local_addr()
+        .map_err(|e| Error::from_io(&e, "cannot read the bound address"))?;
+    let listener = io
+        .enter(|| TcpListener::from_std(std_listener))
+        .map_err(|e| Error::from_io(&e, "cannot register the listener"))?;
+    Ok((TcpAcceptor(listener), format!("tcp://{local}")))
+}
+
+impl Acceptor for TcpAcceptor {
+    type Stream = TcpStream;
+
+    async fn accept(&self, options: &SocketOptions) -> io::Result<(TcpStream, String)> {
+        let (stream, peer) = self.0.accept().await?;
+        configure_stream(&stream, options);
+        Ok((stream, peer.to_string()))
+    }
+}
+
+impl Connector for TcpEndpoint {
+    type Stream = TcpStream;
+
+    /// Tries each address the host resolves to, each within CONNECT_TIMEOUT.
+    async fn connect(&self, options: &SocketOptions) -> Result<TcpStream> {
+        let mut last_error = Error::new(ErrorKind::Io, "no address to connect to");
+        for address in self.connect_addresses(options.ipv6).await? {
+            let attempt = TcpStream::connect(address);
+            let result = if options.connect_timeout_ms > 0 {
+                let limit = Duration::from_millis(options.connect_timeout_ms as u64);
+                match tokio::time::timeout(limit, attempt).await {
+                    Ok(result) => result,
+                    Err(_) => Err(io::ErrorKind::TimedOut.into()),
+                }
+            } else {
+                attempt.await
+            };
+            match result {
+                Ok(stream) => {
+                    configure_stream(&stream, options);
+                    return Ok(stream);
+                }
+                Err(e) => {
+                    last_error = Error::from_io(&e, &format!("cannot connect to {address}"));
+                }
+            }
+        }
+        Err(last_error)
+    }
+}
 
 /// Opens a listening socket synchronously, so `bind()` reports EADDRINUSE at once.
 pub(crate) fn listen(addr: SocketAddr, options: &SocketOptions) -> Result<std::net::TcpListener> {
@@ -59,7 +127,8 @@ pub(crate) fn configure_stream(stream: &TcpStream, options: &SocketOptions) {
     }
 }
 
-fn apply_buffer_sizes(sock: &SockRef<'_>, options: &SocketOptions) {
+/// SNDBUF/RCVBUF, which apply to every stream transport.
+pub(crate) fn apply_buffer_sizes(sock: &SockRef<'_>, options: &SocketOptions) {
     if options.sndbuf > 0 {
         let _ = sock.set_send_buffer_size(options.sndbuf as usize);
     }

@@ -11,19 +11,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::context::Context;
-use crate::engine::link::{shutdown_channel, SocketLink};
-use crate::engine::listener::run_tcp_listener;
-use crate::engine::session::Session;
+use crate::engine::ipc::{self, IpcConnector};
+use crate::engine::link::{shutdown_channel, ShutdownSender, SocketLink};
+use crate::engine::listener::{run_listener, Acceptor};
+use crate::engine::session::{Connector, Session};
 use crate::engine::tcp;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
 use crate::signal::{PipeEvent, SocketSignal};
-use crate::socket::endpoints::{Direction, EndpointEntry, Endpoints};
+use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket::patterns::new_pattern;
 use crate::socket_type::SocketType;
 use crate::transport::endpoint::Endpoint;
+use crate::transport::inproc;
 
 /// Send/receive flags, with libzmq's values.
 pub mod flags {
@@ -160,76 +162,100 @@ impl Socket {
 
     // ----- connections -----
 
-    /// Binds to `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://lo:5555`…).
+    /// Binds to `endpoint`: `tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://lo:5555`,
+    /// `ipc:///tmp/feed`, `ipc://@name` (Linux abstract namespace), `ipc://*`,
+    /// `inproc://name`. The address is taken at once, so EADDRINUSE and friends come from
+    /// here; [`Socket::last_endpoint`] tells what a wildcard resolved to.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
-        match Endpoint::parse(endpoint)? {
+        let link = &self.shared.link;
+        let (resolved, handle) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp_endpoint) => {
-                let addr = tcp_endpoint.bind_address(state.options.ipv6)?;
-                let std_listener = tcp::listen(addr, &state.options)?;
-                let local = std_listener
-                    .local_addr()
-                    .map_err(|e| Error::from_io(&e, "cannot read the bound address"))?;
-                let listener = self
-                    .shared
-                    .link
-                    .io
-                    .enter(|| tokio::net::TcpListener::from_std(std_listener))
-                    .map_err(|e| Error::from_io(&e, "cannot register the listener"))?;
-                let resolved = format!("tcp://{local}");
-                let (shutdown, shutdown_rx) = shutdown_channel();
-                self.shared.link.io.spawn(run_tcp_listener(
-                    listener,
-                    self.shared.link.clone(),
-                    state.options.clone(),
-                    shutdown_rx,
-                ));
-                state.last_endpoint = resolved.clone();
-                state.endpoints.add(EndpointEntry {
-                    requested: endpoint.to_string(),
+                let (acceptor, resolved) = tcp::bind(&tcp_endpoint, &state.options, &link.io)?;
+                (
                     resolved,
-                    direction: Direction::Bound,
-                    _shutdown: shutdown,
-                });
-                Ok(())
+                    EndpointHandle::Task(self.spawn_listener(&state, acceptor)),
+                )
             }
-            Endpoint::Ipc(_) | Endpoint::Inproc(_) => Err(Error::new(
-                ErrorKind::ProtocolNotSupported,
-                format!("transport of {endpoint:?} is not implemented yet"),
-            )),
-        }
+            Endpoint::Ipc(address) => {
+                let bound = ipc::bind(&address, &state.options, &link.io)?;
+                let shutdown = self.spawn_listener(&state, bound.acceptor);
+                (
+                    bound.resolved,
+                    EndpointHandle::IpcListener(shutdown, bound.file),
+                )
+            }
+            Endpoint::Inproc(name) => {
+                let side = inproc::Side::new(link, &state.options);
+                let binding = self.shared.ctx.inproc().bind(&name, side, link)?;
+                (endpoint.to_string(), EndpointHandle::InprocBound(binding))
+            }
+        };
+        state.last_endpoint = resolved.clone();
+        state.endpoints.add(EndpointEntry {
+            requested: endpoint.to_string(),
+            resolved,
+            direction: Direction::Bound,
+            _handle: handle,
+        });
+        // Inproc connections that were waiting for this name: attach them now.
+        state.process_events(&link.signal);
+        Ok(())
     }
 
-    /// Connects to `endpoint`. The connection is made (and remade) in the background; with
-    /// IMMEDIATE unset, messages queue for it at once.
+    fn spawn_listener<A: Acceptor>(&self, state: &State, acceptor: A) -> ShutdownSender {
+        let (shutdown, shutdown_rx) = shutdown_channel();
+        self.shared.link.io.spawn(run_listener(
+            acceptor,
+            self.shared.link.clone(),
+            state.options.clone(),
+            shutdown_rx,
+        ));
+        shutdown
+    }
+
+    fn spawn_session<C: Connector>(&self, state: &State, connector: C) -> ShutdownSender {
+        let (shutdown, shutdown_rx) = shutdown_channel();
+        let session = Session::new(self.shared.link.clone(), state.options.clone());
+        self.shared
+            .link
+            .io
+            .spawn(session.run(connector, shutdown_rx));
+        shutdown
+    }
+
+    /// Connects to `endpoint` (any form `bind` takes, without wildcards). TCP and ipc
+    /// connections are made (and remade) in the background; an inproc name need not be
+    /// bound yet. With IMMEDIATE unset, messages queue for the connection at once.
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
-        match Endpoint::parse(endpoint)? {
+        let link = &self.shared.link;
+        let handle = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp_endpoint) => {
                 tcp_endpoint.validate_for_connect()?;
-                let (shutdown, shutdown_rx) = shutdown_channel();
-                let session = Session::new(self.shared.link.clone(), state.options.clone());
-                self.shared
-                    .link
-                    .io
-                    .spawn(session.run_tcp(tcp_endpoint, shutdown_rx));
-                state.last_endpoint = endpoint.to_string();
-                state.endpoints.add(EndpointEntry {
-                    requested: endpoint.to_string(),
-                    resolved: endpoint.to_string(),
-                    direction: Direction::Connected,
-                    _shutdown: shutdown,
-                });
-                // The session posted its pipe already: attach it now, so a send right after
-                // connect() queues instead of blocking.
-                state.process_events(&self.shared.link.signal);
-                Ok(())
+                EndpointHandle::Task(self.spawn_session(&state, tcp_endpoint))
             }
-            Endpoint::Ipc(_) | Endpoint::Inproc(_) => Err(Error::new(
-                ErrorKind::ProtocolNotSupported,
-                format!("transport of {endpoint:?} is not implemented yet"),
-            )),
-        }
+            Endpoint::Ipc(address) => {
+                let connector = IpcConnector::new(&address)?;
+                EndpointHandle::Task(self.spawn_session(&state, connector))
+            }
+            Endpoint::Inproc(name) => {
+                let side = inproc::Side::new(link, &state.options);
+                let connection = self.shared.ctx.inproc().connect(&name, side, link);
+                EndpointHandle::InprocConnected(connection)
+            }
+        };
+        state.last_endpoint = endpoint.to_string();
+        state.endpoints.add(EndpointEntry {
+            requested: endpoint.to_string(),
+            resolved: endpoint.to_string(),
+            direction: Direction::Connected,
+            _handle: handle,
+        });
+        // The session (or the inproc connection) posted its pipe already: attach it now, so
+        // a send right after connect() queues instead of blocking.
+        state.process_events(&link.signal);
+        Ok(())
     }
 
     /// Stops listening on an endpoint given to `bind` (or as LAST_ENDPOINT reported it) and
@@ -367,6 +393,11 @@ impl Socket {
         if state.incoming.is_empty() {
             let (locked, msg) = self.recv_locked(state, flags, &mut None)?;
             state = locked;
+            if msg.len() == 1 {
+                // The common single-frame case skips the frame queue.
+                state.rcvmore = false;
+                return Ok(msg.into_iter().next().unwrap_or_default());
+            }
             state.incoming.extend(msg);
         }
         let frame = state.incoming.pop_front().unwrap_or_default();

@@ -1,10 +1,26 @@
 //! The endpoints a socket has bound or connected, for unbind/disconnect.
 
+use crate::engine::ipc::IpcFile;
 use crate::engine::link::ShutdownSender;
+use crate::transport::inproc::{InprocBinding, InprocConnection};
 
 pub(crate) enum Direction {
     Bound,
     Connected,
+}
+
+/// What keeps an endpoint alive. Dropping it (unbind, disconnect, socket close) ends it.
+#[allow(dead_code)] // The fields are held only for what their Drop does.
+pub(crate) enum EndpointHandle {
+    /// A TCP listener or a TCP/ipc connecting session: dropping the sender stops its tasks.
+    Task(ShutdownSender),
+    /// An ipc listener, and the socket file it created (removed on drop, synchronously, so
+    /// the path can be bound again at once).
+    IpcListener(ShutdownSender, Option<IpcFile>),
+    /// An inproc name: dropping it frees the name.
+    InprocBound(InprocBinding),
+    /// An inproc connection: dropping it cuts the pipe.
+    InprocConnected(InprocConnection),
 }
 
 pub(crate) struct EndpointEntry {
@@ -13,8 +29,7 @@ pub(crate) struct EndpointEntry {
     /// What LAST_ENDPOINT reports (wildcards and port `*` resolved).
     pub resolved: String,
     pub direction: Direction,
-    /// Dropping it stops the endpoint's I/O tasks.
-    pub _shutdown: ShutdownSender,
+    pub _handle: EndpointHandle,
 }
 
 #[derive(Default)]

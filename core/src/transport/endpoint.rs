@@ -2,6 +2,7 @@
 //! resolving TCP addresses the way libzmq does.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -9,9 +10,23 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Endpoint {
     Tcp(TcpEndpoint),
-    Ipc(String),
+    Ipc(IpcAddress),
     Inproc(String),
 }
+
+/// `ipc://address`: a filesystem path (absolute or relative to the working directory),
+/// `@name` for Linux's abstract namespace, or `*` (bind only) for a fresh path in a new
+/// temporary directory, as libzmq does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IpcAddress {
+    Path(PathBuf),
+    /// The name after the `@`; on the wire `sun_path` holds a NUL byte and then the name.
+    Abstract(Vec<u8>),
+    Wildcard,
+}
+
+/// `sizeof(sun_path)` on Linux. Like libzmq, the address (with its `@`) must be shorter.
+pub(crate) const MAX_IPC_ADDRESS: usize = 108;
 
 /// `tcp://host:port`: the host may be `*`, an IP (IPv6 in brackets), an interface name
 /// (bind) or a hostname (connect); the port may be `*` (bind to an ephemeral port).
@@ -31,7 +46,7 @@ impl Endpoint {
         })?;
         match scheme {
             "tcp" => Ok(Endpoint::Tcp(parse_tcp(endpoint, address)?)),
-            "ipc" if !address.is_empty() => Ok(Endpoint::Ipc(address.to_string())),
+            "ipc" if !address.is_empty() => Ok(Endpoint::Ipc(IpcAddress::parse(address)?)),
             "inproc" if !address.is_empty() => Ok(Endpoint::Inproc(address.to_string())),
             "ipc" | "inproc" => Err(Error::invalid(format!(
                 "endpoint {endpoint:?} has an empty address"
@@ -46,6 +61,49 @@ impl Endpoint {
             )),
         }
     }
+}
+
+impl IpcAddress {
+    fn parse(address: &str) -> Result<IpcAddress> {
+        if address == "*" {
+            return Ok(IpcAddress::Wildcard);
+        }
+        check_ipc_length(address)?;
+        match address.strip_prefix('@') {
+            Some("") => Err(Error::invalid(
+                "ipc://@ needs a name after the @ (abstract namespace)",
+            )),
+            Some(name) if cfg!(target_os = "linux") => {
+                Ok(IpcAddress::Abstract(name.as_bytes().to_vec()))
+            }
+            Some(_) => Err(Error::new(
+                ErrorKind::ProtocolNotSupported,
+                "ipc://@name (the abstract namespace) exists only on Linux",
+            )),
+            None => Ok(IpcAddress::Path(PathBuf::from(address))),
+        }
+    }
+
+    /// The endpoint as LAST_ENDPOINT reports it (the path as given, as libzmq does).
+    pub(crate) fn to_endpoint(&self) -> String {
+        match self {
+            IpcAddress::Path(path) => format!("ipc://{}", path.display()),
+            IpcAddress::Abstract(name) => format!("ipc://@{}", String::from_utf8_lossy(name)),
+            IpcAddress::Wildcard => "ipc://*".to_string(),
+        }
+    }
+}
+
+/// A Unix socket address must fit `sun_path` with its terminating NUL.
+pub(crate) fn check_ipc_length(address: &str) -> Result<()> {
+    if address.len() >= MAX_IPC_ADDRESS {
+        return Err(Error::invalid(format!(
+            "ipc address {address:?} is {} bytes long; Unix socket paths must be shorter than \
+             {MAX_IPC_ADDRESS} bytes (ENAMETOOLONG)",
+            address.len()
+        )));
+    }
+    Ok(())
 }
 
 fn parse_tcp(endpoint: &str, address: &str) -> Result<TcpEndpoint> {
@@ -229,8 +287,31 @@ mod tests {
         assert_eq!(tcp("tcp://10.0.0.1:1;127.0.0.1:5").host, "127.0.0.1");
         assert_eq!(
             Endpoint::parse("ipc:///tmp/x").unwrap(),
-            Endpoint::Ipc("/tmp/x".into())
+            Endpoint::Ipc(IpcAddress::Path("/tmp/x".into()))
         );
+        assert_eq!(
+            Endpoint::parse("ipc://rel/x.sock").unwrap(),
+            Endpoint::Ipc(IpcAddress::Path("rel/x.sock".into()))
+        );
+        assert_eq!(
+            Endpoint::parse("ipc://@name").unwrap(),
+            Endpoint::Ipc(IpcAddress::Abstract(b"name".to_vec()))
+        );
+        assert_eq!(
+            Endpoint::parse("ipc://*").unwrap(),
+            Endpoint::Ipc(IpcAddress::Wildcard)
+        );
+        assert_eq!(
+            Endpoint::parse("ipc://@").unwrap_err().kind(),
+            ErrorKind::Invalid
+        );
+        let long = format!("ipc:///tmp/{}", "x".repeat(103));
+        let err = Endpoint::parse(&long).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert!(err.to_string().contains("ENAMETOOLONG"), "{err}");
+        // 107 bytes fit (with the NUL, 108).
+        let fits = format!("ipc:///{}", "x".repeat(106));
+        assert!(Endpoint::parse(&fits).is_ok());
         assert_eq!(
             Endpoint::parse("inproc://a").unwrap(),
             Endpoint::Inproc("a".into())

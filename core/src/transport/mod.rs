@@ -1,3 +1,4 @@
-//! Transports: endpoint parsing and address resolution.
+//! Transports: endpoint parsing and address resolution, and the inproc registry.
 
 pub(crate) mod endpoint;
+pub(crate) mod inproc;
