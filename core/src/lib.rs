@@ -10,11 +10,13 @@
 //! ```
 
 pub mod context;
+pub mod device;
 pub mod error;
 pub mod message;
 pub mod options;
 pub mod poll;
 pub mod protocol;
+pub mod proxy;
 pub mod socket_type;
 
 pub(crate) mod engine;
@@ -24,10 +26,12 @@ pub(crate) mod socket;
 pub(crate) mod transport;
 
 pub use context::Context;
+pub use device::{device, DeviceHandle, DeviceKind, ThreadDevice};
 pub use error::{Error, ErrorKind, Result};
 pub use message::{Frame, Message};
 pub use options::{OptionValue, SocketOption, SocketOptions};
 pub use poll::{poll, PollItem, PollTarget, POLLERR};
+pub use proxy::{proxy, proxy_steerable, proxy_steerable_interruptible};
 pub use signal::PeerIdentity;
 pub use socket::{flags, Interrupt, Socket, INTERRUPT_CHECK, POLLIN, POLLOUT};
 pub use socket_type::SocketType;
