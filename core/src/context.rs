@@ -1,6 +1,7 @@
 //! The context: owns the I/O threads (libzmq's model), every socket's I/O tasks, and, when
 //! it is dropped, waits for them, so messages still queued within LINGER are delivered.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -24,9 +25,20 @@ pub(crate) struct ContextInner {
     io: IoHandle,
     io_threads: usize,
     terminated: AtomicBool,
-    sockets: Mutex<Vec<Weak<SocketLink>>>,
+    /// Sockets not closed yet: `term` waits for this to empty, `destroy` closes them.
+    sockets: Mutex<OpenSockets>,
+    sockets_closed: Condvar,
     /// The inproc names bound in this context and connections waiting for a bind.
     inproc: Arc<InprocRegistry>,
+}
+
+/// Closes a socket on behalf of `Context::destroy`, with an optional LINGER override.
+pub(crate) type SocketCloser = Box<dyn Fn(Option<i32>) + Send + Sync>;
+
+#[derive(Default)]
+pub(crate) struct OpenSockets {
+    next_id: u64,
+    open: HashMap<u64, (Weak<SocketLink>, Arc<SocketCloser>)>,
 }
 
 /// Spawns I/O tasks on the context's threads and counts them, so the context can wait for
@@ -66,6 +78,18 @@ impl IoHandle {
             let _guard = guard;
             task.await
         });
+    }
+
+    /// Blocks until every I/O task has finished (sent what LINGER allows, then ended).
+    pub(crate) fn wait_idle(&self) {
+        let mut count = self.running.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *count > 0 {
+            count = self
+                .running
+                .all_done
+                .wait(count)
+                .unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     /// Runs `f` with the runtime entered (needed to register std sockets with tokio).
@@ -109,7 +133,8 @@ impl Context {
                 io,
                 io_threads,
                 terminated: AtomicBool::new(false),
-                sockets: Mutex::new(Vec::new()),
+                sockets: Mutex::new(OpenSockets::default()),
+                sockets_closed: Condvar::new(),
                 inproc: Arc::default(),
             }),
         })
@@ -135,15 +160,54 @@ impl Context {
         Socket::new(self.clone(), socket_type)
     }
 
-    /// Terminates the context: every blocking call on its sockets, in any thread, returns
-    /// ETERM, and new operations fail with ETERM. Sockets must still be closed (dropped);
-    /// the I/O threads stop once the last socket and context handle are gone.
-    pub fn term(&self) {
+    /// libzmq's `zmq_ctx_shutdown`: every blocking call on the context's sockets, in any
+    /// thread, returns ETERM, and new operations fail with ETERM; sockets must still be
+    /// closed. Does not block.
+    pub fn shutdown(&self) {
         self.inner.terminated.store(true, Ordering::SeqCst);
         let sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
-        for link in sockets.iter().filter_map(Weak::upgrade) {
-            link.signal.post(PipeEvent::Wake);
+        for (link, _) in sockets.open.values() {
+            if let Some(link) = link.upgrade() {
+                link.signal.post(PipeEvent::Wake);
+            }
         }
+    }
+
+    /// libzmq's `zmq_ctx_term`: [`shutdown`](Self::shutdown), then blocks until every socket
+    /// of the context is closed (by whichever thread owns it) and each one's queued messages
+    /// are sent or its LINGER expired. Calling it while this thread still holds an open
+    /// socket blocks forever, as in libzmq: close your sockets first, or use
+    /// [`destroy`](Self::destroy).
+    pub fn term(&self) {
+        self.shutdown();
+        let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        while !sockets.open.is_empty() {
+            sockets = self
+                .inner
+                .sockets_closed
+                .wait(sockets)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        drop(sockets);
+        self.inner.io.wait_idle();
+    }
+
+    /// pyzmq's `Context.destroy`: closes every socket still open (with `linger` as their
+    /// LINGER if given), then terminates.
+    pub fn destroy(&self, linger: Option<i32>) {
+        self.shutdown();
+        let closers: Vec<Arc<SocketCloser>> = {
+            let sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+            sockets
+                .open
+                .values()
+                .map(|(_, close)| close.clone())
+                .collect()
+        };
+        for close in closers {
+            close(linger);
+        }
+        self.term();
     }
 
     pub fn is_terminated(&self) -> bool {
@@ -158,10 +222,23 @@ impl Context {
         &self.inner.inproc
     }
 
-    pub(crate) fn register_socket(&self, link: &Arc<SocketLink>) {
+    /// Records an open socket; returns the id to pass to `unregister_socket` on close.
+    pub(crate) fn register_socket(&self, link: &Arc<SocketLink>, close: SocketCloser) -> u64 {
         let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
-        sockets.retain(|s| s.strong_count() > 0);
-        sockets.push(Arc::downgrade(link));
+        sockets.next_id += 1;
+        let id = sockets.next_id;
+        sockets
+            .open
+            .insert(id, (Arc::downgrade(link), Arc::new(close)));
+        id
+    }
+
+    pub(crate) fn unregister_socket(&self, id: u64) {
+        let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        sockets.open.remove(&id);
+        if sockets.open.is_empty() {
+            self.inner.sockets_closed.notify_all();
+        }
     }
 }
 
@@ -169,15 +246,7 @@ impl Drop for ContextInner {
     fn drop(&mut self) {
         // Every socket is closed by now (they hold the context): wait for their I/O tasks to
         // send what is still queued within LINGER, then stop the threads.
-        let running = &self.io.running;
-        let mut count = running.count.lock().unwrap_or_else(|e| e.into_inner());
-        while *count > 0 {
-            count = running
-                .all_done
-                .wait(count)
-                .unwrap_or_else(|e| e.into_inner());
-        }
-        drop(count);
+        self.io.wait_idle();
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }

@@ -161,7 +161,7 @@ fn queue_carries_multipart_requests_from_many_clients_to_many_workers() {
     for worker in workers {
         worker.join().unwrap();
     }
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -260,7 +260,7 @@ fn forwarder_sends_subscriptions_upstream_and_filters() {
         assert!(got_b.contains(&format!("B xpub {i}")), "{got_b:?}");
     }
 
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -312,7 +312,7 @@ fn streamer_pull_to_push_keeps_multipart_messages_whole() {
     }
     assert_eq!(jobs.len(), COUNT);
 
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -351,7 +351,7 @@ fn streamer_pull_to_pub() {
         );
     }
 
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -401,7 +401,7 @@ fn capture_gets_a_copy_of_every_message_both_ways() {
     tap.set_option(SocketOption::RcvTimeo, 100).unwrap();
     assert!(tap.recv(0).unwrap_err().is_again());
 
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -548,7 +548,7 @@ fn context_term_ends_a_proxy_with_eterm_even_when_paused() {
     let proxy_thread = spawn_proxy(frontend, backend, None, None);
     std::thread::sleep(Duration::from_millis(50));
     let start = Instant::now();
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
     assert!(start.elapsed() < Duration::from_millis(500));
 
@@ -566,7 +566,7 @@ fn context_term_ends_a_proxy_with_eterm_even_when_paused() {
     steer.connect(&control_ep).unwrap();
     steer.send("PAUSE", 0).unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -667,7 +667,7 @@ fn back_pressure_at_hwm_loses_nothing() {
         assert_eq!(msg[1].len(), 100);
     }
     let _producer = sender.join().unwrap();
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -724,7 +724,7 @@ fn a_busy_direction_does_not_starve_the_other() {
         progress_at_ping < FLOOD,
         "B's message waited for the whole flood ({progress_at_ping} of {FLOOD})"
     );
-    pctx.term();
+    pctx.shutdown();
     assert_ends_with_eterm(proxy_thread);
 }
 
@@ -795,7 +795,7 @@ fn thread_device_ends_with_its_context_and_on_drop() {
     dev.bind_out("tcp://127.0.0.1:*");
     let handle = dev.start().unwrap();
     assert!(handle.is_running());
-    ctx.term();
+    ctx.shutdown();
     eventually("the device to end", || !handle.is_running());
     assert_eq!(handle.join().unwrap_err().kind(), ErrorKind::Term);
 
@@ -934,7 +934,7 @@ fn a_held_message_waits_without_spinning() {
     for i in 0..5 {
         assert_eq!(consumer.recv(0).unwrap(), format!("{i}").as_bytes());
     }
-    pctx.term();
+    pctx.shutdown();
     let (result, cpu) = proxy_thread.join().unwrap();
     assert_eq!(result.unwrap_err().kind(), ErrorKind::Term);
     assert!(
@@ -981,7 +981,7 @@ fn xpub_nodrop_backend_makes_the_proxy_wait_for_a_slow_subscriber() {
         }
         assert_eq!(sub.recv(0).unwrap(), format!("t {i}").as_bytes());
     }
-    pctx.term();
+    pctx.shutdown();
     let (result, cpu) = proxy_thread.join().unwrap();
     assert_eq!(result.unwrap_err().kind(), ErrorKind::Term);
     // It waited about 300 ms for the subscriber; moving 2000 messages takes far less.

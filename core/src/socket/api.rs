@@ -55,6 +55,8 @@ struct Shared {
     ctx: Context,
     link: Arc<SocketLink>,
     state: Mutex<State>,
+    /// This socket's entry in the context's list of open sockets.
+    registry_id: u64,
 }
 
 struct State {
@@ -83,11 +85,19 @@ impl Socket {
             linger_ms: AtomicI32::new(options.linger_ms),
             io: ctx.io().clone(),
         });
-        ctx.register_socket(&link);
-        Ok(Socket {
-            shared: Arc::new(Shared {
+        let shared = Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
+            // Lets `Context::destroy` close this socket without keeping it alive.
+            let weak = weak.clone();
+            let closer = Box::new(move |linger: Option<i32>| {
+                if let Some(shared) = weak.upgrade() {
+                    shared.close(linger);
+                }
+            });
+            let registry_id = ctx.register_socket(&link, closer);
+            Shared {
                 ctx,
                 link,
+                registry_id,
                 state: Mutex::new(State {
                     socket_type,
                     pattern,
@@ -99,8 +109,9 @@ impl Socket {
                     rcvmore: false,
                     closed: false,
                 }),
-            }),
-        })
+            }
+        });
+        Ok(Socket { shared })
     }
 
     pub fn socket_type(&self) -> SocketType {
@@ -544,23 +555,48 @@ impl Socket {
     /// Closes the socket: its connections send what is queued within LINGER, then end.
     /// Further calls fail with ENOTSOCK. Dropping the socket does the same.
     pub fn close(&self) {
-        let mut state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.closed {
-            return;
-        }
-        state.closed = true;
-        // Close pipes before stopping endpoints, so engines see the close and linger.
-        state.process_events(&self.shared.link.signal);
-        state.pattern.close_all();
-        state.endpoints.clear();
-        // Pipes attached after this point (a connection that was completing) are closed too.
-        state.process_events(&self.shared.link.signal);
-        state.pattern.close_all();
-        self.shared.link.signal.post(PipeEvent::Wake);
+        self.shared.close(None);
+    }
+
+    /// Sets LINGER, then closes (pyzmq's `close(linger=…)`).
+    pub fn close_with_linger(&self, linger_ms: i32) {
+        self.shared.close(Some(linger_ms));
     }
 
     pub fn is_closed(&self) -> bool {
         self.shared.state.lock().map(|s| s.closed).unwrap_or(true)
+    }
+}
+
+impl Shared {
+    fn close(&self, linger: Option<i32>) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.closed {
+            return;
+        }
+        state.closed = true;
+        if let Some(linger) = linger {
+            self.link.linger_ms.store(linger.max(-1), Ordering::Relaxed);
+        }
+        // Close pipes before stopping endpoints, so engines see the close and linger.
+        state.process_events(&self.link.signal);
+        state.pattern.close_all();
+        state.endpoints.clear();
+        // Pipes attached after this point (a connection that was completing) are closed too.
+        state.process_events(&self.link.signal);
+        state.pattern.close_all();
+        self.link.signal.post(PipeEvent::Wake);
+        drop(state);
+        self.ctx.unregister_socket(self.registry_id);
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("type", &self.socket_type())
+            .field("closed", &self.is_closed())
+            .finish()
     }
 }
 
