@@ -214,6 +214,7 @@ pub struct SocketOptions {
     pub heartbeat_timeout_ms: i32,
     pub connect_timeout_ms: i32,
     pub affinity: u64,
+    pub conflate: bool,
 }
 
 impl Default for SocketOptions {
@@ -244,6 +245,7 @@ impl Default for SocketOptions {
             heartbeat_timeout_ms: -1,
             connect_timeout_ms: 0,
             affinity: 0,
+            conflate: false,
         }
     }
 }
@@ -315,6 +317,7 @@ impl SocketOptions {
             }
             O::HeartbeatTimeout => self.heartbeat_timeout_ms = value.as_i32_at_least(option, -1)?,
             O::ConnectTimeout => self.connect_timeout_ms = value.as_i32_at_least(option, 0)?,
+            O::Conflate => self.conflate = value.as_bool(option)?,
             O::Affinity => {
                 let v = value.as_int(option)?;
                 self.affinity = v as u64;
@@ -355,6 +358,7 @@ impl SocketOptions {
             O::HeartbeatTimeout => int(self.heartbeat_timeout_ms as i64),
             O::ConnectTimeout => int(self.connect_timeout_ms as i64),
             O::Affinity => int(self.affinity as i64),
+            O::Conflate => int(self.conflate as i64),
             O::Mechanism => int(0),
             _ => None,
         }
@@ -363,6 +367,12 @@ impl SocketOptions {
     /// MAXMSGSIZE as the codec wants it.
     pub(crate) fn max_msg_size(&self) -> Option<u64> {
         (self.max_msg_size >= 0).then_some(self.max_msg_size as u64)
+    }
+
+    /// Whether CONFLATE applies: libzmq honours it for these socket types only.
+    pub(crate) fn conflates(&self, socket_type: crate::socket_type::SocketType) -> bool {
+        use crate::socket_type::SocketType as T;
+        self.conflate && matches!(socket_type, T::Dealer | T::Pull | T::Push | T::Pub | T::Sub)
     }
 
     /// HWM 0 means "no limit", which the pipe spells 0 too.

@@ -85,6 +85,8 @@ struct Queue {
     writer_done: AtomicBool,
     /// The reader has closed: what is queued will never be read.
     reader_done: AtomicBool,
+    /// CONFLATE: the writer keeps only the newest message queued.
+    conflate: AtomicBool,
 }
 
 impl Queue {
@@ -97,6 +99,7 @@ impl Queue {
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
             reader_done: AtomicBool::new(false),
+            conflate: AtomicBool::new(false),
         }
     }
 
@@ -210,7 +213,21 @@ impl PipeEnd {
         }
         self.outgoing.messages.push(msg);
         self.written += 1;
+        if self.outgoing.conflate.load(Ordering::Relaxed) {
+            // The queue is multi-consumer, so the writer may drop the older messages itself.
+            while self.outgoing.messages.len() > 1 {
+                self.outgoing.messages.pop();
+            }
+        }
         Ok(())
+    }
+
+    /// CONFLATE (libzmq): each direction keeps only its newest message, so no HWM applies.
+    pub(crate) fn set_conflate(&self) {
+        for queue in [&self.incoming, &self.outgoing] {
+            queue.capacity.store(0, Ordering::SeqCst);
+            queue.conflate.store(true, Ordering::SeqCst);
+        }
     }
 
     /// Queues a message even above the HWM (for the few protocol messages that must not be

@@ -418,3 +418,52 @@ fn linger_expires_against_a_peer_that_never_reads() {
     );
     stuck.join().unwrap();
 }
+
+#[test]
+fn conflate_keeps_only_the_newest_message() {
+    let ctx = Context::new();
+    for transport in ["tcp://127.0.0.1:*", "inproc://conflate"] {
+        let pull = ferro(&ctx, SocketType::Pull);
+        pull.set_option(SocketOption::Conflate, 1).unwrap();
+        pull.bind(transport).unwrap();
+        let endpoint = pull.last_endpoint().unwrap();
+        let push = ferro(&ctx, SocketType::Push);
+        push.connect(&endpoint).unwrap();
+        for i in 0..1000u32 {
+            push.send(&i.to_le_bytes()[..], 0).unwrap();
+        }
+        // Once the last one has arrived, it is the only one left.
+        let mut last = 0;
+        eventually("the newest message", || {
+            if let Ok(frame) = pull.recv(flags::DONTWAIT) {
+                last = u32::from_le_bytes(frame.as_slice().try_into().unwrap());
+            }
+            last == 999
+        });
+        assert!(
+            pull.recv(flags::DONTWAIT).is_err(),
+            "{transport}: older messages kept"
+        );
+    }
+    // A SUB with CONFLATE sees the latest value of a stream of updates.
+    let publisher = ferro(&ctx, SocketType::Pub);
+    let endpoint = ferro_bind(&publisher);
+    let sub = ferro(&ctx, SocketType::Sub);
+    sub.set_option(SocketOption::Conflate, 1).unwrap();
+    sub.subscribe("").unwrap();
+    sub.connect(&endpoint).unwrap();
+    eventually("the subscription", || {
+        publisher.send("probe", 0).unwrap();
+        sub.recv(flags::DONTWAIT).is_ok()
+    });
+    for i in 0..100u32 {
+        publisher.send(format!("update {i}").as_str(), 0).unwrap();
+    }
+    let mut latest = String::new();
+    eventually("the latest update", || {
+        if let Ok(frame) = sub.recv(flags::DONTWAIT) {
+            latest = String::from_utf8(frame.to_vec()).unwrap();
+        }
+        latest == "update 99"
+    });
+}

@@ -42,6 +42,9 @@ impl SocketLink {
             options.send_hwm(),
             options.recv_hwm(),
         );
+        if options.conflates(self.socket_type) {
+            socket_end.set_conflate();
+        }
         self.signal.post(PipeEvent::Attached(socket_end, peer));
         io_end
     }

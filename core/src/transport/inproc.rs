@@ -62,6 +62,7 @@ pub(crate) struct Side {
     identity: PeerIdentity,
     sndhwm: i32,
     rcvhwm: i32,
+    conflate: bool,
 }
 
 impl Side {
@@ -74,6 +75,7 @@ impl Side {
             },
             sndhwm: options.sndhwm,
             rcvhwm: options.rcvhwm,
+            conflate: options.conflates(link.socket_type),
         }
     }
 }
@@ -164,6 +166,9 @@ impl InprocRegistry {
                     hwm(connector.sndhwm, binder.rcvhwm),
                     hwm(binder.sndhwm, connector.rcvhwm),
                 );
+                if connector.conflate || binder.conflate {
+                    end.set_conflate();
+                }
                 let closer = end.closer(mine);
                 let pipe = end.id();
                 // Our end first: whatever the binder does with its end is then posted to us
@@ -186,6 +191,9 @@ impl InprocRegistry {
                     hwm(connector.sndhwm, unknown.rcvhwm),
                     hwm(unknown.sndhwm, connector.rcvhwm),
                 );
+                if connector.conflate {
+                    end.set_conflate();
+                }
                 let closer = end.closer(mine);
                 let pipe = end.id();
                 link.signal.post(PipeEvent::Attached(end, None));
@@ -236,6 +244,10 @@ fn complete(pending: Pending, binder: &Side, binder_link: &Arc<SocketLink>) {
         hwm(connector.sndhwm, binder.rcvhwm),
         hwm(binder.sndhwm, connector.rcvhwm),
     );
+    if binder.conflate || connector.conflate {
+        // After set_hwms: conflating pipes have no HWM.
+        end.set_conflate();
+    }
     deferred.set(binder_link.signal.clone());
     // Checked after `set`: a close notified before it was lost, one after it is posted.
     let closed = end.is_peer_closed();
