@@ -236,12 +236,3 @@ fn many_stalled_connections_keep_memory_bounded() {
     drop(streams);
     server.check_good_peer();
 }
-
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(0)
-}

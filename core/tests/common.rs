@@ -54,3 +54,13 @@ pub fn eventually(what: &str, mut attempt: impl FnMut() -> bool) {
 pub fn frames(msg: &ferromq::Message) -> Vec<Vec<u8>> {
     msg.iter().map(|f| f.to_vec()).collect()
 }
+
+/// This process's resident memory, in KiB (for "memory stays bounded" checks).
+pub fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
