@@ -99,6 +99,15 @@ impl IoHandle {
     }
 }
 
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("io_threads", &self.inner.io_threads)
+            .field("terminated", &self.is_terminated())
+            .finish()
+    }
+}
+
 impl Default for Context {
     fn default() -> Self {
         Context::new()

@@ -467,3 +467,30 @@ fn conflate_keeps_only_the_newest_message() {
         latest == "update 99"
     });
 }
+
+#[test]
+fn one_socket_binds_and_connects_with_several_io_threads() {
+    let ctx = Context::with_io_threads(3).unwrap();
+    assert_eq!(ctx.io_threads(), 3);
+    assert_eq!(
+        Context::with_io_threads(0).unwrap_err().kind(),
+        ErrorKind::Invalid
+    );
+    // A PULL that both binds (for one pusher) and connects (to another).
+    let pull = ferro(&ctx, SocketType::Pull);
+    let bound = ferro_bind(&pull);
+    let far_push = ferro(&ctx, SocketType::Push);
+    let far_endpoint = ferro_bind(&far_push);
+    pull.connect(&far_endpoint).unwrap();
+    let near_push = ferro(&ctx, SocketType::Push);
+    near_push.connect(&bound).unwrap();
+    for i in 0..50u8 {
+        near_push.send(&[0, i][..], 0).unwrap();
+        far_push.send(&[1, i][..], 0).unwrap();
+    }
+    let mut from = [0usize; 2];
+    for _ in 0..100 {
+        from[pull.recv(0).unwrap()[0] as usize] += 1;
+    }
+    assert_eq!(from, [50, 50]);
+}
