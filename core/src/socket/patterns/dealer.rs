@@ -2,11 +2,9 @@
 //! PROBE_ROUTER an empty message is sent to each new peer, so a ROUTER learns our routing
 //! id before we have anything to say.
 
-use super::fair_queue::FairQueue;
-use super::load_balancer::LoadBalancer;
-use super::pipes::Pipes;
+use super::peers::Peers;
 use super::{flag_value, parse_flag};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::message::{Frame, Message};
 use crate::options::{OptionValue, SocketOption};
 use crate::pipe::{PipeEnd, PipeId};
@@ -14,21 +12,14 @@ use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct Dealer {
-    pipes: Pipes,
-    fq: FairQueue,
-    lb: LoadBalancer,
-    /// A message read ahead by `can_recv`.
-    ready: Option<Message>,
+    peers: Peers,
     probe_router: bool,
 }
 
 impl Dealer {
     pub(crate) fn new() -> Self {
         Dealer {
-            pipes: Pipes::new(),
-            fq: FairQueue::new(),
-            lb: LoadBalancer::new(),
-            ready: None,
+            peers: Peers::new(),
             probe_router: false,
         }
     }
@@ -47,53 +38,38 @@ impl Pattern for Dealer {
         if self.probe_router {
             send_probe(&mut pipe);
         }
-        let id = self.pipes.insert(pipe, ());
-        self.fq.attach(id);
-        self.lb.attach(id);
+        self.peers.attach(pipe, ());
     }
 
     /// The probe was queued at attach, as libzmq does; a reconnect does not repeat it.
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     fn writable(&mut self, pipe: PipeId) {
-        self.lb.writable(pipe);
+        self.peers.writable(pipe);
     }
 
     fn closed(&mut self, pipe: PipeId) {
-        self.lb.remove(pipe);
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
-        self.lb
-            .send(&mut self.pipes, msg)
-            .map(drop)
-            .map_err(SendError::Again)
+        self.peers.send(msg).map(drop).map_err(SendError::Again)
     }
 
     fn recv(&mut self) -> Result<Message> {
-        if let Some(msg) = self.ready.take() {
-            return Ok(msg);
-        }
-        self.fq
-            .recv(&mut self.pipes)
-            .map(|(_, msg)| msg)
-            .ok_or_else(Error::again)
+        self.peers.recv()
     }
 
     fn can_send(&mut self) -> bool {
-        self.lb.can_send(&mut self.pipes)
+        self.peers.can_send()
     }
 
     fn can_recv(&mut self) -> bool {
-        if self.ready.is_none() {
-            self.ready = self.fq.recv(&mut self.pipes).map(|(_, msg)| msg);
-        }
-        self.ready.is_some()
+        self.peers.can_recv()
     }
 
     fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
@@ -113,9 +89,7 @@ impl Pattern for Dealer {
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
-        self.lb.clear();
+        self.peers.close_all();
     }
 }
 

@@ -4,12 +4,16 @@
 //! - [`pipes`]: the pipes a pattern owns, by id (every other helper holds only ids).
 //! - [`fair_queue`]: fair-queued input; [`load_balancer`]: round-robin output;
 //!   [`distributor`]: PUB fan-out; [`subscriptions`]: the prefix tries behind PUB/SUB.
+//! - [`peers`]: pipes + fair queue + load balancer + `can_recv`'s read-ahead, wired to the
+//!   pipe events: the common part of DEALER, PAIR, REQ, REP, PUSH, PULL, ROUTER and XSUB.
+//! - [`forward_pipe_events!`]: PUB and SUB hand their pipe events to the XPUB/XSUB inside.
 //! - [`routing_ids`]: the ids ROUTER and STREAM make up for anonymous peers.
 
 mod distributor;
 mod fair_queue;
 mod fast_hash;
 mod load_balancer;
+mod peers;
 mod pipes;
 mod routing_ids;
 mod subscriptions;
@@ -77,3 +81,38 @@ fn not_supported(what: &str, socket_type: SocketType) -> Error {
 fn flag_value(on: bool) -> Option<OptionValue> {
     Some(OptionValue::Int(on as i64))
 }
+
+/// Implements `Pattern`'s pipe events (`attach` … `closed`) by handing them to `self.$inner`:
+/// PUB and SUB are XPUB and XSUB with another user-facing side, and the same pipe handling.
+macro_rules! forward_pipe_events {
+    ($inner:ident) => {
+        fn attach(
+            &mut self,
+            pipe: $crate::pipe::PipeEnd,
+            peer: Option<&$crate::signal::PeerIdentity>,
+        ) {
+            self.$inner.attach(pipe, peer);
+        }
+
+        fn peer_ready(&mut self, pipe: $crate::pipe::PipeId, peer: &$crate::signal::PeerIdentity) {
+            self.$inner.peer_ready(pipe, peer);
+        }
+
+        fn peer_lost(&mut self, pipe: $crate::pipe::PipeId) {
+            self.$inner.peer_lost(pipe);
+        }
+
+        fn readable(&mut self, pipe: $crate::pipe::PipeId) {
+            self.$inner.readable(pipe);
+        }
+
+        fn writable(&mut self, pipe: $crate::pipe::PipeId) {
+            self.$inner.writable(pipe);
+        }
+
+        fn closed(&mut self, pipe: $crate::pipe::PipeId) {
+            self.$inner.closed(pipe);
+        }
+    };
+}
+use forward_pipe_events;

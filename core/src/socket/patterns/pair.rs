@@ -1,35 +1,27 @@
 //! PAIR (RFC 31): an exclusive connection to one peer. A second pipe is closed at once; once
 //! the peer's pipe closes, a new one is accepted.
 
-use super::fair_queue::FairQueue;
-use super::load_balancer::LoadBalancer;
-use super::pipes::Pipes;
-use crate::error::{Error, Result};
+use super::peers::Peers;
+use crate::error::Result;
 use crate::message::Message;
 use crate::pipe::{PipeEnd, PipeId};
 use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct Pair {
-    pipes: Pipes,
+    // With at most one live pipe its fair queue and load balancer are trivial, but they hold
+    // the arm/park logic.
+    peers: Peers,
     /// The peer's pipe; None until one attaches and after it closed. (A closed pipe may still
-    /// be in `fq`, being drained.)
+    /// be in `peers`, being drained.)
     current: Option<PipeId>,
-    // With at most one live pipe these are trivial, but they hold the arm/park logic.
-    fq: FairQueue,
-    lb: LoadBalancer,
-    /// A message read ahead by `can_recv`.
-    ready: Option<Message>,
 }
 
 impl Pair {
     pub(crate) fn new() -> Self {
         Pair {
-            pipes: Pipes::new(),
+            peers: Peers::new(),
             current: None,
-            fq: FairQueue::new(),
-            lb: LoadBalancer::new(),
-            ready: None,
         }
     }
 }
@@ -41,62 +33,44 @@ impl Pattern for Pair {
             pipe.close();
             return;
         }
-        let id = self.pipes.insert(pipe, ());
-        self.current = Some(id);
-        self.fq.attach(id);
-        self.lb.attach(id);
+        self.current = Some(self.peers.attach(pipe, ()));
     }
 
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     fn writable(&mut self, pipe: PipeId) {
-        self.lb.writable(pipe);
+        self.peers.writable(pipe);
     }
 
     fn closed(&mut self, pipe: PipeId) {
         if self.current == Some(pipe) {
             self.current = None;
         }
-        self.lb.remove(pipe);
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
-        self.lb
-            .send(&mut self.pipes, msg)
-            .map(drop)
-            .map_err(SendError::Again)
+        self.peers.send(msg).map(drop).map_err(SendError::Again)
     }
 
     fn recv(&mut self) -> Result<Message> {
-        if let Some(msg) = self.ready.take() {
-            return Ok(msg);
-        }
-        self.fq
-            .recv(&mut self.pipes)
-            .map(|(_, msg)| msg)
-            .ok_or_else(Error::again)
+        self.peers.recv()
     }
 
     fn can_send(&mut self) -> bool {
-        self.lb.can_send(&mut self.pipes)
+        self.peers.can_send()
     }
 
     fn can_recv(&mut self) -> bool {
-        if self.ready.is_none() {
-            self.ready = self.fq.recv(&mut self.pipes).map(|(_, msg)| msg);
-        }
-        self.ready.is_some()
+        self.peers.can_recv()
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
-        self.lb.clear();
+        self.peers.close_all();
         self.current = None;
     }
 }

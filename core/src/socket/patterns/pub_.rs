@@ -3,12 +3,11 @@
 //! them nothing, and receives nothing. It is XPUB without the user-facing side, and takes
 //! the XPUB options that make sense for it (XPUB_NODROP, XPUB_WELCOME_MSG), as in libzmq.
 
+use super::forward_pipe_events;
 use super::xpub::XPub;
 use crate::error::Result;
 use crate::message::Message;
 use crate::options::{OptionValue, SocketOption};
-use crate::pipe::{PipeEnd, PipeId};
-use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct Pub {
@@ -31,29 +30,7 @@ fn is_pub_option(option: SocketOption) -> bool {
 }
 
 impl Pattern for Pub {
-    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
-        self.inner.attach(pipe, peer);
-    }
-
-    fn peer_ready(&mut self, pipe: PipeId, peer: &PeerIdentity) {
-        self.inner.peer_ready(pipe, peer);
-    }
-
-    fn peer_lost(&mut self, pipe: PipeId) {
-        self.inner.peer_lost(pipe);
-    }
-
-    fn readable(&mut self, pipe: PipeId) {
-        self.inner.readable(pipe);
-    }
-
-    fn writable(&mut self, pipe: PipeId) {
-        self.inner.writable(pipe);
-    }
-
-    fn closed(&mut self, pipe: PipeId) {
-        self.inner.closed(pipe);
-    }
+    forward_pipe_events!(inner);
 
     fn check_send(&self) -> Result<()> {
         self.inner.check_send()

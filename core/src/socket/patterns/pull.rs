@@ -1,9 +1,8 @@
 //! PULL (RFC 30): messages are fair-queued from the connected PUSH peers. PULL sends nothing.
 
-use super::fair_queue::FairQueue;
 use super::not_supported;
-use super::pipes::Pipes;
-use crate::error::{Error, Result};
+use super::peers::Peers;
+use crate::error::Result;
 use crate::message::Message;
 use crate::pipe::{PipeEnd, PipeId};
 use crate::signal::PeerIdentity;
@@ -11,38 +10,32 @@ use crate::socket::pattern::{Pattern, SendError};
 use crate::socket_type::SocketType;
 
 pub(crate) struct Pull {
-    pipes: Pipes,
-    fq: FairQueue,
-    /// A message read ahead by `can_recv`.
-    ready: Option<Message>,
+    peers: Peers,
 }
 
 impl Pull {
     pub(crate) fn new() -> Self {
         Pull {
-            pipes: Pipes::new(),
-            fq: FairQueue::new(),
-            ready: None,
+            peers: Peers::new(),
         }
     }
 }
 
 impl Pattern for Pull {
     fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
-        let id = self.pipes.insert(pipe, ());
-        self.fq.attach(id);
+        self.peers.attach_inbound(pipe, ());
     }
 
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     fn writable(&mut self, _pipe: PipeId) {}
 
     fn closed(&mut self, pipe: PipeId) {
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn check_send(&self) -> Result<()> {
@@ -54,13 +47,7 @@ impl Pattern for Pull {
     }
 
     fn recv(&mut self) -> Result<Message> {
-        if let Some(msg) = self.ready.take() {
-            return Ok(msg);
-        }
-        self.fq
-            .recv(&mut self.pipes)
-            .map(|(_, msg)| msg)
-            .ok_or_else(Error::again)
+        self.peers.recv()
     }
 
     fn can_send(&mut self) -> bool {
@@ -68,15 +55,11 @@ impl Pattern for Pull {
     }
 
     fn can_recv(&mut self) -> bool {
-        if self.ready.is_none() {
-            self.ready = self.fq.recv(&mut self.pipes).map(|(_, msg)| msg);
-        }
-        self.ready.is_some()
+        self.peers.can_recv()
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
+        self.peers.close_all();
     }
 }
 

@@ -1,9 +1,8 @@
 //! PUSH (RFC 30): messages are load-balanced over the connected PULL peers; a message waits
 //! (or is refused with EAGAIN) when every peer is at its HWM. PUSH receives nothing.
 
-use super::load_balancer::LoadBalancer;
 use super::not_supported;
-use super::pipes::Pipes;
+use super::peers::Peers;
 use crate::error::Result;
 use crate::message::Message;
 use crate::pipe::{PipeEnd, PipeId};
@@ -12,23 +11,20 @@ use crate::socket::pattern::{Pattern, SendError};
 use crate::socket_type::SocketType;
 
 pub(crate) struct Push {
-    pipes: Pipes,
-    lb: LoadBalancer,
+    peers: Peers,
 }
 
 impl Push {
     pub(crate) fn new() -> Self {
         Push {
-            pipes: Pipes::new(),
-            lb: LoadBalancer::new(),
+            peers: Peers::new(),
         }
     }
 }
 
 impl Pattern for Push {
     fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
-        let id = self.pipes.insert(pipe, ());
-        self.lb.attach(id);
+        self.peers.attach_outbound(pipe, ());
     }
 
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
@@ -37,19 +33,15 @@ impl Pattern for Push {
     fn readable(&mut self, _pipe: PipeId) {}
 
     fn writable(&mut self, pipe: PipeId) {
-        self.lb.writable(pipe);
+        self.peers.writable(pipe);
     }
 
     fn closed(&mut self, pipe: PipeId) {
-        self.lb.remove(pipe);
-        self.pipes.remove(pipe);
+        self.peers.closed(pipe);
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
-        self.lb
-            .send(&mut self.pipes, msg)
-            .map(drop)
-            .map_err(SendError::Again)
+        self.peers.send(msg).map(drop).map_err(SendError::Again)
     }
 
     fn recv(&mut self) -> Result<Message> {
@@ -57,7 +49,7 @@ impl Pattern for Push {
     }
 
     fn can_send(&mut self) -> bool {
-        self.lb.can_send(&mut self.pipes)
+        self.peers.can_send()
     }
 
     fn can_recv(&mut self) -> bool {
@@ -65,8 +57,7 @@ impl Pattern for Push {
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.lb.clear();
+        self.peers.close_all();
     }
 }
 

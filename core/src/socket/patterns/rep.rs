@@ -3,7 +3,7 @@
 //! the pipe the request came from. A request without a delimiter is dropped. A reply that
 //! cannot be delivered (peer gone, or at its HWM) is dropped silently, as in libzmq.
 
-use super::fair_queue::FairQueue;
+use super::peers::Peers;
 use super::pipes::Pipes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
@@ -20,62 +20,55 @@ struct Request {
 }
 
 pub(crate) struct Rep {
-    pipes: Pipes,
-    fq: FairQueue,
+    /// Inbound only; reads ahead (for `can_recv`) only valid requests, already split.
+    peers: Peers<(), Request>,
     /// Set from a recv until the matching send: where the reply goes.
     reply_to: Option<(PipeId, Message)>,
-    /// A valid request read ahead by `can_recv`.
-    request: Option<Request>,
 }
 
 impl Rep {
     pub(crate) fn new() -> Self {
         Rep {
-            pipes: Pipes::new(),
-            fq: FairQueue::new(),
+            peers: Peers::new(),
             reply_to: None,
-            request: None,
         }
     }
+}
 
-    fn next_request(&mut self) -> Option<Request> {
-        if let Some(request) = self.request.take() {
-            return Some(request);
+/// Splits a request; one without a delimiter, or with nothing after it, is dropped.
+fn split_request(_: &Pipes, pipe: PipeId, msg: Message) -> Option<Request> {
+    match msg.split_envelope() {
+        Some((mut envelope, body)) if !body.is_empty() => {
+            envelope.push_back(Frame::empty());
+            Some(Request {
+                pipe,
+                envelope,
+                body,
+            })
         }
-        while let Some((pipe, msg)) = self.fq.recv(&mut self.pipes) {
-            match msg.split_envelope() {
-                Some((mut envelope, body)) if !body.is_empty() => {
-                    envelope.push_back(Frame::empty());
-                    return Some(Request {
-                        pipe,
-                        envelope,
-                        body,
-                    });
-                }
-                _ => tracing::trace!("REP: dropping a request without an envelope delimiter"),
-            }
+        _ => {
+            tracing::trace!("REP: dropping a request without an envelope delimiter");
+            None
         }
-        None
     }
 }
 
 impl Pattern for Rep {
     fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
-        let id = self.pipes.insert(pipe, ());
-        self.fq.attach(id);
+        self.peers.attach_inbound(pipe, ());
     }
 
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     /// Replies never wait for room, so there is nothing to resume.
     fn writable(&mut self, _pipe: PipeId) {}
 
     fn closed(&mut self, pipe: PipeId) {
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn check_send(&self) -> Result<()> {
@@ -96,7 +89,7 @@ impl Pattern for Rep {
         for frame in msg {
             reply.push_back(frame);
         }
-        match self.pipes.pipe_mut(pipe) {
+        match self.peers.pipes_mut().pipe_mut(pipe) {
             Some(pipe) => {
                 if pipe.send(reply).is_err() {
                     tracing::debug!("REP: the requester is at its HWM or gone; reply dropped");
@@ -114,7 +107,10 @@ impl Pattern for Rep {
                 "REP cannot receive another request before it has sent the reply",
             ));
         }
-        let request = self.next_request().ok_or_else(Error::again)?;
+        let request = self
+            .peers
+            .recv_with(split_request)
+            .ok_or_else(Error::again)?;
         self.reply_to = Some((request.pipe, request.envelope));
         Ok(request.body)
     }
@@ -124,18 +120,12 @@ impl Pattern for Rep {
     }
 
     fn can_recv(&mut self) -> bool {
-        if self.reply_to.is_some() {
-            return false;
-        }
-        self.request = self.next_request();
-        self.request.is_some()
+        self.reply_to.is_none() && self.peers.can_recv_with(split_request)
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
+        self.peers.close_all();
         self.reply_to = None;
-        self.request = None;
     }
 }
 

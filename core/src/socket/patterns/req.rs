@@ -6,8 +6,7 @@
 //! carry the current one (libzmq writes the id in host byte order; only REQ reads it back).
 
 use super::dealer::send_probe;
-use super::fair_queue::FairQueue;
-use super::load_balancer::LoadBalancer;
+use super::peers::Peers;
 use super::pipes::Pipes;
 use super::routing_ids::random_u32;
 use super::{flag_value, parse_flag};
@@ -19,9 +18,8 @@ use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct Req {
-    pipes: Pipes,
-    fq: FairQueue,
-    lb: LoadBalancer,
+    /// Reads ahead (for `can_recv`) only valid replies, without their envelope.
+    peers: Peers,
     /// A request was sent and its reply not received yet.
     awaiting_reply: bool,
     /// The pipe the request went to, the only one a reply is taken from. None once that pipe
@@ -29,8 +27,6 @@ pub(crate) struct Req {
     reply_pipe: Option<PipeId>,
     /// The current request's id (REQ_CORRELATE).
     request_id: u32,
-    /// A valid reply read ahead by `can_recv`.
-    reply: Option<Message>,
     relaxed: bool,
     correlate: bool,
     probe_router: bool,
@@ -39,49 +35,47 @@ pub(crate) struct Req {
 impl Req {
     pub(crate) fn new() -> Self {
         Req {
-            pipes: Pipes::new(),
-            fq: FairQueue::new(),
-            lb: LoadBalancer::new(),
+            peers: Peers::new(),
             awaiting_reply: false,
             reply_pipe: None,
             request_id: random_u32(),
-            reply: None,
             relaxed: false,
             correlate: false,
             probe_router: false,
         }
     }
 
-    /// The next acceptable reply's body, discarding everything else that arrived.
-    fn next_reply(&mut self) -> Option<Message> {
-        if let Some(reply) = self.reply.take() {
-            return Some(reply);
-        }
-        while let Some((pipe, msg)) = self.fq.recv(&mut self.pipes) {
-            if self.reply_pipe.is_some_and(|expected| expected != pipe) {
+    /// Accepts a reply to the current request and strips its envelope. It must come from the
+    /// pipe the request went to (if that is still open) and be [request id,] empty delimiter,
+    /// then at least one frame; anything else is dropped.
+    fn reply_filter(&self) -> impl Fn(&Pipes, PipeId, Message) -> Option<Message> {
+        let expected_pipe = self.reply_pipe;
+        let request_id = self.correlate.then_some(self.request_id);
+        move |_, pipe, msg| {
+            if expected_pipe.is_some_and(|expected| expected != pipe) {
                 tracing::trace!("REQ: dropping a message from a peer that has no request");
-                continue;
-            }
-            match self.strip_envelope(msg) {
-                Some(body) => return Some(body),
-                None => tracing::trace!("REQ: dropping a malformed or stale reply"),
-            }
-        }
-        None
-    }
-
-    /// The reply's body if it carries the expected envelope: [request id,] empty delimiter,
-    /// then at least one frame.
-    fn strip_envelope(&self, mut msg: Message) -> Option<Message> {
-        if self.correlate {
-            let id = msg.pop_front()?;
-            if id.as_slice() != self.request_id.to_ne_bytes() {
                 return None;
             }
+            let body = strip_envelope(msg, request_id);
+            if body.is_none() {
+                tracing::trace!("REQ: dropping a malformed or stale reply");
+            }
+            body
         }
-        let delimiter = msg.pop_front()?;
-        (delimiter.is_empty() && !msg.is_empty()).then_some(msg)
     }
+}
+
+/// The reply's body if it carries the expected envelope: [request id,] empty delimiter, then
+/// at least one frame.
+fn strip_envelope(mut msg: Message, request_id: Option<u32>) -> Option<Message> {
+    if let Some(request_id) = request_id {
+        let id = msg.pop_front()?;
+        if id.as_slice() != request_id.to_ne_bytes() {
+            return None;
+        }
+    }
+    let delimiter = msg.pop_front()?;
+    (delimiter.is_empty() && !msg.is_empty()).then_some(msg)
 }
 
 impl Pattern for Req {
@@ -90,28 +84,25 @@ impl Pattern for Req {
         if self.probe_router {
             send_probe(&mut pipe);
         }
-        let id = self.pipes.insert(pipe, ());
-        self.fq.attach(id);
-        self.lb.attach(id);
+        self.peers.attach(pipe, ());
     }
 
     /// The probe was queued at attach, as libzmq does; a reconnect does not repeat it.
     fn peer_ready(&mut self, _pipe: PipeId, _peer: &PeerIdentity) {}
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     fn writable(&mut self, pipe: PipeId) {
-        self.lb.writable(pipe);
+        self.peers.writable(pipe);
     }
 
     fn closed(&mut self, pipe: PipeId) {
         if self.reply_pipe == Some(pipe) {
             self.reply_pipe = None;
         }
-        self.lb.remove(pipe);
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn check_send(&self) -> Result<()> {
@@ -131,7 +122,7 @@ impl Pattern for Req {
             // Relaxed: abandon the pending request; a late reply to it is dropped.
             self.awaiting_reply = false;
             self.reply_pipe = None;
-            self.reply = None;
+            self.peers.discard_read_ahead();
         }
         let mut request = msg;
         request.push_front(Frame::empty());
@@ -139,7 +130,7 @@ impl Pattern for Req {
         if self.correlate {
             request.push_front(Frame::copy_from_slice(&request_id.to_ne_bytes()));
         }
-        match self.lb.send(&mut self.pipes, request) {
+        match self.peers.send(request) {
             Ok(pipe) => {
                 self.request_id = request_id;
                 self.reply_pipe = Some(pipe);
@@ -164,22 +155,21 @@ impl Pattern for Req {
                 "REQ cannot receive before it has sent a request",
             ));
         }
-        let reply = self.next_reply().ok_or_else(Error::again)?;
+        let reply = self
+            .peers
+            .recv_with(self.reply_filter())
+            .ok_or_else(Error::again)?;
         self.awaiting_reply = false;
         self.reply_pipe = None;
         Ok(reply)
     }
 
     fn can_send(&mut self) -> bool {
-        (self.relaxed || !self.awaiting_reply) && self.lb.can_send(&mut self.pipes)
+        (self.relaxed || !self.awaiting_reply) && self.peers.can_send()
     }
 
     fn can_recv(&mut self) -> bool {
-        if !self.awaiting_reply {
-            return false;
-        }
-        self.reply = self.next_reply();
-        self.reply.is_some()
+        self.awaiting_reply && self.peers.can_recv_with(self.reply_filter())
     }
 
     fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
@@ -202,11 +192,8 @@ impl Pattern for Req {
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
-        self.lb.clear();
+        self.peers.close_all();
         self.reply_pipe = None;
-        self.reply = None;
     }
 }
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 
 use super::dealer::send_probe;
-use super::fair_queue::FairQueue;
+use super::peers::Peers;
 use super::pipes::Pipes;
 use super::routing_ids::RoutingIdGenerator;
 use super::{flag_value, parse_flag};
@@ -24,14 +24,12 @@ use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct Router {
-    /// Each pipe's routing id, once its peer is known.
-    pipes: Pipes<Option<Bytes>>,
+    /// Each pipe with its routing id once its peer is known; only from then on is it read.
+    /// Never load-balanced: a send names its pipe. Read ahead: routing id already prepended.
+    peers: Peers<Option<Bytes>>,
     /// Routable pipes by routing id (peer-chosen keys: the standard, flooding-proof hasher).
     by_id: HashMap<Bytes, PipeId>,
-    fq: FairQueue,
     ids: RoutingIdGenerator,
-    /// A message read ahead by `can_recv`, routing id already prepended.
-    ready: Option<Message>,
     mandatory: bool,
     handover: bool,
     probe_router: bool,
@@ -40,11 +38,9 @@ pub(crate) struct Router {
 impl Router {
     pub(crate) fn new() -> Self {
         Router {
-            pipes: Pipes::new(),
+            peers: Peers::new(),
             by_id: HashMap::new(),
-            fq: FairQueue::new(),
             ids: RoutingIdGenerator::new(),
-            ready: None,
             mandatory: false,
             handover: false,
             probe_router: false,
@@ -58,7 +54,7 @@ impl Router {
 
     /// Gives `pipe` its routing id now that its peer is known, and starts reading it.
     fn identify(&mut self, pipe: PipeId, peer: &PeerIdentity) {
-        let Some(current) = self.pipes.data(pipe).cloned() else {
+        let Some(current) = self.peers.pipes().data(pipe).cloned() else {
             return;
         };
         let wanted = peer.routing_id.clone().filter(|id| !id.is_empty());
@@ -80,11 +76,11 @@ impl Router {
             None => current.unwrap_or_else(|| self.generate_id()),
         };
         self.set_id(pipe, id);
-        self.fq.attach(pipe);
+        self.peers.start_reading(pipe);
     }
 
     fn set_id(&mut self, pipe: PipeId, id: Bytes) {
-        let Some(slot) = self.pipes.data_mut(pipe) else {
+        let Some(slot) = self.peers.pipes_mut().data_mut(pipe) else {
             return;
         };
         if let Some(old) = slot.replace(id.clone()) {
@@ -99,25 +95,13 @@ impl Router {
     /// connection is closed; what it already sent is still delivered, under a generated id.
     fn evict(&mut self, holder: PipeId) {
         let fresh = self.generate_id();
-        if let Some(Some(old)) = self.pipes.data_mut(holder).map(|slot| slot.replace(fresh)) {
+        let pipes = self.peers.pipes_mut();
+        if let Some(Some(old)) = pipes.data_mut(holder).map(|slot| slot.replace(fresh)) {
             self.by_id.remove(&old);
         }
-        if let Some(pipe) = self.pipes.pipe_mut(holder) {
+        if let Some(pipe) = pipes.pipe_mut(holder) {
             pipe.close();
         }
-    }
-
-    fn next_message(&mut self) -> Option<Message> {
-        if let Some(msg) = self.ready.take() {
-            return Some(msg);
-        }
-        while let Some((pipe, mut msg)) = self.fq.recv(&mut self.pipes) {
-            if let Some(Some(id)) = self.pipes.data(pipe) {
-                msg.push_front(Frame::from(id.clone()));
-                return Some(msg);
-            }
-        }
-        None
     }
 
     fn unroutable(&self, id: &Frame) -> Result<(), SendError> {
@@ -132,13 +116,24 @@ impl Router {
     }
 }
 
+/// Prepends the routing id of the pipe `msg` came from (a pipe is read only once it has one).
+fn with_routing_id(
+    pipes: &Pipes<Option<Bytes>>,
+    pipe: PipeId,
+    mut msg: Message,
+) -> Option<Message> {
+    let id = pipes.data(pipe)?.as_ref()?;
+    msg.push_front(Frame::from(id.clone()));
+    Some(msg)
+}
+
 impl Pattern for Router {
     fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
         // The probe is queued at once, even on a connecting pipe (libzmq), and sent once.
         if self.probe_router {
             send_probe(&mut pipe);
         }
-        let id = self.pipes.insert(pipe, None);
+        let id = self.peers.insert(pipe, None);
         if let Some(peer) = peer {
             self.identify(id, peer);
         }
@@ -149,19 +144,19 @@ impl Pattern for Router {
     }
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     /// Nothing waits here: a refused send is retried by the socket.
     fn writable(&mut self, _pipe: PipeId) {}
 
     fn closed(&mut self, pipe: PipeId) {
-        if let Some(Some(id)) = self.pipes.data(pipe) {
+        if let Some(Some(id)) = self.peers.pipes().data(pipe) {
             if self.by_id.get(id) == Some(&pipe) {
                 self.by_id.remove(id);
             }
         }
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn send(&mut self, mut msg: Message) -> Result<(), SendError> {
@@ -175,7 +170,7 @@ impl Pattern for Router {
         let Some(pipe) = self
             .by_id
             .get(id.as_slice())
-            .and_then(|&p| self.pipes.pipe_mut(p))
+            .and_then(|&p| self.peers.pipes_mut().pipe_mut(p))
         else {
             return self.unroutable(&id);
         };
@@ -199,7 +194,9 @@ impl Pattern for Router {
     }
 
     fn recv(&mut self) -> Result<Message> {
-        self.next_message().ok_or_else(Error::again)
+        self.peers
+            .recv_with(with_routing_id)
+            .ok_or_else(Error::again)
     }
 
     fn can_send(&mut self) -> bool {
@@ -210,7 +207,7 @@ impl Pattern for Router {
         if !self.mandatory || self.by_id.is_empty() {
             return true;
         }
-        let pipes = &mut self.pipes;
+        let pipes = self.peers.pipes_mut();
         self.by_id.values().any(|&p| {
             pipes
                 .pipe_mut(p)
@@ -219,8 +216,7 @@ impl Pattern for Router {
     }
 
     fn can_recv(&mut self) -> bool {
-        self.ready = self.next_message();
-        self.ready.is_some()
+        self.peers.can_recv_with(with_routing_id)
     }
 
     fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
@@ -243,10 +239,8 @@ impl Pattern for Router {
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
+        self.peers.close_all();
         self.by_id.clear();
-        self.fq.clear();
-        self.ready = None;
     }
 }
 

@@ -2,12 +2,10 @@
 //! (bytes; empty = everything) and which cannot send.
 
 use super::xsub::XSub;
-use super::{flag_value, not_supported};
+use super::{flag_value, forward_pipe_events, not_supported};
 use crate::error::Result;
 use crate::message::Message;
 use crate::options::{OptionValue, SocketOption};
-use crate::pipe::{PipeEnd, PipeId};
-use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket_type::SocketType;
 
@@ -22,29 +20,7 @@ impl Sub {
 }
 
 impl Pattern for Sub {
-    fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
-        self.inner.attach(pipe, peer);
-    }
-
-    fn peer_ready(&mut self, pipe: PipeId, peer: &PeerIdentity) {
-        self.inner.peer_ready(pipe, peer);
-    }
-
-    fn peer_lost(&mut self, pipe: PipeId) {
-        self.inner.peer_lost(pipe);
-    }
-
-    fn readable(&mut self, pipe: PipeId) {
-        self.inner.readable(pipe);
-    }
-
-    fn writable(&mut self, pipe: PipeId) {
-        self.inner.writable(pipe);
-    }
-
-    fn closed(&mut self, pipe: PipeId) {
-        self.inner.closed(pipe);
-    }
+    forward_pipe_events!(inner);
 
     fn check_send(&self) -> Result<()> {
         Err(not_supported("send", SocketType::Sub))

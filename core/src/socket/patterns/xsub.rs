@@ -11,7 +11,7 @@
 //! Incoming messages are filtered here too, by prefix against our own subscriptions, as
 //! libzmq does (the publisher may not filter: e.g. an XPUB_MANUAL proxy).
 
-use super::fair_queue::FairQueue;
+use super::peers::Peers;
 use super::pipes::Pipes;
 use super::subscriptions::{parse_subscription, subscription_message, topic_of, SubscriptionSet};
 use super::{flag_value, parse_flag};
@@ -24,29 +24,25 @@ use crate::socket::pattern::{Pattern, SendError};
 
 pub(crate) struct XSub {
     /// Per pipe: whether its connection was lost since the subscriptions were sent (then the
-    /// next handshake gets the whole set again).
-    pipes: Pipes<bool>,
-    fq: FairQueue,
+    /// next handshake gets the whole set again). Read ahead: only messages that passed the
+    /// filter.
+    peers: Peers<bool>,
     subscriptions: SubscriptionSet,
     invert_matching: bool,
-    /// A message that passed the filter, read ahead by `can_recv`.
-    ready: Option<Message>,
 }
 
 impl XSub {
     pub(crate) fn new() -> Self {
         XSub {
-            pipes: Pipes::new(),
-            fq: FairQueue::new(),
+            peers: Peers::new(),
             subscriptions: SubscriptionSet::new(),
             invert_matching: false,
-            ready: None,
         }
     }
 
     /// Sends every subscription to one (newly connected) pipe.
     fn send_all_subscriptions(&mut self, pipe: PipeId) {
-        let Some(end) = self.pipes.pipe_mut(pipe) else {
+        let Some(end) = self.peers.pipes_mut().pipe_mut(pipe) else {
             return;
         };
         self.subscriptions.for_each_topic(|topic| {
@@ -57,7 +53,7 @@ impl XSub {
 
     /// Sends a subscription message to every connected publisher, whatever their HWM.
     fn send_upstream_unbounded(&mut self, msg: &Message) {
-        for (_, end, _) in self.pipes.iter_mut() {
+        for (_, end, _) in self.peers.pipes_mut().iter_mut() {
             if end.write_unbounded(msg.clone()) {
                 end.flush();
             }
@@ -78,18 +74,6 @@ impl XSub {
         }
     }
 
-    fn next_match(&mut self) -> Option<Message> {
-        if let Some(msg) = self.ready.take() {
-            return Some(msg);
-        }
-        while let Some((_, msg)) = self.fq.recv(&mut self.pipes) {
-            if self.subscriptions.matches(topic_of(&msg)) != self.invert_matching {
-                return Some(msg);
-            }
-        }
-        None
-    }
-
     pub(crate) fn set_invert_matching(&mut self, value: &OptionValue) -> Result<()> {
         self.invert_matching = parse_flag(SocketOption::InvertMatching, value)?;
         Ok(())
@@ -100,15 +84,22 @@ impl XSub {
     }
 }
 
+/// Lets through the messages whose topic matches a subscription (INVERT_MATCHING: none).
+fn subscribed(
+    subscriptions: &SubscriptionSet,
+    invert_matching: bool,
+) -> impl Fn(&Pipes<bool>, PipeId, Message) -> Option<Message> + '_ {
+    move |_, _, msg| (subscriptions.matches(topic_of(&msg)) != invert_matching).then_some(msg)
+}
+
 impl Pattern for XSub {
     fn attach(&mut self, pipe: PipeEnd, _peer: Option<&PeerIdentity>) {
-        let id = self.pipes.insert(pipe, false);
-        self.fq.attach(id);
+        let id = self.peers.attach_inbound(pipe, false);
         self.send_all_subscriptions(id);
     }
 
     fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        if let Some(lost) = self.pipes.data_mut(pipe) {
+        if let Some(lost) = self.peers.pipes_mut().data_mut(pipe) {
             if std::mem::take(lost) {
                 self.send_all_subscriptions(pipe);
             }
@@ -116,19 +107,19 @@ impl Pattern for XSub {
     }
 
     fn peer_lost(&mut self, pipe: PipeId) {
-        if let Some(lost) = self.pipes.data_mut(pipe) {
+        if let Some(lost) = self.peers.pipes_mut().data_mut(pipe) {
             *lost = true;
         }
     }
 
     fn readable(&mut self, pipe: PipeId) {
-        self.fq.readable(pipe);
+        self.peers.readable(pipe);
     }
 
     fn writable(&mut self, _pipe: PipeId) {}
 
     fn closed(&mut self, pipe: PipeId) {
-        self.fq.closed(&mut self.pipes, pipe);
+        self.peers.closed(pipe);
     }
 
     fn send(&mut self, msg: Message) -> Result<(), SendError> {
@@ -137,7 +128,7 @@ impl Pattern for XSub {
             Some((false, topic)) => self.unsubscribe(topic),
             None => {
                 // A user message for the publishers: best effort, like any fan-out.
-                for (_, end, _) in self.pipes.iter_mut() {
+                for (_, end, _) in self.peers.pipes_mut().iter_mut() {
                     let _ = end.send(msg.clone());
                 }
             }
@@ -146,7 +137,8 @@ impl Pattern for XSub {
     }
 
     fn recv(&mut self) -> Result<Message> {
-        self.next_match().ok_or_else(Error::again)
+        let filter = subscribed(&self.subscriptions, self.invert_matching);
+        self.peers.recv_with(filter).ok_or_else(Error::again)
     }
 
     /// Subscriptions can always be sent.
@@ -155,8 +147,8 @@ impl Pattern for XSub {
     }
 
     fn can_recv(&mut self) -> bool {
-        self.ready = self.next_match();
-        self.ready.is_some()
+        let filter = subscribed(&self.subscriptions, self.invert_matching);
+        self.peers.can_recv_with(filter)
     }
 
     fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
@@ -174,9 +166,7 @@ impl Pattern for XSub {
     }
 
     fn close_all(&mut self) {
-        self.pipes.close_all();
-        self.fq.clear();
-        self.ready = None;
+        self.peers.close_all();
     }
 }
 
