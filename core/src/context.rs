@@ -159,13 +159,6 @@ impl Context {
         if self.is_terminated() {
             return Err(Error::from_kind(ErrorKind::Term));
         }
-        if socket_type == SocketType::Stream {
-            // The routing rules exist; the raw-TCP engine STREAM needs does not yet.
-            return Err(Error::new(
-                ErrorKind::NotSupported,
-                "STREAM sockets are not supported yet (raw TCP engine missing)",
-            ));
-        }
         Socket::new(self.clone(), socket_type)
     }
 

@@ -9,6 +9,7 @@
 
 use std::ffi::{CString, OsStr};
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::engine::listener::Acceptor;
 use crate::engine::session::Connector;
 use crate::engine::tcp::apply_buffer_sizes;
 use crate::error::{Error, ErrorKind, Result};
+use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::transport::endpoint::{check_ipc_length, IpcAddress};
 
@@ -42,17 +44,18 @@ pub(crate) fn bind(
     address: &IpcAddress,
     options: &SocketOptions,
     io: &IoHandle,
+    monitor: &Monitor,
 ) -> Result<IpcBound> {
     let (listener, file, resolved) = match address {
         IpcAddress::Path(path) => {
-            let (listener, file) = bind_path(path, None, options)?;
+            let (listener, file) = bind_path(path, None, options, monitor)?;
             (listener, Some(file), address.to_endpoint())
         }
         IpcAddress::Wildcard => {
             let dir = make_temp_dir()?;
             let path = dir.join("socket");
             let result = check_ipc_length(&path.to_string_lossy())
-                .and_then(|()| bind_path(&path, Some(dir.clone()), options));
+                .and_then(|()| bind_path(&path, Some(dir.clone()), options, monitor));
             match result {
                 Ok((listener, file)) => (listener, Some(file), format!("ipc://{}", path.display())),
                 Err(e) => {
@@ -62,7 +65,8 @@ pub(crate) fn bind(
             }
         }
         IpcAddress::Abstract(name) => {
-            let listener = listen(&abstract_path(name), options, &address.to_endpoint())?;
+            let endpoint = address.to_endpoint();
+            let listener = listen(&abstract_path(name), options, &endpoint, monitor)?;
             (listener, None, address.to_endpoint())
         }
     };
@@ -80,10 +84,11 @@ fn bind_path(
     path: &Path,
     tmp_dir: Option<PathBuf>,
     options: &SocketOptions,
+    monitor: &Monitor,
 ) -> Result<(std::os::unix::net::UnixListener, IpcFile)> {
     let endpoint = format!("ipc://{}", path.display());
     remove_if_stale(path, &endpoint)?;
-    let listener = listen(path, options, &endpoint)?;
+    let listener = listen(path, options, &endpoint, monitor)?;
     let meta = std::fs::symlink_metadata(path)
         .map_err(|e| Error::from_io(&e, &format!("cannot find the socket file of {endpoint}")))?;
     let file = IpcFile {
@@ -95,19 +100,34 @@ fn bind_path(
     Ok((listener, file))
 }
 
-/// Creates, binds and listens on a Unix socket (`path` may be an abstract `\0name`).
+/// Creates, binds and listens on a Unix socket (`path` may be an abstract `\0name`). If it
+/// fails once the socket exists, the socket's closing is reported to `monitor` (libzmq sends
+/// CLOSED before BIND_FAILED).
 fn listen(
     path: &Path,
     options: &SocketOptions,
     endpoint: &str,
+    monitor: &Monitor,
 ) -> Result<std::os::unix::net::UnixListener> {
     let address =
         SockAddr::unix(path).map_err(|e| Error::from_io(&e, &format!("bad address {endpoint}")))?;
     let socket = RawSocket::new(Domain::UNIX, Type::STREAM.cloexec(), None)
         .map_err(|e| Error::from_io(&e, "cannot create a Unix socket"))?;
+    let fd = socket.as_raw_fd();
+    listen_on(socket, &address, options, endpoint).inspect_err(|_| {
+        monitor.emit(monitor::EVENT_CLOSED, fd as u32, endpoint);
+    })
+}
+
+fn listen_on(
+    socket: RawSocket,
+    address: &SockAddr,
+    options: &SocketOptions,
+    endpoint: &str,
+) -> Result<std::os::unix::net::UnixListener> {
     apply_buffer_sizes(&SockRef::from(&socket), options);
     socket
-        .bind(&address)
+        .bind(address)
         .map_err(|e| Error::from_io(&e, &format!("cannot bind to {endpoint}")))?;
     socket
         .listen(options.backlog.max(1))
@@ -244,6 +264,10 @@ impl Acceptor for IpcAcceptor {
         };
         Ok((stream, peer))
     }
+
+    fn raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
 }
 
 /// The connect side of an ipc endpoint.
@@ -274,19 +298,59 @@ impl IpcConnector {
 impl Connector for IpcConnector {
     type Stream = UnixStream;
 
-    async fn connect(&self, options: &SocketOptions) -> Result<UnixStream> {
-        let attempt = UnixStream::connect(&self.target);
-        let result = if options.connect_timeout_ms > 0 {
-            let limit = Duration::from_millis(options.connect_timeout_ms as u64);
-            tokio::time::timeout(limit, attempt)
-                .await
-                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
-        } else {
-            attempt.await
+    /// Connects like libzmq: a Unix socket usually connects (or fails) at once; only a
+    /// listener with a full backlog makes it wait (CONNECT_DELAYED). A failed attempt's
+    /// socket is reported CLOSED.
+    async fn connect(
+        &self,
+        options: &SocketOptions,
+        monitor: &Monitor,
+        endpoint: &str,
+    ) -> Result<UnixStream> {
+        let fail =
+            |e: &io::Error| Error::from_io(e, &format!("cannot connect to {}", self.endpoint));
+        let address = SockAddr::unix(&self.target).map_err(|e| fail(&e))?;
+        let socket = RawSocket::new(Domain::UNIX, Type::STREAM.nonblocking().cloexec(), None)
+            .map_err(|e| Error::from_io(&e, "cannot create a Unix socket"))?;
+        let fd = socket.as_raw_fd();
+        let closed = |e: io::Error| {
+            monitor.emit(monitor::EVENT_CLOSED, fd as u32, endpoint);
+            fail(&e)
         };
-        let stream = result
-            .map_err(|e| Error::from_io(&e, &format!("cannot connect to {}", self.endpoint)))?;
-        apply_buffer_sizes(&SockRef::from(&stream), options);
+        apply_buffer_sizes(&SockRef::from(&socket), options);
+        let in_progress = match socket.connect(&address) {
+            Ok(()) => false,
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => true,
+            Err(e) => return Err(closed(e)),
+        };
+        let stream =
+            UnixStream::from_std(std::os::unix::net::UnixStream::from(socket)).map_err(closed)?;
+        if in_progress {
+            monitor.emit(
+                monitor::EVENT_CONNECT_DELAYED,
+                libc::EINPROGRESS as u32,
+                endpoint,
+            );
+            let wait = async {
+                stream.writable().await?;
+                match stream.take_error()? {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
+            };
+            let result = if options.connect_timeout_ms > 0 {
+                let limit = Duration::from_millis(options.connect_timeout_ms as u64);
+                tokio::time::timeout(limit, wait)
+                    .await
+                    .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into()))
+            } else {
+                wait.await
+            };
+            if let Err(e) = result {
+                drop(stream);
+                return Err(closed(e));
+            }
+        }
         Ok(stream)
     }
 }

@@ -1,6 +1,7 @@
 //! What the I/O side needs to know about the socket it serves.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,6 +9,8 @@ use atomic_waker::AtomicWaker;
 use tokio::sync::watch;
 
 use crate::context::IoHandle;
+use crate::error::{Error, Result};
+use crate::monitor::Monitor;
 use crate::options::SocketOptions;
 use crate::pipe::{pipe_pair, Listener, PipeEnd};
 use crate::signal::{PeerIdentity, PipeEvent, SocketSignal};
@@ -21,9 +24,57 @@ pub(crate) struct SocketLink {
     pub linger_ms: AtomicI32,
     /// Spawns the socket's I/O tasks on the context's threads.
     pub io: IoHandle,
+    /// The socket's event monitor (`Socket::monitor`).
+    pub monitor: Monitor,
+    /// Set when the socket closes (before its pipes and endpoints are).
+    closed: AtomicBool,
+    /// The socket's I/O tasks still running (see [`SocketLink::spawn`]).
+    tasks: AtomicUsize,
 }
 
 impl SocketLink {
+    pub(crate) fn new(socket_type: SocketType, linger_ms: i32, io: IoHandle) -> Result<SocketLink> {
+        let signal = SocketSignal::new()
+            .map_err(|e| Error::from_io(&e, "cannot create the socket's eventfd"))?;
+        Ok(SocketLink {
+            signal: Arc::new(signal),
+            socket_type,
+            linger_ms: AtomicI32::new(linger_ms),
+            io,
+            monitor: Monitor::default(),
+            closed: AtomicBool::new(false),
+            tasks: AtomicUsize::new(0),
+        })
+    }
+
+    /// Spawns one of the socket's I/O tasks. Once the socket has closed and its last task
+    /// has ended, its monitor stops (libzmq sends MONITOR_STOPPED when the socket is
+    /// destroyed, after the events of its shutdown).
+    pub(crate) fn spawn<F>(self: &Arc<Self>, task: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.tasks.fetch_add(1, Ordering::SeqCst);
+        let guard = LinkTask(self.clone());
+        self.io.spawn(async move {
+            let _guard = guard;
+            task.await
+        });
+    }
+
+    /// The socket is closing: from now on its last task to end stops the monitor (or this
+    /// call does, if none is running).
+    pub(crate) fn mark_closed(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        if self.tasks.load(Ordering::SeqCst) == 0 {
+            self.monitor.stop();
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn linger(&self) -> Option<Duration> {
         crate::options::timeout_from_ms(self.linger_ms.load(Ordering::Relaxed))
     }
@@ -47,6 +98,19 @@ impl SocketLink {
         }
         self.signal.post(PipeEvent::Attached(socket_end, peer));
         io_end
+    }
+}
+
+struct LinkTask(Arc<SocketLink>);
+
+impl Drop for LinkTask {
+    fn drop(&mut self) {
+        let link = &self.0;
+        // Either this sees `closed`, or `mark_closed` sees no task left (or both: stopping
+        // twice is harmless).
+        if link.tasks.fetch_sub(1, Ordering::SeqCst) == 1 && link.closed.load(Ordering::SeqCst) {
+            link.monitor.stop();
+        }
     }
 }
 

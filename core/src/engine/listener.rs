@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 
 use atomic_waker::AtomicWaker;
@@ -10,11 +11,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::stream_engine::StreamEngine;
+use crate::monitor;
 use crate::options::SocketOptions;
 
 /// A listening socket of some stream transport.
 pub(crate) trait Acceptor: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static;
 
     /// Accepts one connection, with the socket's per-connection options applied. Also
     /// returns who the peer is, for logs.
@@ -22,29 +24,48 @@ pub(crate) trait Acceptor: Send + Sync + 'static {
         &self,
         options: &SocketOptions,
     ) -> impl Future<Output = io::Result<(Self::Stream, String)>> + Send;
+
+    /// The listening socket's descriptor (the value of LISTENING and CLOSED events).
+    fn raw_fd(&self) -> RawFd;
+
+    /// The endpoint monitor events name for an accepted connection: libzmq names its local
+    /// address (the listener's endpoint unless that is a wildcard).
+    fn connection_endpoint(_stream: &Self::Stream, listener_endpoint: &str) -> String {
+        listener_endpoint.to_string()
+    }
 }
 
-/// Accepts until the endpoint is unbound or the socket closes.
+/// Accepts until the endpoint is unbound or the socket closes. `endpoint` is the bound
+/// endpoint as LAST_ENDPOINT reports it.
 pub(crate) async fn run_listener<A: Acceptor>(
     acceptor: A,
     link: Arc<SocketLink>,
     options: SocketOptions,
+    endpoint: String,
     mut shutdown: ShutdownReceiver,
 ) {
     loop {
         let accepted = tokio::select! {
             accepted = acceptor.accept(&options) => accepted,
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => break,
         };
         match accepted {
             Ok((stream, peer)) => {
                 tracing::debug!(%peer, "accepted");
-                let link = link.clone();
+                link.monitor.emit(
+                    monitor::EVENT_ACCEPTED,
+                    stream.as_raw_fd() as u32,
+                    &endpoint,
+                );
+                let connection_endpoint = A::connection_endpoint(&stream, &endpoint);
+                let task_link = link.clone();
                 let options = options.clone();
                 let mut shutdown = shutdown.clone();
-                link.clone().io.spawn(async move {
+                link.spawn(async move {
+                    let link = task_link;
                     let waker = Arc::new(AtomicWaker::new());
-                    let mut engine = StreamEngine::new(stream, &link, &options, waker);
+                    let mut engine =
+                        StreamEngine::new(stream, &link, &options, waker, connection_endpoint);
                     let mut pipe = None;
                     let end = engine.run(&mut pipe, &link, &mut shutdown).await;
                     tracing::debug!(%peer, %end, "connection ended");
@@ -55,8 +76,13 @@ pub(crate) async fn run_listener<A: Acceptor>(
             Err(e) => {
                 // EMFILE and friends: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
+                let errno = e.raw_os_error().unwrap_or(libc::EIO);
+                link.monitor
+                    .emit(monitor::EVENT_ACCEPT_FAILED, errno as u32, &endpoint);
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
     }
+    link.monitor
+        .emit(monitor::EVENT_CLOSED, acceptor.raw_fd() as u32, &endpoint);
 }

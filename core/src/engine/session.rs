@@ -1,9 +1,11 @@
 //! The connect side: keeps one outgoing connection alive, reconnecting with
 //! RECONNECT_IVL / RECONNECT_IVL_MAX back-off, across which the socket's pipe survives
-//! (unless IMMEDIATE is set, when a pipe exists only while connected). The same loop serves
-//! every stream transport (TCP, ipc); what differs is behind [`Connector`].
+//! (unless IMMEDIATE is set, or the socket is a STREAM, when each connection has its own
+//! pipe, which exists only while connected). The same loop serves every stream transport
+//! (TCP, ipc); what differs is behind [`Connector`].
 
 use std::future::{poll_fn, Future};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -15,18 +17,26 @@ use tokio::time::Instant;
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::stream_engine::{EngineEnd, StreamEngine};
 use crate::error::Result;
+use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::pipe::PipeEnd;
 use crate::signal::PipeEvent;
+use crate::socket_type::SocketType;
 
 /// How to reach the peer of a stream transport.
 pub(crate) trait Connector: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static;
 
     /// One connection attempt (CONNECT_TIMEOUT included), with the socket's per-connection
     /// options applied. The error is only logged: the session retries after RECONNECT_IVL.
-    fn connect(&self, options: &SocketOptions)
-        -> impl Future<Output = Result<Self::Stream>> + Send;
+    /// Reports CONNECT_DELAYED (a connect in progress) and CLOSED (the socket of a failed
+    /// attempt) to `monitor`, naming `endpoint`, as libzmq's connecters do.
+    fn connect(
+        &self,
+        options: &SocketOptions,
+        monitor: &Monitor,
+        endpoint: &str,
+    ) -> impl Future<Output = Result<Self::Stream>> + Send;
 }
 
 pub(crate) struct Session {
@@ -35,19 +45,23 @@ pub(crate) struct Session {
     pub waker: Arc<AtomicWaker>,
     /// The I/O end of the socket's pipe for this connection.
     pub pipe: Option<PipeEnd>,
+    /// The endpoint as given to `connect`, for monitor events.
+    pub endpoint: String,
 }
 
 impl Session {
-    /// Creates the session and, unless IMMEDIATE is set, the pipe the socket can queue
-    /// messages into before the connection exists.
-    pub(crate) fn new(link: Arc<SocketLink>, options: SocketOptions) -> Session {
+    /// Creates the session and, unless each connection has its own pipe (IMMEDIATE,
+    /// STREAM), the pipe the socket can queue messages into before the connection exists.
+    pub(crate) fn new(link: Arc<SocketLink>, options: SocketOptions, endpoint: String) -> Session {
         let waker = Arc::new(AtomicWaker::new());
-        let pipe = (!options.immediate).then(|| link.attach_new_pipe(&options, &waker, None));
+        let pipe = (!pipe_per_connection(&link, &options))
+            .then(|| link.attach_new_pipe(&options, &waker, None));
         Session {
             link,
             options,
             waker,
             pipe,
+            endpoint,
         }
     }
 
@@ -68,7 +82,7 @@ impl Session {
             }
             let linger_deadline = closing.flatten();
             let connected = tokio::select! {
-                connected = connector.connect(&self.options) => match connected {
+                connected = connector.connect(&self.options, &self.link.monitor, &self.endpoint) => match connected {
                     Ok(stream) => Some(stream),
                     Err(e) => {
                         tracing::trace!(error = %e, "connect failed");
@@ -84,8 +98,18 @@ impl Session {
                 _ = sleep_until_some(linger_deadline) => return,
             };
             if let Some(stream) = connected {
-                let mut engine =
-                    StreamEngine::new(stream, &self.link, &self.options, self.waker.clone());
+                self.link.monitor.emit(
+                    monitor::EVENT_CONNECTED,
+                    stream.as_raw_fd() as u32,
+                    &self.endpoint,
+                );
+                let mut engine = StreamEngine::new(
+                    stream,
+                    &self.link,
+                    &self.options,
+                    self.waker.clone(),
+                    self.endpoint.clone(),
+                );
                 let end = engine.run(&mut self.pipe, &self.link, &mut shutdown).await;
                 tracing::debug!(%end, "connection ended");
                 match end {
@@ -95,6 +119,11 @@ impl Session {
                 backoff = self.reconnect_ivl();
             }
             let Some(delay) = backoff else { return };
+            self.link.monitor.emit(
+                monitor::EVENT_CONNECT_RETRIED,
+                delay.as_millis().min(u32::MAX as u128) as u32,
+                &self.endpoint,
+            );
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = shutdown.changed(), if closing.is_none() => {
@@ -112,10 +141,11 @@ impl Session {
         self.pipe.as_ref().is_none_or(|p| p.is_peer_finished())
     }
 
-    /// After a lost connection: with IMMEDIATE the pipe goes (queued messages with it);
-    /// otherwise it stays for the next connection and the socket is told the peer is gone.
+    /// After a lost connection: with IMMEDIATE (or STREAM) the pipe goes (queued messages
+    /// with it); otherwise it stays for the next connection and the socket is told the peer
+    /// is gone.
     fn connection_lost(&mut self) {
-        if self.options.immediate {
+        if pipe_per_connection(&self.link, &self.options) {
             self.pipe = None;
         } else if let Some(pipe) = &self.pipe {
             self.link.signal.post(PipeEvent::PeerLost(pipe.peer_id()));
@@ -154,6 +184,13 @@ impl Session {
             delay
         }
     }
+}
+
+/// Whether each connection gets a pipe of its own, made when it is up and closed when it is
+/// lost: with IMMEDIATE, and always for STREAM (each connection is a new peer, with a new
+/// routing id).
+fn pipe_per_connection(link: &SocketLink, options: &SocketOptions) -> bool {
+    options.immediate || link.socket_type == SocketType::Stream
 }
 
 /// Sleeps until `deadline`, or forever if there is none.

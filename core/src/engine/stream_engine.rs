@@ -1,5 +1,7 @@
-//! Runs one ZMTP connection: bytes from the stream go through the codec into the pipe,
-//! messages from the pipe go through the codec onto the stream.
+//! Runs one connection: bytes from the stream go through the codec into the pipe, messages
+//! from the pipe go through the codec onto the stream. The codec is ZMTP, or for STREAM
+//! sockets raw bytes (no greeting, no handshake, no framing: what arrives is delivered as
+//! one-frame messages as it arrives, what is sent is written as is).
 //!
 //! This is the I/O thread's hot path. Reads take up to `READ_CHUNK` bytes and decode every
 //! frame in them before the socket is notified once; writes gather messages from the pipe
@@ -8,6 +10,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::ops::ControlFlow;
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -20,11 +23,13 @@ use tokio::time::Instant;
 
 use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
-use crate::message::Message;
+use crate::message::{Frame, Message};
+use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::pipe::PipeEnd;
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
+use crate::socket_type::SocketType;
 
 const READ_CHUNK: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
@@ -59,9 +64,131 @@ impl std::fmt::Display for EngineEnd {
     }
 }
 
+impl EngineEnd {
+    /// Whether the connection was lost (libzmq's engine error), as opposed to ended by its
+    /// own socket (close, unbind, disconnect), which the monitor does not report.
+    fn is_lost(&self) -> bool {
+        !matches!(self, EngineEnd::SocketClosed | EngineEnd::Shutdown)
+    }
+
+    /// The monitor event for a connection lost before its handshake completed, as libzmq
+    /// reports it: NO_DETAIL (with an errno) when the connection broke or the peer does not
+    /// speak ZMTP 3, PROTOCOL for ZMTP violations it has a code for, AUTH for an ERROR
+    /// carrying a ZAP status code, nothing when the peer's metadata was refused.
+    fn handshake_failure(&self) -> Option<(i32, u32)> {
+        let no_detail =
+            |errno: i32| Some((monitor::EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u32));
+        let protocol = |code: u32| Some((monitor::EVENT_HANDSHAKE_FAILED_PROTOCOL, code));
+        match self {
+            EngineEnd::SocketClosed | EngineEnd::Shutdown => None,
+            EngineEnd::PeerClosed => no_detail(libc::EPIPE),
+            EngineEnd::Io(e) => no_detail(e.raw_os_error().unwrap_or(libc::EIO)),
+            EngineEnd::HandshakeTimeout | EngineEnd::HeartbeatTimeout => no_detail(libc::ETIMEDOUT),
+            EngineEnd::Protocol(e) => match e {
+                ProtocolError::BadSignature | ProtocolError::UnsupportedVersion { .. } => {
+                    no_detail(libc::EPROTO)
+                }
+                ProtocolError::MechanismMismatch { .. }
+                | ProtocolError::UnsupportedMechanism(_) => {
+                    protocol(monitor::PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+                }
+                ProtocolError::UnexpectedBeforeHandshake(_) => {
+                    protocol(monitor::PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND)
+                }
+                ProtocolError::PeerError(reason) => zap_status(reason.as_bytes())
+                    .map(|status| (monitor::EVENT_HANDSHAKE_FAILED_AUTH, status)),
+                ProtocolError::MalformedCommand(_)
+                | ProtocolError::IncompatibleSocketType { .. }
+                | ProtocolError::MissingSocketType
+                | ProtocolError::FrameTooLarge { .. } => None,
+            },
+        }
+    }
+}
+
+/// An ERROR reason that is a ZAP status code ("300", "400", "500"), as a number.
+fn zap_status(reason: &[u8]) -> Option<u32> {
+    match reason {
+        [first @ b'3'..=b'5', b'0', b'0'] => Some((first - b'0') as u32 * 100),
+        _ => None,
+    }
+}
+
+/// What goes on the wire.
+enum Codec {
+    Zmtp(Connection),
+    /// STREAM: bytes as they are.
+    Raw {
+        outbound: BytesMut,
+    },
+}
+
+impl Codec {
+    fn is_raw(&self) -> bool {
+        matches!(self, Codec::Raw { .. })
+    }
+
+    /// Whether messages may flow (ZMTP: the handshake has completed; raw: always).
+    fn is_ready(&self) -> bool {
+        match self {
+            Codec::Zmtp(conn) => conn.is_ready(),
+            Codec::Raw { .. } => true,
+        }
+    }
+
+    fn outbound(&mut self) -> &mut BytesMut {
+        match self {
+            Codec::Zmtp(conn) => conn.outbound(),
+            Codec::Raw { outbound } => outbound,
+        }
+    }
+
+    fn send_message(&mut self, msg: &Message) {
+        match self {
+            Codec::Zmtp(conn) => conn.send_message(msg),
+            Codec::Raw { outbound } => {
+                for frame in msg {
+                    outbound.extend_from_slice(frame);
+                }
+            }
+        }
+    }
+
+    fn send_command(&mut self, cmd: &Command) {
+        if let Codec::Zmtp(conn) = self {
+            conn.send_command(cmd);
+        }
+    }
+
+    fn receive(
+        &mut self,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<(), ProtocolError> {
+        match self {
+            Codec::Zmtp(conn) => conn.receive(input, on_event),
+            Codec::Raw { .. } => {
+                if !input.is_empty() {
+                    // Everything read so far is one message (small reads are copied, so
+                    // they do not pin the read buffer).
+                    let data = if input.len() <= Frame::INLINE_CAPACITY {
+                        let frame = Frame::copy_from_slice(input);
+                        input.clear();
+                        frame
+                    } else {
+                        Frame::from(input.split().freeze())
+                    };
+                    let _ = on_event(Event::Message(Message::single(data)));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 pub(crate) struct StreamEngine<S> {
     stream: S,
-    conn: Connection,
+    codec: Codec,
     input: BytesMut,
     /// A decoded message the pipe had no room for (RCVHWM reached): delivered first.
     stalled: Option<Message>,
@@ -70,35 +197,83 @@ pub(crate) struct StreamEngine<S> {
     /// Set when the peer closed its write side: no more input.
     input_closed: bool,
     heartbeat: Heartbeat,
+    /// The endpoint monitor events about this connection name.
+    endpoint: String,
+    fd: RawFd,
+    /// The handshake completed (monitor: a later loss is not a handshake failure).
+    handshaken: bool,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
+impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
+    /// An engine for `stream`; `endpoint` is what monitor events about it report.
     pub(crate) fn new(
         stream: S,
         link: &SocketLink,
         options: &SocketOptions,
         waker: Arc<AtomicWaker>,
+        endpoint: String,
     ) -> Self {
-        let conn = Connection::new(ConnectionConfig {
-            socket_type: link.socket_type,
-            routing_id: options.routing_id.clone(),
-            max_msg_size: options.max_msg_size(),
-        });
+        let codec = if link.socket_type == SocketType::Stream {
+            Codec::Raw {
+                outbound: BytesMut::new(),
+            }
+        } else {
+            Codec::Zmtp(Connection::new(ConnectionConfig {
+                socket_type: link.socket_type,
+                routing_id: options.routing_id.clone(),
+                max_msg_size: options.max_msg_size(),
+            }))
+        };
+        let fd = stream.as_raw_fd();
         StreamEngine {
             stream,
-            conn,
+            codec,
             input: BytesMut::with_capacity(READ_CHUNK),
             stalled: None,
             waker,
             options: options.clone(),
             input_closed: false,
             heartbeat: Heartbeat::new(options, Instant::now()),
+            endpoint,
+            fd,
+            handshaken: false,
         }
     }
 
     /// Runs the connection until it ends. `pipe` is the I/O end of the socket's pipe; if it
-    /// is `None` one is created when the handshake succeeds (and left in `pipe`).
+    /// is `None` one is created when the handshake succeeds (raw: at once), and left in
+    /// `pipe`. A lost connection is reported to the socket's monitor.
     pub(crate) async fn run(
+        &mut self,
+        pipe: &mut Option<PipeEnd>,
+        link: &SocketLink,
+        shutdown: &mut ShutdownReceiver,
+    ) -> EngineEnd {
+        if self.codec.is_raw() && pipe.is_none() {
+            // STREAM: every connection is a new peer, announced as soon as it exists.
+            let peer = PeerIdentity {
+                socket_type: SocketType::Stream,
+                routing_id: None,
+            };
+            *pipe = Some(link.attach_new_pipe(&self.options, &self.waker, Some(peer)));
+        }
+        let end = self.drive(pipe, link, shutdown).await;
+        if end.is_lost() {
+            self.report_lost(&end, &link.monitor);
+        }
+        end
+    }
+
+    fn report_lost(&self, end: &EngineEnd, monitor: &Monitor) {
+        if !self.handshaken {
+            if let Some((event, value)) = end.handshake_failure() {
+                monitor.emit(event, value, &self.endpoint);
+            }
+        }
+        monitor.emit(monitor::EVENT_DISCONNECTED, self.fd as u32, &self.endpoint);
+    }
+
+    async fn drive(
         &mut self,
         pipe: &mut Option<PipeEnd>,
         link: &SocketLink,
@@ -110,14 +285,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
         let mut linger_deadline: Option<Instant> = None;
         loop {
             let lingering = pipe.as_ref().is_some_and(|p| p.is_peer_closed());
-            if lingering && linger_deadline.is_none() {
+            // A STREAM connection the user closed (sent [id, ""]) while the socket stays
+            // open: what was queued before is sent however long it takes, then the
+            // connection closes; LINGER only applies once the socket itself closes.
+            let closed_by_user = lingering && self.codec.is_raw() && !link.is_closed();
+            if lingering && !closed_by_user && linger_deadline.is_none() {
                 match link.linger() {
                     Some(linger) if linger.is_zero() => return EngineEnd::SocketClosed,
                     Some(linger) => linger_deadline = Some(Instant::now() + linger),
                     None => {}
                 }
             }
-            let deadline = if !self.conn.is_ready() {
+            let deadline = if !self.codec.is_ready() {
                 handshake_deadline
             } else {
                 [linger_deadline, self.heartbeat.deadline()]
@@ -142,17 +321,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                     // The handshake finished or the socket closed: the timers change.
                     None => continue,
                 },
-                _ = shutdown.changed(), if !lingering => Woke::Shutdown,
+                _ = shutdown.changed(), if !lingering || closed_by_user => Woke::Shutdown,
                 _ = timer => Woke::Timer,
             };
             match woke {
                 Woke::Ended(end) => return end,
                 // A socket close also drops the shutdown sender; its pipe close wins, so
                 // LINGER applies.
-                Woke::Shutdown if pipe.as_ref().is_some_and(|p| p.is_peer_closed()) => {}
+                Woke::Shutdown
+                    if pipe.as_ref().is_some_and(|p| p.is_peer_closed()) && link.is_closed() => {}
                 Woke::Shutdown => return EngineEnd::Shutdown,
                 Woke::Timer => {
-                    if !self.conn.is_ready() {
+                    if !self.codec.is_ready() {
                         return EngineEnd::HandshakeTimeout;
                     }
                     let now = Instant::now();
@@ -163,7 +343,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                         HeartbeatAction::Nothing => {}
                         HeartbeatAction::Expired => return EngineEnd::HeartbeatTimeout,
                         HeartbeatAction::SendPing { ttl_deciseconds } => {
-                            self.conn.send_command(&Command::Ping {
+                            self.codec.send_command(&Command::Ping {
                                 ttl_deciseconds,
                                 context: bytes::Bytes::new(),
                             });
@@ -185,7 +365,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
         lingering: bool,
     ) -> Poll<Option<EngineEnd>> {
         self.waker.register(cx.waker());
-        let was_ready = self.conn.is_ready();
+        let was_ready = self.codec.is_ready();
         loop {
             if !lingering && pipe.as_ref().is_some_and(|p| p.is_peer_closed()) {
                 return Poll::Ready(None);
@@ -221,18 +401,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                 }
             }
 
-            if !was_ready && self.conn.is_ready() {
+            if !was_ready && self.codec.is_ready() {
                 // Flush our side of the handshake first; the caller re-enters at once.
                 let _ = self.poll_write_out(cx);
                 return Poll::Ready(None);
             }
 
             // Outbound: gather messages from the pipe, then write.
-            if self.conn.is_ready() {
+            if self.codec.is_ready() {
                 if let Some(pipe) = pipe.as_mut() {
-                    while self.conn.outbound().len() < WRITE_BATCH {
+                    while self.codec.outbound().len() < WRITE_BATCH {
                         match pipe.read() {
-                            Some(msg) => self.conn.send_message(&msg),
+                            Some(msg) => self.codec.send_message(&msg),
                             None => break,
                         }
                     }
@@ -245,7 +425,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
 
             // The socket closed and we sent everything it left: done.
             if let Some(p) = pipe.as_ref() {
-                if p.is_peer_finished() && self.conn.outbound().is_empty() {
+                if p.is_peer_finished() && self.codec.outbound().is_empty() {
                     let _ = Pin::new(&mut self.stream).poll_shutdown(cx);
                     return Poll::Ready(Some(EngineEnd::SocketClosed));
                 }
@@ -258,7 +438,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
                     if self.stalled.is_some() && p.arm_writable() {
                         retry = true;
                     }
-                    if self.conn.is_ready() && self.conn.outbound().is_empty() && p.arm_readable() {
+                    if self.codec.is_ready() && self.codec.outbound().is_empty() && p.arm_readable()
+                    {
                         retry = true;
                     }
                 }
@@ -296,7 +477,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
         }
         let before = self.input.len();
         let StreamEngine {
-            conn,
+            codec,
             input,
             stalled,
             waker,
@@ -305,7 +486,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
             ..
         } = self;
         let mut ready_peer = None;
-        let result = conn.receive(input, &mut |event| match event {
+        let result = codec.receive(input, &mut |event| match event {
             Event::Message(msg) => match pipe.as_mut() {
                 Some(p) => match p.write(msg) {
                     Ok(()) => ControlFlow::Continue(()),
@@ -340,6 +521,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
         if let Some(p) = pipe.as_ref() {
             p.flush();
         }
+        if ready_peer.is_some() {
+            self.handshaken = true;
+            link.monitor
+                .emit(monitor::EVENT_HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
+        }
         result.map_err(EngineEnd::Protocol)?;
         Ok(delivered || ready_peer.is_some() || self.input.len() != before)
     }
@@ -348,14 +534,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> StreamEngine<S> {
     fn poll_write_out(&mut self, cx: &mut TaskContext<'_>) -> io::Result<bool> {
         let mut wrote = false;
         loop {
-            let out = self.conn.outbound();
+            let out = self.codec.outbound();
             if out.is_empty() {
                 return Ok(wrote);
             }
             match Pin::new(&mut self.stream).poll_write(cx, out) {
                 Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
                 Poll::Ready(Ok(n)) => {
-                    self.conn.outbound().advance(n);
+                    self.codec.outbound().advance(n);
                     wrote = true;
                 }
                 Poll::Ready(Err(e)) => return Err(e),

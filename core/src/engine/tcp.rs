@@ -2,15 +2,17 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket as RawSocket, TcpKeepalive, Type};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use crate::context::IoHandle;
 use crate::engine::listener::Acceptor;
 use crate::engine::session::Connector;
 use crate::error::{Error, ErrorKind, Result};
+use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::transport::endpoint::TcpEndpoint;
 
@@ -23,9 +25,10 @@ pub(crate) fn bind(
     endpoint: &TcpEndpoint,
     options: &SocketOptions,
     io: &IoHandle,
+    monitor: &Monitor,
 ) -> Result<(TcpAcceptor, String)> {
     let addr = endpoint.bind_address(options.ipv6)?;
-    let std_listener = listen(addr, options)?;
+    let std_listener = listen(addr, options, monitor)?;
     let local = std_listener
         .local_addr()
         .map_err(|e| Error::from_io(&e, "cannot read the bound address"))?;
@@ -43,16 +46,50 @@ impl Acceptor for TcpAcceptor {
         configure_stream(&stream, options);
         Ok((stream, peer.to_string()))
     }
+
+    fn raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+
+    fn connection_endpoint(stream: &TcpStream, listener_endpoint: &str) -> String {
+        match stream.local_addr() {
+            Ok(local) => format!("tcp://{local}"),
+            Err(_) => listener_endpoint.to_string(),
+        }
+    }
 }
 
 impl Connector for TcpEndpoint {
     type Stream = TcpStream;
 
     /// Tries each address the host resolves to, each within CONNECT_TIMEOUT.
-    async fn connect(&self, options: &SocketOptions) -> Result<TcpStream> {
+    async fn connect(
+        &self,
+        options: &SocketOptions,
+        monitor: &Monitor,
+        endpoint: &str,
+    ) -> Result<TcpStream> {
         let mut last_error = Error::new(ErrorKind::Io, "no address to connect to");
         for address in self.connect_addresses(options.ipv6).await? {
-            let attempt = TcpStream::connect(address);
+            let socket = match address {
+                SocketAddr::V4(_) => TcpSocket::new_v4(),
+                SocketAddr::V6(_) => TcpSocket::new_v6(),
+            };
+            let socket = match socket {
+                Ok(socket) => socket,
+                Err(e) => {
+                    last_error = Error::from_io(&e, "cannot create TCP socket");
+                    continue;
+                }
+            };
+            let fd = socket.as_raw_fd();
+            // A non-blocking TCP connect is always in progress at first (libzmq reports it).
+            monitor.emit(
+                monitor::EVENT_CONNECT_DELAYED,
+                libc::EINPROGRESS as u32,
+                endpoint,
+            );
+            let attempt = socket.connect(address);
             let result = if options.connect_timeout_ms > 0 {
                 let limit = Duration::from_millis(options.connect_timeout_ms as u64);
                 match tokio::time::timeout(limit, attempt).await {
@@ -68,6 +105,8 @@ impl Connector for TcpEndpoint {
                     return Ok(stream);
                 }
                 Err(e) => {
+                    // The attempt's socket is closed by now.
+                    monitor.emit(monitor::EVENT_CLOSED, fd as u32, endpoint);
                     last_error = Error::from_io(&e, &format!("cannot connect to {address}"));
                 }
             }
@@ -76,11 +115,28 @@ impl Connector for TcpEndpoint {
     }
 }
 
-/// Opens a listening socket synchronously, so `bind()` reports EADDRINUSE at once.
-pub(crate) fn listen(addr: SocketAddr, options: &SocketOptions) -> Result<std::net::TcpListener> {
+/// Opens a listening socket synchronously, so `bind()` reports EADDRINUSE at once. If it
+/// fails once the socket exists, the socket's closing is reported to `monitor` (libzmq sends
+/// CLOSED, with no endpoint, before BIND_FAILED).
+pub(crate) fn listen(
+    addr: SocketAddr,
+    options: &SocketOptions,
+    monitor: &Monitor,
+) -> Result<std::net::TcpListener> {
     let domain = Domain::for_address(addr);
     let socket = RawSocket::new(domain, Type::STREAM.cloexec(), Some(Protocol::TCP))
         .map_err(|e| Error::from_io(&e, "cannot create TCP socket"))?;
+    let fd = socket.as_raw_fd();
+    listen_on(socket, addr, options).inspect_err(|_| {
+        monitor.emit(monitor::EVENT_CLOSED, fd as u32, "");
+    })
+}
+
+fn listen_on(
+    socket: RawSocket,
+    addr: SocketAddr,
+    options: &SocketOptions,
+) -> Result<std::net::TcpListener> {
     if addr.is_ipv6() && addr.ip().is_unspecified() {
         // `*` with IPV6 set listens on IPv4 too, as libzmq does.
         let _ = socket.set_only_v6(false);

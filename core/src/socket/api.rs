@@ -6,7 +6,7 @@
 //! blocks.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -18,6 +18,7 @@ use crate::engine::session::{Connector, Session};
 use crate::engine::tcp;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
+use crate::monitor::{self, MonitorSink};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
 use crate::signal::{PipeEvent, SocketSignal};
 use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
@@ -76,15 +77,12 @@ struct State {
 impl Socket {
     pub(crate) fn new(ctx: Context, socket_type: SocketType) -> Result<Socket> {
         let pattern = new_pattern(socket_type)?;
-        let signal = SocketSignal::new()
-            .map_err(|e| Error::from_io(&e, "cannot create the socket's eventfd"))?;
         let options = SocketOptions::default();
-        let link = Arc::new(SocketLink {
-            signal: Arc::new(signal),
+        let link = Arc::new(SocketLink::new(
             socket_type,
-            linger_ms: AtomicI32::new(options.linger_ms),
-            io: ctx.io().clone(),
-        });
+            options.linger_ms,
+            ctx.io().clone(),
+        )?);
         let shared = Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
             // Lets `Context::destroy` close this socket without keeping it alive.
             let weak = weak.clone();
@@ -180,17 +178,26 @@ impl Socket {
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
         let link = &self.shared.link;
+        // Monitor: a tcp/ipc bind reports BIND_FAILED with the address without its
+        // transport, as libzmq does.
+        let bind_failed = |e: Error| {
+            let address = endpoint.split_once("://").map_or(endpoint, |(_, a)| a);
+            link.monitor
+                .emit(monitor::EVENT_BIND_FAILED, e.errno() as u32, address);
+            e
+        };
         let (resolved, handle) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp_endpoint) => {
-                let (acceptor, resolved) = tcp::bind(&tcp_endpoint, &state.options, &link.io)?;
-                (
-                    resolved,
-                    EndpointHandle::Task(self.spawn_listener(&state, acceptor)),
-                )
+                let (acceptor, resolved) =
+                    tcp::bind(&tcp_endpoint, &state.options, &link.io, &link.monitor)
+                        .map_err(bind_failed)?;
+                let shutdown = self.spawn_listener(&state, acceptor, &resolved);
+                (resolved, EndpointHandle::Task(shutdown))
             }
             Endpoint::Ipc(address) => {
-                let bound = ipc::bind(&address, &state.options, &link.io)?;
-                let shutdown = self.spawn_listener(&state, bound.acceptor);
+                let bound = ipc::bind(&address, &state.options, &link.io, &link.monitor)
+                    .map_err(bind_failed)?;
+                let shutdown = self.spawn_listener(&state, bound.acceptor, &bound.resolved);
                 (
                     bound.resolved,
                     EndpointHandle::IpcListener(shutdown, bound.file),
@@ -214,24 +221,38 @@ impl Socket {
         Ok(())
     }
 
-    fn spawn_listener<A: Acceptor>(&self, state: &State, acceptor: A) -> ShutdownSender {
+    /// Starts accepting on a bound tcp/ipc endpoint (`resolved`: as LAST_ENDPOINT reports
+    /// it), and reports LISTENING.
+    fn spawn_listener<A: Acceptor>(
+        &self,
+        state: &State,
+        acceptor: A,
+        resolved: &str,
+    ) -> ShutdownSender {
+        let link = &self.shared.link;
+        link.monitor
+            .emit(monitor::EVENT_LISTENING, acceptor.raw_fd() as u32, resolved);
         let (shutdown, shutdown_rx) = shutdown_channel();
-        self.shared.link.io.spawn(run_listener(
+        link.spawn(run_listener(
             acceptor,
-            self.shared.link.clone(),
+            link.clone(),
             state.options.clone(),
+            resolved.to_string(),
             shutdown_rx,
         ));
         shutdown
     }
 
-    fn spawn_session<C: Connector>(&self, state: &State, connector: C) -> ShutdownSender {
+    fn spawn_session<C: Connector>(
+        &self,
+        state: &State,
+        connector: C,
+        endpoint: &str,
+    ) -> ShutdownSender {
         let (shutdown, shutdown_rx) = shutdown_channel();
-        let session = Session::new(self.shared.link.clone(), state.options.clone());
-        self.shared
-            .link
-            .io
-            .spawn(session.run(connector, shutdown_rx));
+        let link = &self.shared.link;
+        let session = Session::new(link.clone(), state.options.clone(), endpoint.to_string());
+        link.spawn(session.run(connector, shutdown_rx));
         shutdown
     }
 
@@ -244,11 +265,11 @@ impl Socket {
         let handle = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp_endpoint) => {
                 tcp_endpoint.validate_for_connect()?;
-                EndpointHandle::Task(self.spawn_session(&state, tcp_endpoint))
+                EndpointHandle::Task(self.spawn_session(&state, tcp_endpoint, endpoint))
             }
             Endpoint::Ipc(address) => {
                 let connector = IpcConnector::new(&address)?;
-                EndpointHandle::Task(self.spawn_session(&state, connector))
+                EndpointHandle::Task(self.spawn_session(&state, connector, endpoint))
             }
             Endpoint::Inproc(name) => {
                 let side = inproc::Side::new(link, &state.options);
@@ -266,6 +287,57 @@ impl Socket {
         // The session (or the inproc connection) posted its pipe already: attach it now, so
         // a send right after connect() queues instead of blocking.
         state.process_events(&link.signal);
+        Ok(())
+    }
+
+    // ----- monitoring -----
+
+    /// Starts monitoring this socket's events (libzmq's `zmq_socket_monitor`): binds a PAIR
+    /// endpoint at `endpoint` (an `inproc://` name in this socket's context), to which the
+    /// application connects its own PAIR socket to receive the events selected by `events`
+    /// (a mask of [`monitor`](crate::monitor)'s `EVENT_*`, e.g.
+    /// [`EVENT_ALL`](crate::monitor::EVENT_ALL)), each as a two-frame message that
+    /// [`MonitorEvent::parse`](crate::monitor::MonitorEvent::parse) decodes.
+    ///
+    /// A monitor already running is stopped first (it gets MONITOR_STOPPED). An empty
+    /// `endpoint` just stops monitoring, like libzmq's `NULL`; so does
+    /// [`Socket::stop_monitor`]. Closing the socket stops it too, once the socket's
+    /// connections have ended. Errors: EPROTONOSUPPORT for a transport other than inproc,
+    /// EINVAL for a mask outside `0..=0xFFFF`, EADDRINUSE if the name is bound already.
+    pub fn monitor(&self, endpoint: &str, events: i32) -> Result<()> {
+        let _state = self.lock()?;
+        let link = &self.shared.link;
+        if endpoint.is_empty() {
+            link.monitor.stop();
+            return Ok(());
+        }
+        if !(0..=monitor::EVENT_ALL).contains(&events) {
+            return Err(Error::invalid(format!(
+                "monitor event mask {events:#x} has bits outside 0xFFFF (libzmq's event version 1)"
+            )));
+        }
+        let name = match Endpoint::parse(endpoint)? {
+            Endpoint::Inproc(name) => name,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::ProtocolNotSupported,
+                    format!("a monitor endpoint must be inproc://, not {endpoint:?}"),
+                ))
+            }
+        };
+        // libzmq stops the old monitor before binding the new one (so the same name can be
+        // reused), and has none if the bind fails.
+        link.monitor.stop();
+        let sink = MonitorSink::bind(&self.shared.ctx, &name, events)?;
+        link.monitor.start(sink);
+        Ok(())
+    }
+
+    /// Stops monitoring (MONITOR_STOPPED is the last event sent, if selected) and frees the
+    /// monitor's inproc name. Nothing happens if the socket is not monitored.
+    pub fn stop_monitor(&self) -> Result<()> {
+        let _state = self.lock()?;
+        self.shared.link.monitor.stop();
         Ok(())
     }
 
@@ -575,6 +647,8 @@ impl Shared {
             return;
         }
         state.closed = true;
+        // First, so engines know the pipe closes that follow are the socket's own.
+        self.link.mark_closed();
         if let Some(linger) = linger {
             self.link.linger_ms.store(linger.max(-1), Ordering::Relaxed);
         }
