@@ -35,5 +35,5 @@ pub use options::{OptionValue, SocketOption, SocketOptions};
 pub use poll::{poll, PollItem, PollTarget, POLLERR};
 pub use proxy::{proxy, proxy_steerable, proxy_steerable_interruptible};
 pub use signal::PeerIdentity;
-pub use socket::{flags, Interrupt, Socket, INTERRUPT_CHECK, POLLIN, POLLOUT};
+pub use socket::{flags, Interrupt, Socket, Unsent, INTERRUPT_CHECK, POLLIN, POLLOUT};
 pub use socket_type::SocketType;

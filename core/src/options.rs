@@ -68,6 +68,7 @@ socket_options! {
     ReqRelaxed = 53 => "REQ_RELAXED",
     Conflate = 54 => "CONFLATE",
     RouterHandover = 56 => "ROUTER_HANDOVER",
+    ConnectRoutingId = 61 => "CONNECT_ROUTING_ID",
     HandshakeIvl = 66 => "HANDSHAKE_IVL",
     XpubNodrop = 69 => "XPUB_NODROP",
     XpubManual = 71 => "XPUB_MANUAL",
@@ -181,6 +182,26 @@ impl From<Vec<u8>> for OptionValue {
     }
 }
 
+/// A routing id as libzmq accepts it: 1 to 255 bytes, not starting with a zero byte (those
+/// are the ids a ROUTER generates).
+fn valid_routing_id(option: SocketOption, value: &OptionValue) -> Result<Bytes> {
+    let id = value.as_bytes(option)?;
+    if id.is_empty() || id.len() > 255 {
+        return Err(Error::invalid(format!(
+            "{} must be 1 to 255 bytes, got {}",
+            option.name(),
+            id.len()
+        )));
+    }
+    if id[0] == 0 {
+        return Err(Error::invalid(format!(
+            "{} must not start with a zero byte (reserved for generated ids)",
+            option.name()
+        )));
+    }
+    Ok(id.clone())
+}
+
 /// A millisecond option where -1 means "forever".
 pub(crate) fn timeout_from_ms(ms: i32) -> Option<Duration> {
     (ms >= 0).then(|| Duration::from_millis(ms as u64))
@@ -215,6 +236,9 @@ pub struct SocketOptions {
     pub connect_timeout_ms: i32,
     pub affinity: u64,
     pub conflate: bool,
+    /// CONNECT_ROUTING_ID: the routing id to give the peer of the next `connect` (ROUTER,
+    /// STREAM); consumed by that connect.
+    pub connect_routing_id: Option<Bytes>,
 }
 
 impl Default for SocketOptions {
@@ -246,6 +270,7 @@ impl Default for SocketOptions {
             connect_timeout_ms: 0,
             affinity: 0,
             conflate: false,
+            connect_routing_id: None,
         }
     }
 }
@@ -261,21 +286,8 @@ impl SocketOptions {
             O::Linger => self.linger_ms = value.as_i32_at_least(option, -1)?,
             O::SndTimeo => self.sndtimeo_ms = value.as_i32_at_least(option, -1)?,
             O::RcvTimeo => self.rcvtimeo_ms = value.as_i32_at_least(option, -1)?,
-            O::RoutingId => {
-                let id = value.as_bytes(option)?;
-                if id.is_empty() || id.len() > 255 {
-                    return Err(Error::invalid(format!(
-                        "ROUTING_ID must be 1 to 255 bytes, got {}",
-                        id.len()
-                    )));
-                }
-                if id[0] == 0 {
-                    return Err(Error::invalid(
-                        "ROUTING_ID must not start with a zero byte (reserved for generated ids)",
-                    ));
-                }
-                self.routing_id = Some(id.clone());
-            }
+            O::RoutingId => self.routing_id = Some(valid_routing_id(option, value)?),
+            O::ConnectRoutingId => self.connect_routing_id = Some(valid_routing_id(option, value)?),
             O::ReconnectIvl => self.reconnect_ivl_ms = value.as_i32_at_least(option, -1)?,
             O::ReconnectIvlMax => self.reconnect_ivl_max_ms = value.as_i32_at_least(option, 0)?,
             O::Backlog => self.backlog = value.as_i32_at_least(option, 0)?,
@@ -359,6 +371,9 @@ impl SocketOptions {
             O::ConnectTimeout => int(self.connect_timeout_ms as i64),
             O::Affinity => int(self.affinity as i64),
             O::Conflate => int(self.conflate as i64),
+            O::ConnectRoutingId => Some(OptionValue::Bytes(
+                self.connect_routing_id.clone().unwrap_or_default(),
+            )),
             O::Mechanism => int(0),
             _ => None,
         }

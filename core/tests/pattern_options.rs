@@ -212,3 +212,79 @@ fn invert_matching_delivers_what_does_not_match() {
     }
     assert_eq!(got, b"signal 2");
 }
+
+#[test]
+fn connect_routing_id_names_the_peer_of_the_next_connect() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let router = ferro(&ctx, SocketType::Router);
+    // Two libzmq DEALER peers over tcp and one FerroMQ DEALER over inproc, each named by us.
+    let reps: Vec<_> = (0..2).map(|_| libzmq(&zctx, zmq::DEALER)).collect();
+    for (i, rep) in reps.iter().enumerate() {
+        router
+            .set_option(SocketOption::ConnectRoutingId, format!("rep-{i}").as_str())
+            .unwrap();
+        router.connect(&libzmq_bind(rep)).unwrap();
+    }
+    let dealer = ferro(&ctx, SocketType::Dealer);
+    dealer
+        .set_option(SocketOption::RoutingId, "its-own-name")
+        .unwrap();
+    dealer.bind("inproc://named-peer").unwrap();
+    router
+        .set_option(SocketOption::ConnectRoutingId, "inproc-peer")
+        .unwrap();
+    router.connect("inproc://named-peer").unwrap();
+    // Consumed by the connect.
+    assert_eq!(
+        router.get_option(SocketOption::ConnectRoutingId).unwrap(),
+        ferromq::OptionValue::from(&b""[..])
+    );
+    router.set_option(SocketOption::RouterMandatory, 1).unwrap();
+    for (i, rep) in reps.iter().enumerate() {
+        let id = format!("rep-{i}");
+        eventually("the peer to be routable", || {
+            router
+                .send_multipart([id.as_bytes(), b"hi"], flags::DONTWAIT)
+                .is_ok()
+        });
+        assert_eq!(rep.recv_bytes(0).unwrap(), b"hi");
+        // And what they send arrives under that name.
+        rep.send("back", 0).unwrap();
+        assert_eq!(
+            frames(&router.recv_msg(0).unwrap()),
+            vec![id.as_bytes().to_vec(), b"back".to_vec()]
+        );
+    }
+    router
+        .send_multipart([&b"inproc-peer"[..], b"direct"], 0)
+        .unwrap();
+    assert_eq!(dealer.recv(0).unwrap(), b"direct");
+    // A bad value is EINVAL.
+    assert_eq!(
+        router
+            .set_option(SocketOption::ConnectRoutingId, "")
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Invalid
+    );
+}
+
+#[test]
+fn try_send_msg_hands_the_message_back_when_it_cannot_queue() {
+    let ctx = Context::new();
+    let push = ferro(&ctx, SocketType::Push);
+    // No peer: EAGAIN, and the very same message comes back.
+    let big = ferromq::Frame::from(bytes::Bytes::from(vec![9u8; 4096]));
+    let data = big.as_slice().as_ptr();
+    let unsent = push
+        .try_send_msg(ferromq::Message::single(big), flags::DONTWAIT, None)
+        .unwrap_err();
+    assert_eq!(unsent.error.kind(), ErrorKind::Again);
+    let back = unsent.message.expect("the message is handed back");
+    assert_eq!(back.frames()[0].as_slice().as_ptr(), data, "not a copy");
+    // Once a peer exists it goes through.
+    let pull = ferro(&ctx, SocketType::Pull);
+    push.connect(&ferro_bind(&pull)).unwrap();
+    push.try_send_msg(back, 0, None).unwrap();
+    assert_eq!(pull.recv(0).unwrap().len(), 4096);
+}

@@ -341,3 +341,22 @@ fn multipart_sends_write_every_frame() {
     client.read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"abcd");
 }
+
+#[test]
+fn connect_routing_id_names_a_stream_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let ctx = ferromq::Context::new();
+    let stream = ctx.socket(ferromq::SocketType::Stream).unwrap();
+    stream
+        .set_option(ferromq::SocketOption::RcvTimeo, 5000)
+        .unwrap();
+    stream
+        .set_option(ferromq::SocketOption::ConnectRoutingId, "web")
+        .unwrap();
+    stream.connect(&endpoint).unwrap();
+    let (_peer, _) = listener.accept().unwrap();
+    let notice = stream.recv_msg(0).unwrap();
+    let frames: Vec<Vec<u8>> = notice.iter().map(|f| f.to_vec()).collect();
+    assert_eq!(frames, vec![b"web".to_vec(), Vec::new()]);
+}

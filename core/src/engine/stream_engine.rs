@@ -253,7 +253,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             // STREAM: every connection is a new peer, announced as soon as it exists.
             let peer = PeerIdentity {
                 socket_type: SocketType::Stream,
-                routing_id: None,
+                routing_id: self.options.connect_routing_id.clone(),
             };
             *pipe = Some(link.attach_new_pipe(&self.options, &self.waker, Some(peer)));
         }
@@ -500,7 +500,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             Event::Ready(peer) => {
                 let identity = PeerIdentity {
                     socket_type: peer.socket_type,
-                    routing_id: peer.routing_id.clone(),
+                    // CONNECT_ROUTING_ID names the peer of this connection ourselves.
+                    routing_id: options
+                        .connect_routing_id
+                        .clone()
+                        .or_else(|| peer.routing_id.clone()),
                 };
                 match pipe.as_ref() {
                     Some(p) => link

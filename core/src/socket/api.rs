@@ -47,6 +47,14 @@ pub const INTERRUPT_CHECK: std::time::Duration = std::time::Duration::from_milli
 /// waits (e.g. to let Python handle Ctrl-C); an error from it ends the call with that error.
 pub type Interrupt<'a> = Option<&'a mut dyn FnMut() -> Result<()>>;
 
+/// A message [`Socket::try_send_msg`] could not send: why, and the message itself when it
+/// was not consumed (it is dropped only for errors that no retry can fix, such as EFSM).
+#[derive(Debug)]
+pub struct Unsent {
+    pub error: Error,
+    pub message: Option<Message>,
+}
+
 /// A ØMQ socket.
 pub struct Socket {
     shared: Arc<Shared>,
@@ -233,10 +241,15 @@ impl Socket {
         link.monitor
             .emit(monitor::EVENT_LISTENING, acceptor.raw_fd() as u32, resolved);
         let (shutdown, shutdown_rx) = shutdown_channel();
+        // CONNECT_ROUTING_ID is for connects only.
+        let options = SocketOptions {
+            connect_routing_id: None,
+            ..state.options.clone()
+        };
         link.spawn(run_listener(
             acceptor,
             link.clone(),
-            state.options.clone(),
+            options,
             resolved.to_string(),
             shutdown_rx,
         ));
@@ -277,6 +290,8 @@ impl Socket {
                 EndpointHandle::InprocConnected(connection)
             }
         };
+        // CONNECT_ROUTING_ID applies to one connect only (libzmq).
+        state.options.connect_routing_id = None;
         state.last_endpoint = endpoint.to_string();
         state.endpoints.add(EndpointEntry {
             requested: endpoint.to_string(),
@@ -384,6 +399,7 @@ impl Socket {
         let mut msg = std::mem::take(&mut state.outgoing);
         msg.push_back(frame);
         self.send_locked(state, msg, flags, &mut None)
+            .map_err(|unsent| unsent.error)
     }
 
     /// Sends a whole multipart message.
@@ -396,13 +412,36 @@ impl Socket {
         &self,
         msg: impl Into<Message>,
         flags: i32,
-        mut interrupt: Interrupt<'_>,
+        interrupt: Interrupt<'_>,
     ) -> Result<()> {
-        let msg = msg.into();
+        self.try_send_msg(msg.into(), flags, interrupt)
+            .map_err(|unsent| unsent.error)
+    }
+
+    /// [`Socket::send_msg_interruptible`] that hands the message back when it could not be
+    /// queued (EAGAIN, a timeout, ETERM, an interrupt), so a caller can retry without a copy.
+    /// The message handed back includes any frames sent before it with SNDMORE.
+    pub fn try_send_msg(
+        &self,
+        msg: Message,
+        flags: i32,
+        mut interrupt: Interrupt<'_>,
+    ) -> Result<(), Unsent> {
         if msg.is_empty() {
-            return Err(Error::invalid("cannot send a message with no frames"));
+            return Err(Unsent {
+                error: Error::invalid("cannot send a message with no frames"),
+                message: None,
+            });
         }
-        let mut state = self.lock_and_update()?;
+        let mut state = match self.lock_and_update() {
+            Ok(state) => state,
+            Err(error) => {
+                return Err(Unsent {
+                    error,
+                    message: Some(msg),
+                })
+            }
+        };
         let msg = if state.outgoing.is_empty() {
             msg
         } else {
@@ -434,18 +473,34 @@ impl Socket {
         mut msg: Message,
         flags: i32,
         interrupt: &mut Interrupt<'_>,
-    ) -> Result<()> {
+    ) -> Result<(), Unsent> {
         let deadline = deadline(flags, state.options.sndtimeo_ms);
         loop {
             match state.pattern.send(msg) {
                 Ok(()) => return Ok(()),
-                Err(SendError::Failed(e)) => return Err(e),
+                Err(SendError::Failed(error)) => {
+                    return Err(Unsent {
+                        error,
+                        message: None,
+                    })
+                }
                 Err(SendError::Again(returned)) => {
                     if deadline == Some(None) {
-                        return Err(Error::again());
+                        return Err(Unsent {
+                            error: Error::again(),
+                            message: Some(returned),
+                        });
                     }
+                    state = match self.wait(state, deadline.flatten(), interrupt) {
+                        Ok(state) => state,
+                        Err(error) => {
+                            return Err(Unsent {
+                                error,
+                                message: Some(returned),
+                            })
+                        }
+                    };
                     msg = returned;
-                    state = self.wait(state, deadline.flatten(), interrupt)?;
                 }
             }
         }

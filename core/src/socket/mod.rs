@@ -5,4 +5,4 @@ mod endpoints;
 pub(crate) mod pattern;
 pub(crate) mod patterns;
 
-pub use api::{flags, Interrupt, Socket, INTERRUPT_CHECK, POLLIN, POLLOUT};
+pub use api::{flags, Interrupt, Socket, Unsent, INTERRUPT_CHECK, POLLIN, POLLOUT};

@@ -63,9 +63,22 @@ pub(crate) struct Side {
     sndhwm: i32,
     rcvhwm: i32,
     conflate: bool,
+    /// CONNECT_ROUTING_ID: what this (connecting) side calls its peer.
+    peer_alias: Option<bytes::Bytes>,
 }
 
 impl Side {
+    /// The binder as this connecting side sees it (renamed by CONNECT_ROUTING_ID).
+    fn view_of(&self, binder: &Side) -> PeerIdentity {
+        PeerIdentity {
+            socket_type: binder.identity.socket_type,
+            routing_id: self
+                .peer_alias
+                .clone()
+                .or_else(|| binder.identity.routing_id.clone()),
+        }
+    }
+
     pub(crate) fn new(link: &Arc<SocketLink>, options: &SocketOptions) -> Side {
         Side {
             link: Arc::downgrade(link),
@@ -76,6 +89,7 @@ impl Side {
             sndhwm: options.sndhwm,
             rcvhwm: options.rcvhwm,
             conflate: options.conflates(link.socket_type),
+            peer_alias: options.connect_routing_id.clone(),
         }
     }
 }
@@ -174,7 +188,7 @@ impl InprocRegistry {
                 // Our end first: whatever the binder does with its end is then posted to us
                 // after it.
                 link.signal
-                    .post(PipeEvent::Attached(end, Some(binder.identity.clone())));
+                    .post(PipeEvent::Attached(end, Some(connector.view_of(&binder))));
                 binder_link.signal.post(PipeEvent::Attached(
                     theirs,
                     Some(connector.identity.clone()),
@@ -261,7 +275,7 @@ fn complete(pending: Pending, binder: &Side, binder_link: &Arc<SocketLink>) {
     if let Some(connector_link) = connector.link.upgrade() {
         connector_link.signal.post(PipeEvent::PeerReady(
             connector_pipe,
-            binder.identity.clone(),
+            connector.view_of(binder),
         ));
     }
 }

@@ -43,12 +43,16 @@ impl Stream {
     }
 
     /// A connection is up: name it, announce it, start reading it.
-    fn connected(&mut self, pipe: PipeId) {
+    fn connected(&mut self, pipe: PipeId, wanted: Option<&bytes::Bytes>) {
         if !matches!(self.pipes.data(pipe), Some(None)) {
             return;
         }
         let by_id = &self.by_id;
-        let id = self.ids.generate(|id| by_id.contains_key(id));
+        // CONNECT_ROUTING_ID names the connection, unless that id is taken.
+        let id = match wanted {
+            Some(id) if !by_id.contains_key(id) => id.clone(),
+            _ => self.ids.generate(|id| by_id.contains_key(id)),
+        };
         self.by_id.insert(id.clone(), pipe);
         if let Some(slot) = self.pipes.data_mut(pipe) {
             *slot = Some(id.clone());
@@ -84,13 +88,13 @@ fn notice(id: &Bytes) -> Message {
 impl Pattern for Stream {
     fn attach(&mut self, pipe: PipeEnd, peer: Option<&PeerIdentity>) {
         let id = self.pipes.insert(pipe, None);
-        if peer.is_some() {
-            self.connected(id);
+        if let Some(peer) = peer {
+            self.connected(id, peer.routing_id.as_ref());
         }
     }
 
-    fn peer_ready(&mut self, pipe: PipeId, _peer: &PeerIdentity) {
-        self.connected(pipe);
+    fn peer_ready(&mut self, pipe: PipeId, peer: &PeerIdentity) {
+        self.connected(pipe, peer.routing_id.as_ref());
     }
 
     fn peer_lost(&mut self, pipe: PipeId) {
