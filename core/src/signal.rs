@@ -70,12 +70,19 @@ impl SocketSignal {
         }
     }
 
-    /// Takes the queued events; resets the eventfd first so that an event posted while
+    /// Takes the queued events, first resetting the eventfd so that an event posted while
     /// draining signals it again.
+    ///
+    /// Order matters: the counter is read *before* the flag is cleared. A post that lands
+    /// between the two sees the flag still set and writes nothing, but its event is popped
+    /// below; a post after the clear writes again. Clearing first would let a post's write
+    /// be swallowed by our read while its flag stays set, and the next post would then not
+    /// write at all: a lost wake-up for anyone sleeping on the fd.
     pub(crate) fn drain(&self, mut handle: impl FnMut(PipeEvent)) {
-        if self.signalled.swap(false, Ordering::SeqCst) {
+        if self.signalled.load(Ordering::SeqCst) {
             let mut counter = [0u8; 8];
             let _ = rustix::io::read(&self.eventfd, &mut counter);
+            self.signalled.store(false, Ordering::SeqCst);
         }
         while let Some(event) = self.events.pop() {
             handle(event);
@@ -122,5 +129,46 @@ fn duration_to_timespec(duration: Duration) -> rustix::event::Timespec {
     rustix::event::Timespec {
         tv_sec: duration.as_secs() as _,
         tv_nsec: duration.subsec_nanos() as _,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// An event-loop consumer sleeps on the fd and drains when it fires, while another
+    /// thread posts continuously. After a lost wake-up the fd stays unreadable with events
+    /// queued: the consumer's poll times out.
+    #[test]
+    fn an_fd_sleeper_never_misses_a_post() {
+        const POSTS: usize = 300_000;
+        let signal = Arc::new(SocketSignal::new().unwrap());
+        let poster = {
+            let signal = signal.clone();
+            std::thread::spawn(move || {
+                for _ in 0..POSTS {
+                    signal.post(PipeEvent::Wake);
+                }
+            })
+        };
+        let mut received = 0;
+        while received < POSTS {
+            let mut fds = [PollFd::new(&signal.eventfd, PollFlags::IN)];
+            let timeout = rustix::event::Timespec {
+                tv_sec: 2,
+                tv_nsec: 0,
+            };
+            let ready = poll(&mut fds, Some(&timeout)).unwrap();
+            if ready == 0 {
+                assert!(
+                    signal.events.is_empty(),
+                    "lost wake-up: {} events queued, fd not readable ({received} received)",
+                    signal.events.len()
+                );
+            }
+            signal.drain(|_| received += 1);
+        }
+        poster.join().unwrap();
     }
 }
