@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps build test test-rust lint demo bench perf-tools clean
+.PHONY: all deps build test test-rust test-node test-python lint demo bench perf-tools clean
 
 all: build
 
@@ -14,11 +14,25 @@ deps:
 build: deps
 	$(CARGO) build --workspace
 
-# Every test: lint, the Rust core (unit, interop with libzmq, bad input).
-test: deps lint test-rust
+# Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js and
+# Python packages.
+test: deps lint test-rust test-node test-python
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
+
+# The Node.js package (node/): one release build of the addon, then node's test runner
+# (interop tests use the `zeromq` npm package, real libzmq, installed by deps).
+test-node:
+	cd node && npm run build && node --test test/
+
+# The Python package (python/): `pip install ./python` (PEP 517 through maturin: one release
+# build of the abi3 extension), then pytest (interop tests use PyPI's pyzmq, the real libzmq,
+# installed by deps).
+PYTHON ?= python3
+test-python:
+	$(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
+	$(PYTHON) -m pytest -q python/tests
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -28,7 +42,9 @@ lint:
 perf-tools: deps
 	$(CARGO) build --release -p ferromq --bins
 
-demo: deps perf-tools
+# The talks come alive: every scenario on the incumbents and mixed with FerroMQ, each
+# process's output prefixed by its role, then the cross-language matrix (~1 min).
+demo: deps
 	./scripts/demo.sh
 
 bench: deps perf-tools

@@ -21,3 +21,26 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 command -v cargo >/dev/null || { echo "cargo (Rust) is required" >&2; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q clippy || rustup component add clippy rustfmt 2>/dev/null || true
+
+# Node.js package (node/): @napi-rs/cli builds the addon, the `zeromq` npm package (real
+# libzmq, prebuilt for Node 20) is the interop tests' reference peer. Scripts are skipped:
+# zeromq's prebuilt addon needs none, and ours is built by `make test-node`.
+if ! command -v npm >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/node"
+if [ ! -d "$node_dir/node_modules/@napi-rs/cli" ] || [ ! -d "$node_dir/node_modules/zeromq" ]; then
+    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+fi
+
+# Python package (python/): maturin builds it (`pip install ./python`), pytest runs its tests,
+# PyPI's pyzmq (bundling libzmq) is the interop peer. The machine's `python3`/pip (pyenv's
+# 3.11 here), not Debian's python3, which has python3-zmq on the system libzmq.
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import maturin, pytest, zmq' >/dev/null 2>&1 \
+    || ! command -v maturin >/dev/null 2>&1; then
+    "$PYTHON" -m pip install --quiet --root-user-action=ignore "maturin>=1.16,<2" pytest pyzmq
+fi

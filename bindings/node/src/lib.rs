@@ -1,0 +1,401 @@
+//! FerroMQ for Node.js: the native half of the `ferromq` npm package.
+//!
+//! Thin on purpose: it converts values and errors and integrates with the event loop; the
+//! messaging logic is the core's (`ferromq`), and zeromq.js's classes are written in
+//! JavaScript (`node/index.js`) over these primitives:
+//!
+//! * `NativeContext`: a core context plus its reactor thread (see `reactor.rs`) and the
+//!   thread-safe function through which finished operations come back to JavaScript.
+//! * `NativeSocket`: bind/connect/…, options, and `send`/`receive`, which complete at once
+//!   when they can and otherwise park the operation with the reactor under a token.
+//! * `NativeProxy`: `zmq_proxy_steerable` on a thread of its own, steered over inproc.
+
+#![deny(clippy::all)]
+
+mod convert;
+mod reactor;
+
+use std::collections::HashMap;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use ferromq::{flags, ErrorKind, Message, OptionValue, Socket, SocketOption, SocketType};
+use napi::bindgen_prelude::{Buffer, Function, JsValue, Unknown};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::{sys, Env};
+use napi_derive::napi;
+
+use crate::convert::{message_from_js, message_to_js, ArgError};
+use crate::reactor::{Batch, Completion, Outcome, Reactor, SockEntry};
+
+/// Errors thrown to JavaScript carry libzmq's code (`e.code`, e.g. "EAGAIN"); the JavaScript
+/// layer adds `errno` and turns `ERR_INVALID_ARG_TYPE` into a TypeError.
+use napi::Result;
+
+fn zmq_error(err: ferromq::Error) -> napi::Error<&'static str> {
+    napi::Error::new(err.kind().code(), err.to_string())
+}
+
+fn arg_error(ArgError(message): ArgError) -> napi::Error<&'static str> {
+    napi::Error::new("ERR_INVALID_ARG_TYPE", message)
+}
+
+fn napi_failure(err: napi::Error) -> napi::Error<&'static str> {
+    napi::Error::new("EIO", err.reason.clone())
+}
+
+fn reactor_failure(err: std::io::Error) -> napi::Error<&'static str> {
+    napi::Error::new("EIO", format!("cannot start the reactor thread: {err}"))
+}
+
+static NEXT_SOCKET_ID: AtomicU64 = AtomicU64::new(1);
+
+/// libzmq's errno for each code the core reports (for `e.errno`).
+#[napi]
+pub fn error_numbers() -> HashMap<String, i32> {
+    use ErrorKind::*;
+    [
+        Again,
+        Fsm,
+        Term,
+        HostUnreachable,
+        AddrInUse,
+        AddrNotAvail,
+        Invalid,
+        ProtocolNotSupported,
+        NotSupported,
+        MsgSize,
+        NotSocket,
+        NoEntity,
+        Interrupted,
+        Io,
+    ]
+    .into_iter()
+    .map(|kind| (kind.code().to_string(), kind.errno()))
+    .collect()
+}
+
+/// The version of the FerroMQ core.
+#[napi]
+pub fn core_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// A core context and its reactor.
+#[napi]
+pub struct NativeContext {
+    ctx: ferromq::Context,
+    reactor: Arc<Reactor>,
+}
+
+#[napi]
+impl NativeContext {
+    /// `on_complete(batch)` is called on the JavaScript thread with finished operations.
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        io_threads: u32,
+        on_complete: Function<'_, Batch, ()>,
+    ) -> Result<Self, &'static str> {
+        let ctx =
+            ferromq::Context::with_io_threads(io_threads.max(1) as usize).map_err(zmq_error)?;
+        let completions = on_complete
+            .build_threadsafe_function::<Vec<Completion>>()
+            .callee_handled::<false>()
+            .build_callback(|call| Ok(Batch(call.value)))
+            .map_err(napi_failure)?;
+        // Idle until an operation is parked: an idle context must not keep the process alive.
+        unsafe { sys::napi_unref_threadsafe_function(env.raw(), completions.raw()) };
+        let reactor = Reactor::new(completions)
+            .map_err(|e| napi::Error::new("EIO", format!("cannot create the reactor: {e}")))?;
+        Ok(NativeContext { ctx, reactor })
+    }
+
+    /// Whether operations are parked: keeps the event loop alive while they are.
+    #[napi]
+    pub fn set_active(&self, env: Env, active: bool) {
+        let raw = self.reactor.completions().raw();
+        unsafe {
+            if active {
+                sys::napi_ref_threadsafe_function(env.raw(), raw);
+            } else {
+                sys::napi_unref_threadsafe_function(env.raw(), raw);
+            }
+        }
+    }
+
+    #[napi]
+    pub fn io_threads(&self) -> u32 {
+        self.ctx.io_threads() as u32
+    }
+}
+
+impl Drop for NativeContext {
+    fn drop(&mut self) {
+        self.reactor.stop();
+    }
+}
+
+/// A core socket.
+#[napi]
+pub struct NativeSocket {
+    entry: Arc<SockEntry>,
+    reactor: Arc<Reactor>,
+    ctx: ferromq::Context,
+}
+
+impl NativeSocket {
+    fn socket(&self) -> &Socket {
+        &self.entry.socket
+    }
+
+    /// After an operation on the JavaScript thread: let the reactor re-check the socket if
+    /// it waits on it (the operation may have consumed the readiness edge).
+    fn touched(&self) {
+        self.reactor.recheck(&self.entry);
+    }
+}
+
+#[napi]
+impl NativeSocket {
+    #[napi(constructor)]
+    pub fn new(ctx: &NativeContext, socket_type: i32) -> Result<Self, &'static str> {
+        let kind = SocketType::from_raw(socket_type).ok_or_else(|| {
+            napi::Error::new("EINVAL", format!("unknown socket type {socket_type}"))
+        })?;
+        let socket = ctx.ctx.socket(kind).map_err(zmq_error)?;
+        Ok(NativeSocket {
+            entry: Arc::new(SockEntry {
+                id: NEXT_SOCKET_ID.fetch_add(1, Ordering::Relaxed),
+                socket,
+                watched: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+            }),
+            reactor: ctx.reactor.clone(),
+            ctx: ctx.ctx.clone(),
+        })
+    }
+
+    #[napi]
+    pub fn bind(&self, address: String) -> Result<(), &'static str> {
+        let result = self.socket().bind(&address).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn unbind(&self, address: String) -> Result<(), &'static str> {
+        let result = self.socket().unbind(&address).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn connect(&self, address: String) -> Result<(), &'static str> {
+        let result = self.socket().connect(&address).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn disconnect(&self, address: String) -> Result<(), &'static str> {
+        let result = self.socket().disconnect(&address).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    /// Closes the socket; its parked operations are dropped (JavaScript rejects them).
+    #[napi]
+    pub fn close(&self) {
+        self.entry.closed.store(true, Ordering::SeqCst);
+        self.reactor.forget(&self.entry);
+        self.socket().close();
+    }
+
+    #[napi]
+    pub fn is_closed(&self) -> bool {
+        self.entry.closed.load(Ordering::SeqCst) || self.socket().is_closed()
+    }
+
+    /// Sends `message` (a frame or an array of frames). Returns true if it was queued now;
+    /// false if it was parked under `token` (it completes later). With `timeout_ms` 0 a
+    /// message that cannot be queued now fails with EAGAIN instead.
+    #[napi]
+    pub fn send(
+        &self,
+        env: Env,
+        message: Unknown<'_>,
+        token: u32,
+        timeout_ms: i32,
+    ) -> Result<bool, &'static str> {
+        let msg = unsafe { message_from_js(env.raw(), message.raw()) }.map_err(arg_error)?;
+        self.send_msg(msg, token, timeout_ms)
+    }
+
+    /// Receives a message: an array of Buffers if one is there; null if the receive was
+    /// parked under `token`. With `timeout_ms` 0, EAGAIN instead of parking.
+    #[napi(ts_return_type = "Buffer[] | null")]
+    pub fn receive(
+        &self,
+        env: Env,
+        token: u32,
+        timeout_ms: i32,
+    ) -> Result<sys::napi_value, &'static str> {
+        let result = self.socket().recv_msg(flags::DONTWAIT);
+        self.touched();
+        match result {
+            Ok(msg) => unsafe { message_to_js(env.raw(), msg) }.map_err(napi_failure),
+            Err(e) if e.is_again() && timeout_ms != 0 => {
+                self.reactor
+                    .park_recv(&self.entry, token, timeout_ms)
+                    .map_err(reactor_failure)?;
+                let mut null = ptr::null_mut();
+                unsafe { sys::napi_get_null(env.raw(), &mut null) };
+                Ok(null)
+            }
+            Err(e) => Err(zmq_error(e)),
+        }
+    }
+
+    /// ZMQ_EVENTS: 1 (POLLIN) if a message can be received now, 2 (POLLOUT) if one can be sent.
+    #[napi]
+    pub fn events(&self) -> Result<i32, &'static str> {
+        let result = self.socket().events().map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn set_int_option(&self, option: i32, value: i64) -> Result<(), &'static str> {
+        let option = SocketOption::from_raw(option).map_err(zmq_error)?;
+        let result = self.socket().set_option(option, value).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    /// A binary option from a string (UTF-8), a Buffer/typed array, or null (empty).
+    #[napi]
+    pub fn set_bytes_option(
+        &self,
+        env: Env,
+        option: i32,
+        value: Unknown<'_>,
+    ) -> Result<(), &'static str> {
+        let option = SocketOption::from_raw(option).map_err(zmq_error)?;
+        let frame = unsafe { convert::frame_from_js(env.raw(), value.raw()) }.map_err(arg_error)?;
+        let result = self
+            .socket()
+            .set_option(option, OptionValue::from(frame.as_slice()))
+            .map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn get_int_option(&self, option: i32) -> Result<i64, &'static str> {
+        let option = SocketOption::from_raw(option).map_err(zmq_error)?;
+        let result = self.socket().get_int(option).map_err(zmq_error);
+        self.touched();
+        result
+    }
+
+    #[napi]
+    pub fn get_bytes_option(&self, option: i32) -> Result<Buffer, &'static str> {
+        let option = SocketOption::from_raw(option).map_err(zmq_error)?;
+        let value = self.socket().get_option(option).map_err(zmq_error);
+        self.touched();
+        let value = value?;
+        let bytes = value.as_bytes(option).map_err(zmq_error)?;
+        Ok(Buffer::from(bytes.to_vec()))
+    }
+}
+
+impl NativeSocket {
+    fn send_msg(&self, msg: Message, token: u32, timeout_ms: i32) -> Result<bool, &'static str> {
+        if timeout_ms == 0 {
+            let result = self.socket().send_msg(msg, flags::DONTWAIT);
+            self.touched();
+            return result.map(|()| true).map_err(zmq_error);
+        }
+        // On EAGAIN the core hands the message back; the reactor parks it until writable.
+        let result = self.socket().try_send_msg(msg, flags::DONTWAIT, None);
+        self.touched();
+        match result {
+            Ok(()) => Ok(true),
+            Err(ferromq::Unsent {
+                error,
+                message: Some(msg),
+            }) if error.is_again() => {
+                self.reactor
+                    .park_send(&self.entry, token, msg, timeout_ms)
+                    .map_err(reactor_failure)?;
+                Ok(false)
+            }
+            Err(unsent) => Err(zmq_error(unsent.error)),
+        }
+    }
+}
+
+static NEXT_PROXY_ID: AtomicU64 = AtomicU64::new(1);
+
+/// `zmq_proxy_steerable(frontend, backend, NULL, control)` on a thread of its own, steered
+/// through an inproc PAIR; it completes under `token` when it ends.
+#[napi]
+pub struct NativeProxy {
+    control: Socket,
+}
+
+#[napi]
+impl NativeProxy {
+    #[napi(constructor)]
+    pub fn new(
+        front: &NativeSocket,
+        back: &NativeSocket,
+        token: u32,
+    ) -> Result<Self, &'static str> {
+        let ctx = front.ctx.clone();
+        let endpoint = format!(
+            "inproc://ferromq-node-proxy-{}-{}",
+            std::process::id(),
+            NEXT_PROXY_ID.fetch_add(1, Ordering::Relaxed)
+        );
+        let steer = ctx.socket(SocketType::Pair).map_err(zmq_error)?;
+        steer.bind(&endpoint).map_err(zmq_error)?;
+        let control = ctx.socket(SocketType::Pair).map_err(zmq_error)?;
+        control.connect(&endpoint).map_err(zmq_error)?;
+        let frontend = front.entry.clone();
+        let backend = back.entry.clone();
+        let reactor = front.reactor.clone();
+        std::thread::Builder::new()
+            .name("ferromq-proxy".into())
+            .spawn(move || {
+                let result =
+                    ferromq::proxy_steerable(&frontend.socket, &backend.socket, None, Some(&steer));
+                let outcome = match result {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => Outcome::Failed(e),
+                };
+                reactor.completions().call(
+                    vec![Completion { token, outcome }],
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                );
+            })
+            .map_err(|e| napi::Error::new("EIO", format!("cannot start the proxy thread: {e}")))?;
+        Ok(NativeProxy { control })
+    }
+
+    /// Sends PAUSE, RESUME or TERMINATE to the proxy.
+    #[napi]
+    pub fn command(&self, command: String) -> Result<(), &'static str> {
+        self.control
+            .send(command.as_str(), flags::DONTWAIT)
+            .map_err(zmq_error)
+    }
+}
+
+impl Drop for NativeProxy {
+    fn drop(&mut self) {
+        self.control.close();
+    }
+}

@@ -1,0 +1,32 @@
+//! `ferromq._ferromq`: the native half of the Python package.
+//!
+//! A thin layer over the `ferromq` core: it converts Python values to frames and options,
+//! maps core errors to `ferromq.error` exceptions, releases the GIL for every wait and keeps
+//! waits interruptible (Ctrl-C). Messaging logic stays in the core; pyzmq's conveniences
+//! (send_string, attribute options, Poller bookkeeping…) live in the Python package.
+
+use pyo3::prelude::*;
+
+mod blocking;
+mod context;
+mod devices;
+mod errors;
+mod frame;
+mod poll;
+mod socket;
+
+#[pymodule]
+fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<context::PyContext>()?;
+    m.add_class::<socket::PySocket>()?;
+    m.add_class::<frame::PyFrame>()?;
+    m.add_class::<frame::MessageTracker>()?;
+    m.add_class::<devices::PyThreadDevice>()?;
+    m.add_function(wrap_pyfunction!(poll::poll, m)?)?;
+    m.add_function(wrap_pyfunction!(devices::proxy, m)?)?;
+    m.add_function(wrap_pyfunction!(devices::proxy_steerable, m)?)?;
+    m.add_function(wrap_pyfunction!(devices::device, m)?)?;
+    m.add_function(wrap_pyfunction!(socket::parse_monitor_message, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,951 @@
+"use strict"
+/*
+ * FerroMQ for Node.js: zeromq.js v6's API over the FerroMQ core.
+ *
+ * The native addon (bindings/node) gives non-blocking primitives: a send or receive
+ * completes at once when it can; otherwise it is parked with the context's reactor thread
+ * under a token, and finishes later through a thread-safe function that calls
+ * `ContextState.complete` with a batch of results. No call here ever blocks the event loop,
+ * and only parked operations keep the process alive.
+ */
+
+function loadAddon() {
+  const file = `./ferromq.${process.platform}-${process.arch}-gnu.node`
+  try {
+    return require(file)
+  } catch (error) {
+    if (error.code === "MODULE_NOT_FOUND") {
+      error.message =
+        `ferromq: the native addon ${file} is not built; run \`npm run build\` in the ` +
+        `package directory (it needs Rust).\n` + error.message
+    }
+    throw error
+  }
+}
+
+const native = loadAddon()
+
+const { NativeContext, NativeSocket, NativeProxy } = native
+
+/* libzmq's errno per code, from the core; plus the two the binding itself raises. */
+const ERRNO = Object.assign(native.errorNumbers(), { EBADF: 9, EBUSY: 16 })
+
+/* Like zeromq.js: after this many operations resolved synchronously in a row, the next one
+   waits for the event loop's next turn, so a busy socket cannot starve timers and I/O. */
+const MAX_SYNC_OPERATIONS = 512
+
+const STATE = Symbol("ferromq.state")
+
+function zmqError(code, message) {
+  const error = new Error(message)
+  error.code = code
+  error.errno = ERRNO[code]
+  return error
+}
+
+/* Errors from the addon carry `code`; add `errno`, and make argument errors TypeErrors. */
+function fixError(error) {
+  if (error && error.code === "ERR_INVALID_ARG_TYPE") {
+    const typeError = new TypeError(error.message)
+    typeError.code = error.code
+    return typeError
+  }
+  if (error && typeof error.code === "string" && error.errno === undefined && error.code in ERRNO) {
+    error.errno = ERRNO[error.code]
+  }
+  return error
+}
+
+function checkOptions(options) {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new TypeError("Options must be an object")
+  }
+}
+
+/* ----- Context ----- */
+
+class ContextState {
+  constructor() {
+    this.native = null
+    this.ioThreads = 1
+    this.blocky = true
+    this.ipv6 = false
+    /* Pending operations by token: { resolve, reject, socket } (socket: a SocketState). */
+    this.ops = new Map()
+    this.token = 0
+    this.active = 0
+  }
+
+  handle() {
+    if (this.native === null) {
+      this.native = new NativeContext(this.ioThreads, (batch) => this.complete(batch))
+    }
+    return this.native
+  }
+
+  nextToken() {
+    this.token = (this.token + 1) >>> 0
+    return this.token
+  }
+
+  register(token, op) {
+    this.ops.set(token, op)
+    if (this.active++ === 0) {
+      this.handle().setActive(true)
+    }
+  }
+
+  /* Removes a pending operation; returns it, or undefined if it was already settled. */
+  take(token) {
+    const op = this.ops.get(token)
+    if (op === undefined) {
+      return undefined
+    }
+    this.ops.delete(token)
+    if (--this.active === 0) {
+      this.native.setActive(false)
+    }
+    return op
+  }
+
+  /* A batch from the reactor: [token, kind, payload, …]; kind 0/1 ok, 2 failed. */
+  complete(batch) {
+    for (let i = 0; i < batch.length; i += 3) {
+      const token = batch[i]
+      const op = this.take(token)
+      if (op === undefined) {
+        continue /* cancelled (the socket was closed) */
+      }
+      op.done(token)
+      if (batch[i + 1] === 2) {
+        op.reject(batch[i + 2])
+      } else {
+        op.resolve(batch[i + 2])
+      }
+    }
+  }
+}
+
+/**
+ * A ØMQ context: it owns the I/O threads and the reactor thread of its sockets. Sockets use
+ * the global `context` unless given `{context}`.
+ */
+class Context {
+  constructor(options) {
+    checkOptions(options)
+    Object.defineProperty(this, STATE, { value: new ContextState() })
+    Object.seal(this)
+    if (options) {
+      Object.assign(this, options)
+    }
+  }
+
+  /** ZMQ_IO_THREADS: the number of I/O threads (set it before the first socket). */
+  get ioThreads() {
+    const state = this[STATE]
+    return state.native === null ? state.ioThreads : state.native.ioThreads()
+  }
+
+  set ioThreads(value) {
+    if (typeof value !== "number") {
+      throw new TypeError("Option value must be a number")
+    }
+    if (!Number.isInteger(value) || value < 1) {
+      throw zmqError("EINVAL", `ioThreads must be a positive integer, got ${value}`)
+    }
+    const state = this[STATE]
+    if (state.native !== null && value !== state.native.ioThreads()) {
+      throw zmqError("EINVAL", "ioThreads cannot change once the context has sockets")
+    }
+    state.ioThreads = value
+  }
+
+  /** ZMQ_BLOCKY: when false, new sockets get linger 0. */
+  get blocky() {
+    return this[STATE].blocky
+  }
+
+  set blocky(value) {
+    if (typeof value !== "boolean") {
+      throw new TypeError("Option value must be a boolean")
+    }
+    this[STATE].blocky = value
+  }
+
+  /** ZMQ_IPV6: the default `ipv6` of new sockets. */
+  get ipv6() {
+    return this[STATE].ipv6
+  }
+
+  set ipv6(value) {
+    if (typeof value !== "boolean") {
+      throw new TypeError("Option value must be a boolean")
+    }
+    this[STATE].ipv6 = value
+  }
+}
+
+const context = new Context()
+
+/* ----- Socket ----- */
+
+const RECV = 0
+const SEND = 1
+
+class SocketState {
+  constructor(ctx, handle, type) {
+    this.ctx = ctx
+    this.native = handle
+    this.type = type
+    this.closed = false
+    this.sendTimeout = -1
+    this.receiveTimeout = -1
+    /* Tokens of the pending receive / send, or 0. */
+    this.recv = 0
+    this.send = 0
+    this.sync = 0
+  }
+}
+
+function checkOpen(state) {
+  if (state.closed) {
+    throw zmqError("EBADF", "Socket is closed")
+  }
+}
+
+/* Registers a pending operation of `kind` under `token` and returns its promise. */
+function pending(state, kind, token) {
+  if (kind === RECV) {
+    state.recv = token
+  } else {
+    state.send = token
+  }
+  return new Promise((resolve, reject) => {
+    state.ctx.register(token, {
+      resolve,
+      reject,
+      done: kind === RECV ? () => (state.recv = 0) : () => (state.send = 0),
+    })
+  })
+}
+
+function settle(state, token, error, value) {
+  const op = state.ctx.take(token)
+  if (op === undefined) {
+    return
+  }
+  op.done(token)
+  if (error !== undefined) {
+    op.reject(error)
+  } else {
+    op.resolve(value)
+  }
+}
+
+function tryReceive(state, token) {
+  const frames = state.native.receive(token, state.receiveTimeout)
+  return frames
+}
+
+/* The message of `send()`: a frame or an array of frames. Frame types are checked by the
+   addon (numbers become their decimal string as in zeromq.js; other wrong types: TypeError). */
+function checkMessage(message) {
+  if (message === undefined) {
+    throw new TypeError("Message must be present")
+  }
+}
+
+/**
+ * The base class of every socket type. Options may be given to the constructor
+ * (`new Dealer({routingId: "a", linger: 0})`) or set as properties.
+ */
+class Socket {
+  constructor(type, options) {
+    if (typeof type !== "number") {
+      throw new TypeError("Socket type must be a number")
+    }
+    checkOptions(options)
+    let ctx = context
+    if (options && options.context !== undefined) {
+      ctx = options.context
+      if (!(ctx instanceof Context)) {
+        throw new TypeError("Context must be a Context")
+      }
+      options = Object.assign({}, options)
+      delete options.context
+    }
+    const ctxState = ctx[STATE]
+    let handle
+    try {
+      handle = new NativeSocket(ctxState.handle(), type)
+    } catch (error) {
+      throw fixError(error)
+    }
+    const state = new SocketState(ctxState, handle, type)
+    Object.defineProperty(this, STATE, { value: state })
+    Object.defineProperty(this, "_context", { value: ctx })
+    if (!ctxState.blocky) {
+      handle.setIntOption(17, 0)
+    }
+    if (ctxState.ipv6) {
+      handle.setIntOption(42, 1)
+    }
+    Object.seal(this)
+    if (options) {
+      Object.assign(this, options)
+    }
+  }
+
+  /** The context this socket belongs to. */
+  get context() {
+    return this._context
+  }
+
+  /** Whether `close()` was called. */
+  get closed() {
+    return this[STATE].closed
+  }
+
+  /** Whether a message can be received now without waiting. */
+  get readable() {
+    const state = this[STATE]
+    return !state.closed && (state.native.events() & 1) !== 0
+  }
+
+  /** Whether a message can be sent now without waiting. */
+  get writable() {
+    const state = this[STATE]
+    return !state.closed && (state.native.events() & 2) !== 0
+  }
+
+  /** Binds to `address` (tcp://, ipc://, inproc://); resolves when bound. */
+  bind(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.bind(address)
+    } catch (error) {
+      return Promise.reject(fixError(error))
+    }
+    return Promise.resolve()
+  }
+
+  bindSync(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.bind(address)
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /** Stops listening on `address`. */
+  unbind(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.unbind(address)
+    } catch (error) {
+      return Promise.reject(fixError(error))
+    }
+    return Promise.resolve()
+  }
+
+  unbindSync(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.unbind(address)
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /** Connects to `address`; the connection is made (and remade) in the background. */
+  connect(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.connect(address)
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /** Drops the connection made by `connect(address)`. */
+  disconnect(address) {
+    if (typeof address !== "string") {
+      throw new TypeError("Address must be a string")
+    }
+    checkOpen(this[STATE])
+    try {
+      this[STATE].native.disconnect(address)
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /**
+   * Closes the socket. A pending send or receive rejects with EAGAIN (an async iteration
+   * over the socket just ends). Queued messages are sent within `linger`.
+   */
+  close() {
+    const state = this[STATE]
+    if (state.closed) {
+      return
+    }
+    state.closed = true
+    state.native.close()
+    for (const token of [state.recv, state.send]) {
+      if (token !== 0) {
+        settle(state, token, zmqError("EAGAIN", "Socket was closed"))
+      }
+    }
+  }
+
+  /**
+   * Sends a message (a Buffer, TypedArray, ArrayBuffer, string or null, or an array of them
+   * for a multipart message). Resolves once the message is queued; at the high water mark it
+   * waits (up to `sendTimeout`, then rejects with EAGAIN). Only one send may be pending.
+   */
+  send(message) {
+    const state = this[STATE]
+    checkMessage(message)
+    checkOpen(state)
+    if (state.send !== 0) {
+      throw zmqError(
+        "EBUSY",
+        "Socket is busy writing; only one send operation may be in progress at any time",
+      )
+    }
+    const token = state.ctx.nextToken()
+    if (state.sendTimeout !== 0 && ++state.sync > MAX_SYNC_OPERATIONS) {
+      return deferSend(state, token, message)
+    }
+    let sent
+    try {
+      sent = state.native.send(message, token, state.sendTimeout)
+    } catch (error) {
+      const fixed = fixError(error)
+      if (fixed instanceof TypeError) {
+        throw fixed
+      }
+      return Promise.reject(fixed)
+    }
+    if (sent) {
+      return Promise.resolve()
+    }
+    state.sync = 0
+    return pending(state, SEND, token)
+  }
+
+  /**
+   * Receives a message: resolves with an array of Buffers, one per frame. Waits up to
+   * `receiveTimeout` (then rejects with EAGAIN). Only one receive may be pending.
+   */
+  receive() {
+    const state = this[STATE]
+    checkOpen(state)
+    if (state.recv !== 0) {
+      throw zmqError(
+        "EBUSY",
+        "Socket is busy reading; only one receive operation may be in progress at any time",
+      )
+    }
+    const token = state.ctx.nextToken()
+    if (state.receiveTimeout !== 0 && ++state.sync > MAX_SYNC_OPERATIONS) {
+      return deferReceive(state, token)
+    }
+    let frames
+    try {
+      frames = tryReceive(state, token)
+    } catch (error) {
+      return Promise.reject(fixError(error))
+    }
+    if (frames !== null) {
+      return Promise.resolve(frames)
+    }
+    state.sync = 0
+    return pending(state, RECV, token)
+  }
+
+  [Symbol.asyncIterator]() {
+    return {
+      next: async () => {
+        if (this.closed) {
+          return { done: true, value: undefined }
+        }
+        try {
+          return { value: await this.receive(), done: false }
+        } catch (error) {
+          if (this.closed && error.code === "EAGAIN") {
+            return { done: true, value: undefined }
+          }
+          throw error
+        }
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    }
+  }
+}
+
+/* The slow paths after MAX_SYNC_OPERATIONS synchronous completions: the operation is
+   pending at once (EBUSY, close() and liveness work as usual) and tried on the next turn. */
+function deferReceive(state, token) {
+  state.sync = 0
+  const promise = pending(state, RECV, token)
+  setImmediate(() => {
+    if (state.recv !== token || state.closed) {
+      return
+    }
+    let frames
+    try {
+      frames = tryReceive(state, token)
+    } catch (error) {
+      settle(state, token, fixError(error))
+      return
+    }
+    if (frames !== null) {
+      settle(state, token, undefined, frames)
+    }
+    /* else: parked natively under the same token; the reactor settles it. */
+  })
+  return promise
+}
+
+function deferSend(state, token, message) {
+  state.sync = 0
+  const promise = pending(state, SEND, token)
+  setImmediate(() => {
+    if (state.send !== token || state.closed) {
+      return
+    }
+    let sent
+    try {
+      sent = state.native.send(message, token, state.sendTimeout)
+    } catch (error) {
+      settle(state, token, fixError(error))
+      return
+    }
+    if (sent) {
+      settle(state, token, undefined, undefined)
+    }
+  })
+  return promise
+}
+
+/* ----- socket types ----- */
+
+class Pair extends Socket {
+  constructor(options) {
+    super(0, options)
+  }
+}
+
+class Publisher extends Socket {
+  constructor(options) {
+    super(1, options)
+  }
+}
+
+class Subscriber extends Socket {
+  constructor(options) {
+    super(2, options)
+  }
+
+  /** Subscribes to messages starting with each prefix; with none, to every message. */
+  subscribe(...prefixes) {
+    setPrefixes(this, 6, prefixes)
+  }
+
+  /** Removes subscriptions made with `subscribe()` (with none: the subscribe-all one). */
+  unsubscribe(...prefixes) {
+    setPrefixes(this, 7, prefixes)
+  }
+}
+
+function setPrefixes(socket, option, prefixes) {
+  if (prefixes.length === 0) {
+    prefixes = [null]
+  }
+  for (const prefix of prefixes) {
+    if (prefix !== null && typeof prefix !== "string" && !ArrayBuffer.isView(prefix)) {
+      throw new TypeError("Prefix must be a string or Buffer")
+    }
+    setBytes(socket, option, prefix)
+  }
+}
+
+class Request extends Socket {
+  constructor(options) {
+    super(3, options)
+  }
+}
+
+class Reply extends Socket {
+  constructor(options) {
+    super(4, options)
+  }
+}
+
+class Dealer extends Socket {
+  constructor(options) {
+    super(5, options)
+  }
+}
+
+class Router extends Socket {
+  constructor(options) {
+    super(6, options)
+  }
+
+  /** Connects; `{routingId}` would name the peer (ZMQ_CONNECT_ROUTING_ID). */
+  connect(address, options = {}) {
+    checkOptions(options)
+    if (options.routingId) {
+      setBytes(this, 61, options.routingId)
+    }
+    super.connect(address)
+  }
+}
+
+class Pull extends Socket {
+  constructor(options) {
+    super(7, options)
+  }
+}
+
+class Push extends Socket {
+  constructor(options) {
+    super(8, options)
+  }
+}
+
+class XPublisher extends Socket {
+  constructor(options) {
+    super(9, options)
+  }
+
+  /**
+   * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER: `null` (unique subscriptions only), `"allSubs"`
+   * or `"allSubsUnsubs"`.
+   */
+  set verbosity(value) {
+    switch (value) {
+      case null:
+        setInt(this, 40, 0)
+        setInt(this, 78, 0)
+        break
+      case "allSubs":
+        setInt(this, 78, 0)
+        setInt(this, 40, 1)
+        break
+      case "allSubsUnsubs":
+        setInt(this, 78, 1)
+        break
+      default:
+        throw new TypeError('verbosity must be null, "allSubs" or "allSubsUnsubs"')
+    }
+  }
+}
+
+class XSubscriber extends Socket {
+  constructor(options) {
+    super(10, options)
+  }
+}
+
+/* ----- options as properties ----- */
+
+function setInt(socket, id, value) {
+  const state = socket[STATE]
+  checkOpen(state)
+  try {
+    state.native.setIntOption(id, value)
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+function getInt(socket, id) {
+  const state = socket[STATE]
+  checkOpen(state)
+  try {
+    return state.native.getIntOption(id)
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+function setBytes(socket, id, value) {
+  const state = socket[STATE]
+  checkOpen(state)
+  try {
+    state.native.setBytesOption(id, value)
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+function getString(socket, id) {
+  const state = socket[STATE]
+  checkOpen(state)
+  try {
+    const value = state.native.getBytesOption(id)
+    return value.length === 0 ? null : value.toString("utf8")
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+const R = 1
+const W = 2
+const RW = 3
+
+const converters = {
+  int: {
+    get: (socket, id) => getInt(socket, id),
+    set: (socket, id, value) => {
+      if (typeof value !== "number") {
+        throw new TypeError("Option value must be a number")
+      }
+      if (!Number.isFinite(value)) {
+        throw zmqError("EINVAL", `Option value must be a finite number, got ${value}`)
+      }
+      setInt(socket, id, Math.trunc(value))
+    },
+  },
+  bool: {
+    get: (socket, id) => getInt(socket, id) !== 0,
+    set: (socket, id, value) => {
+      if (typeof value !== "boolean") {
+        throw new TypeError("Option value must be a boolean")
+      }
+      setInt(socket, id, value ? 1 : 0)
+    },
+  },
+  string: {
+    get: (socket, id) => getString(socket, id),
+    set: (socket, id, value) => {
+      if (value !== null && typeof value !== "string" && !ArrayBuffer.isView(value)) {
+        throw new TypeError("Option value must be a string or buffer")
+      }
+      setBytes(socket, id, value)
+    },
+  },
+}
+
+function defineOpt(targets, name, id, type, access = RW, values) {
+  const conv = converters[type]
+  const desc = { configurable: true, enumerable: true }
+  if (access & R) {
+    desc.get = values
+      ? function get() {
+          return values[conv.get(this, id)]
+        }
+      : function get() {
+          return conv.get(this, id)
+        }
+  }
+  if (access & W) {
+    desc.set =
+      id === 27 || id === 28
+        ? function set(value) {
+            conv.set(this, id, value)
+            /* The timeouts are applied by the binding: keep a copy for send/receive. */
+            this[STATE][id === 27 ? "receiveTimeout" : "sendTimeout"] = Math.trunc(value)
+          }
+        : values
+          ? function set(value) {
+              conv.set(this, id, values.indexOf(value))
+            }
+          : function set(value) {
+              conv.set(this, id, value)
+            }
+  }
+  for (const target of targets) {
+    if (!Object.prototype.hasOwnProperty.call(target.prototype, name)) {
+      Object.defineProperty(target.prototype, name, desc)
+    }
+  }
+}
+
+const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber]
+const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber]
+
+defineOpt(writables, "sendBufferSize", 11, "int")
+defineOpt(writables, "sendHighWaterMark", 23, "int")
+defineOpt(writables, "sendTimeout", 28, "int")
+defineOpt(readables, "receiveBufferSize", 12, "int")
+defineOpt(readables, "receiveHighWaterMark", 24, "int")
+defineOpt(readables, "receiveTimeout", 27, "int")
+defineOpt([Socket], "affinity", 4, "int")
+defineOpt([Request, Reply, Router, Dealer], "routingId", 5, "string")
+defineOpt([Socket], "type", 16, "int", R)
+defineOpt([Socket], "linger", 17, "int")
+defineOpt([Socket], "reconnectInterval", 18, "int")
+defineOpt([Socket], "backlog", 19, "int")
+defineOpt([Socket], "reconnectMaxInterval", 21, "int")
+defineOpt([Socket], "maxMessageSize", 22, "int")
+defineOpt([Socket], "lastEndpoint", 32, "string", R)
+defineOpt([Router], "mandatory", 33, "bool")
+defineOpt([Socket], "tcpKeepalive", 34, "int")
+defineOpt([Socket], "tcpKeepaliveCount", 35, "int")
+defineOpt([Socket], "tcpKeepaliveIdle", 36, "int")
+defineOpt([Socket], "tcpKeepaliveInterval", 37, "int")
+defineOpt([Socket], "immediate", 39, "bool")
+defineOpt([Socket], "ipv6", 42, "bool")
+defineOpt([Socket], "securityMechanism", 43, "int", R, [null, "plain", "curve", "gssapi"])
+defineOpt([Router, Dealer, Request], "probeRouter", 51, "bool", W)
+defineOpt([Request], "correlate", 52, "bool", W)
+defineOpt([Request], "relaxed", 53, "bool", W)
+defineOpt([Pull, Push, Subscriber, Publisher, Dealer], "conflate", 54, "bool", W)
+defineOpt([Router], "handover", 56, "bool", W)
+defineOpt([Socket], "handshakeInterval", 66, "int")
+defineOpt([XPublisher, Publisher], "noDrop", 69, "bool", W)
+defineOpt([XPublisher], "manual", 71, "bool", W)
+defineOpt([XPublisher], "welcomeMessage", 72, "string", W)
+defineOpt([Publisher, Subscriber, XPublisher], "invertMatching", 74, "bool")
+defineOpt([Socket], "heartbeatInterval", 75, "int")
+defineOpt([Socket], "heartbeatTimeToLive", 76, "int")
+defineOpt([Socket], "heartbeatTimeout", 77, "int")
+defineOpt([Socket], "connectTimeout", 79, "int")
+
+/* FerroMQ sockets are not thread-safe in libzmq's sense (no draft socket types). */
+Object.defineProperty(Socket.prototype, "threadSafe", {
+  configurable: true,
+  enumerable: true,
+  get() {
+    return false
+  },
+})
+
+/* ----- Proxy ----- */
+
+/**
+ * Moves messages between `frontEnd` and `backEnd` (zmq_proxy_steerable) on a native thread
+ * of its own: `await proxy.run()` resolves once `terminate()` is called.
+ */
+class Proxy {
+  constructor(frontEnd, backEnd) {
+    if (!(frontEnd instanceof Socket)) {
+      throw new TypeError("Front-end must be a socket")
+    }
+    if (!(backEnd instanceof Socket)) {
+      throw new TypeError("Back-end must be a socket")
+    }
+    Object.defineProperty(this, STATE, {
+      value: { frontEnd, backEnd, native: null, running: false },
+    })
+    Object.seal(this)
+  }
+
+  get frontEnd() {
+    return this[STATE].frontEnd
+  }
+
+  get backEnd() {
+    return this[STATE].backEnd
+  }
+
+  run() {
+    const state = this[STATE]
+    if (state.running) {
+      return Promise.reject(zmqError("EBUSY", "Proxy is already running"))
+    }
+    const front = state.frontEnd[STATE]
+    const back = state.backEnd[STATE]
+    if (front.closed || back.closed) {
+      return Promise.reject(zmqError("EBADF", "Proxy sockets must be open"))
+    }
+    if (front.ctx !== back.ctx) {
+      return Promise.reject(zmqError("EINVAL", "Proxy sockets must share a context"))
+    }
+    const ctx = front.ctx
+    const token = ctx.nextToken()
+    try {
+      state.native = new NativeProxy(front.native, back.native, token)
+    } catch (error) {
+      return Promise.reject(fixError(error))
+    }
+    state.running = true
+    return new Promise((resolve, reject) => {
+      ctx.register(token, {
+        resolve,
+        reject,
+        done: () => {
+          state.running = false
+          state.native = null
+        },
+      })
+    })
+  }
+
+  pause() {
+    this.command("PAUSE")
+  }
+
+  resume() {
+    this.command("RESUME")
+  }
+
+  terminate() {
+    this.command("TERMINATE")
+  }
+
+  /** @internal */
+  command(command) {
+    const state = this[STATE]
+    if (!state.running) {
+      throw zmqError("EBADF", "Proxy is not running")
+    }
+    try {
+      state.native.command(command)
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+}
+
+const capability = Object.freeze({
+  ipc: true,
+  pgm: false,
+  tipc: false,
+  norm: false,
+  curve: false,
+  gssapi: false,
+  draft: false,
+})
+
+module.exports = {
+  version: native.coreVersion(),
+  capability,
+  context,
+  Context,
+  Socket,
+  Proxy,
+  Pair,
+  Publisher,
+  Subscriber,
+  Request,
+  Reply,
+  Dealer,
+  Router,
+  Pull,
+  Push,
+  XPublisher,
+  XSubscriber,
+}

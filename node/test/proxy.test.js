@@ -1,0 +1,49 @@
+"use strict"
+/* Proxy: zmq_proxy_steerable on a native thread; run() resolves on terminate(). */
+const test = require("node:test")
+const assert = require("node:assert/strict")
+const zmq = require("..")
+const { within, stillPending, closeAll, sleep } = require("./helpers")
+
+test("Proxy shuttles ROUTER/DEALER traffic, pauses, resumes and terminates", async () => {
+  const frontEnd = new zmq.Router({ linger: 0 })
+  const backEnd = new zmq.Dealer({ linger: 0 })
+  await frontEnd.bind("tcp://127.0.0.1:*")
+  await backEnd.bind("tcp://127.0.0.1:*")
+  const proxy = new zmq.Proxy(frontEnd, backEnd)
+  assert.equal(proxy.frontEnd, frontEnd)
+  assert.equal(proxy.backEnd, backEnd)
+  assert.throws(() => proxy.pause(), { code: "EBADF" })
+  const running = proxy.run()
+
+  const worker = new zmq.Reply({ linger: 0 })
+  worker.connect(backEnd.lastEndpoint)
+  const client = new zmq.Request({ linger: 0 })
+  client.connect(frontEnd.lastEndpoint)
+  const serving = (async () => {
+    for (let i = 0; i < 2; i++) {
+      const [q] = await worker.receive()
+      await worker.send(`${q} done`)
+    }
+  })()
+
+  await client.send("job 1")
+  assert.deepEqual((await within(3000, client.receive())).map(String), ["job 1 done"])
+
+  proxy.pause()
+  await sleep(50)
+  await client.send("job 2")
+  const reply = client.receive()
+  assert.ok(await stillPending(reply, 200), "paused: nothing moves")
+  proxy.resume()
+  assert.deepEqual((await within(3000, reply)).map(String), ["job 2 done"])
+  await serving
+
+  proxy.terminate()
+  await within(3000, running, "proxy.run()")
+  closeAll(frontEnd, backEnd, worker, client)
+})
+
+test("Proxy argument checks", () => {
+  assert.throws(() => new zmq.Proxy({}, {}), TypeError)
+})

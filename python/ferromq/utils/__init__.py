@@ -1,0 +1,1 @@
+"""Helpers (pyzmq's ``zmq.utils``): ``monitor`` decodes socket monitor events."""
