@@ -4,12 +4,13 @@
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use atomic_waker::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::engine::link::{ShutdownReceiver, SocketLink};
+use crate::engine::link::{ShutdownReceiver, ShutdownSender, SocketLink};
 use crate::engine::stream_engine::StreamEngine;
 use crate::monitor;
 use crate::options::SocketOptions;
@@ -37,12 +38,66 @@ pub(crate) trait Acceptor: Send + Sync + 'static {
 
 /// Accepts until the endpoint is unbound or the socket closes. `endpoint` is the bound
 /// endpoint as LAST_ENDPOINT reports it.
+/// Stops a listener when dropped (unbind, socket close) and waits — briefly — until its
+/// listening socket is really closed, so the address can be bound again at once, as with
+/// libzmq.
+pub(crate) struct ListenerStop {
+    shutdown: Option<ShutdownSender>,
+    closed: Arc<ListenerClosed>,
+}
+
+/// Set by the listener task once it has closed its listening socket.
+#[derive(Default)]
+pub(crate) struct ListenerClosed {
+    done: Mutex<bool>,
+    signal: Condvar,
+}
+
+impl ListenerClosed {
+    fn set(&self) {
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.signal.notify_all();
+    }
+}
+
+impl ListenerStop {
+    pub(crate) fn new(shutdown: ShutdownSender, closed: Arc<ListenerClosed>) -> ListenerStop {
+        ListenerStop {
+            shutdown: Some(shutdown),
+            closed,
+        }
+    }
+}
+
+impl Drop for ListenerStop {
+    fn drop(&mut self) {
+        drop(self.shutdown.take());
+        // The I/O thread closes the socket within microseconds; the cap only guards against
+        // a runtime that is already gone.
+        let mut done = self.closed.done.lock().unwrap_or_else(|e| e.into_inner());
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !*done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            done = self
+                .closed
+                .signal
+                .wait_timeout(done, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
 pub(crate) async fn run_listener<A: Acceptor>(
     acceptor: A,
     link: Arc<SocketLink>,
     options: SocketOptions,
     endpoint: String,
     mut shutdown: ShutdownReceiver,
+    closed: Arc<ListenerClosed>,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -85,4 +140,6 @@ pub(crate) async fn run_listener<A: Acceptor>(
     }
     link.monitor
         .emit(monitor::EVENT_CLOSED, acceptor.raw_fd() as u32, &endpoint);
+    drop(acceptor);
+    closed.set();
 }

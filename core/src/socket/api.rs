@@ -13,7 +13,7 @@ use std::time::Instant;
 use crate::context::Context;
 use crate::engine::ipc::{self, IpcConnector};
 use crate::engine::link::{shutdown_channel, ShutdownSender, SocketLink};
-use crate::engine::listener::{run_listener, Acceptor};
+use crate::engine::listener::{run_listener, Acceptor, ListenerClosed, ListenerStop};
 use crate::engine::session::{Connector, Session};
 use crate::engine::tcp;
 use crate::error::{Error, ErrorKind, Result};
@@ -199,8 +199,8 @@ impl Socket {
                 let (acceptor, resolved) =
                     tcp::bind(&tcp_endpoint, &state.options, &link.io, &link.monitor)
                         .map_err(bind_failed)?;
-                let shutdown = self.spawn_listener(&state, acceptor, &resolved);
-                (resolved, EndpointHandle::Task(shutdown))
+                let stop = self.spawn_listener(&state, acceptor, &resolved);
+                (resolved, EndpointHandle::Listener(stop))
             }
             Endpoint::Ipc(address) => {
                 let bound = ipc::bind(&address, &state.options, &link.io, &link.monitor)
@@ -236,7 +236,7 @@ impl Socket {
         state: &State,
         acceptor: A,
         resolved: &str,
-    ) -> ShutdownSender {
+    ) -> ListenerStop {
         let link = &self.shared.link;
         link.monitor
             .emit(monitor::EVENT_LISTENING, acceptor.raw_fd() as u32, resolved);
@@ -246,14 +246,16 @@ impl Socket {
             connect_routing_id: None,
             ..state.options.clone()
         };
+        let closed = Arc::new(ListenerClosed::default());
         link.spawn(run_listener(
             acceptor,
             link.clone(),
             options,
             resolved.to_string(),
             shutdown_rx,
+            closed.clone(),
         ));
-        shutdown
+        ListenerStop::new(shutdown, closed)
     }
 
     fn spawn_session<C: Connector>(
@@ -385,20 +387,30 @@ impl Socket {
 
     /// Sends one frame; with `SNDMORE` more frames of the same message follow.
     pub fn send(&self, frame: impl Into<Frame>, flags: i32) -> Result<()> {
+        self.send_interruptible(frame, flags, None)
+    }
+
+    /// [`Socket::send`] whose wait runs `interrupt` every [`INTERRUPT_CHECK`].
+    pub fn send_interruptible(
+        &self,
+        frame: impl Into<Frame>,
+        flags: i32,
+        mut interrupt: Interrupt<'_>,
+    ) -> Result<()> {
         let frame = frame.into();
         let mut state = self.lock_and_update()?;
         if flags & flags::SNDMORE != 0 {
             if state.outgoing.is_empty() {
                 // The first frame decides: fail (EAGAIN/EFSM…) now, as libzmq does, rather
                 // than after the user has sent the rest.
-                state = self.wait_until_sendable(state, flags, &mut None)?;
+                state = self.wait_until_sendable(state, flags, &mut interrupt)?;
             }
             state.outgoing.push_back(frame);
             return Ok(());
         }
         let mut msg = std::mem::take(&mut state.outgoing);
         msg.push_back(frame);
-        self.send_locked(state, msg, flags, &mut None)
+        self.send_locked(state, msg, flags, &mut interrupt)
             .map_err(|unsent| unsent.error)
     }
 
@@ -527,9 +539,14 @@ impl Socket {
 
     /// Receives one frame; check [`Socket::rcvmore`] for more frames of the same message.
     pub fn recv(&self, flags: i32) -> Result<Frame> {
+        self.recv_interruptible(flags, None)
+    }
+
+    /// [`Socket::recv`] whose wait runs `interrupt` every [`INTERRUPT_CHECK`].
+    pub fn recv_interruptible(&self, flags: i32, mut interrupt: Interrupt<'_>) -> Result<Frame> {
         let mut state = self.lock_and_update()?;
         if state.incoming.is_empty() {
-            let (locked, msg) = self.recv_locked(state, flags, &mut None)?;
+            let (locked, msg) = self.recv_locked(state, flags, &mut interrupt)?;
             state = locked;
             if msg.len() == 1 {
                 // The common single-frame case skips the frame queue.

@@ -2,6 +2,7 @@
 
 use crate::engine::ipc::IpcFile;
 use crate::engine::link::ShutdownSender;
+use crate::engine::listener::ListenerStop;
 use crate::transport::inproc::{InprocBinding, InprocConnection};
 
 pub(crate) enum Direction {
@@ -12,11 +13,13 @@ pub(crate) enum Direction {
 /// What keeps an endpoint alive. Dropping it (unbind, disconnect, socket close) ends it.
 #[allow(dead_code)] // The fields are held only for what their Drop does.
 pub(crate) enum EndpointHandle {
-    /// A TCP listener or a TCP/ipc connecting session: dropping the sender stops its tasks.
+    /// A TCP/ipc connecting session: dropping the sender stops its tasks.
     Task(ShutdownSender),
-    /// An ipc listener, and the socket file it created (removed on drop, synchronously, so
-    /// the path can be bound again at once).
-    IpcListener(ShutdownSender, Option<IpcFile>),
+    /// A TCP listener: dropping it closes the listening socket before returning.
+    Listener(ListenerStop),
+    /// An ipc listener, and the socket file it created (removed on drop after the listener
+    /// closed, synchronously, so the path can be bound again at once).
+    IpcListener(ListenerStop, Option<IpcFile>),
     /// An inproc name: dropping it frees the name.
     InprocBound(InprocBinding),
     /// An inproc connection: dropping it cuts the pipe.
