@@ -33,7 +33,9 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 node_dir="$(cd "$(dirname "$0")/.." && pwd)/node"
 if [ ! -d "$node_dir/node_modules/@napi-rs/cli" ] || [ ! -d "$node_dir/node_modules/zeromq" ]; then
-    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+    # `npm install`, not `npm ci`: npm 11's ci rejects this lock for the optional platform
+    # packages of @napi-rs/lzma (a dependency of @napi-rs/cli), which install does not.
+    (cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund)
 fi
 
 # Python package (python/): maturin builds it (`pip install ./python`), pytest runs its tests,
