@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps build test test-rust test-node test-python lint demo bench perf-tools clean
+.PHONY: all deps build test test-rust test-node test-python test-polyglot lint demo bench perf-tools clean
 
 all: build
 
@@ -15,8 +15,8 @@ build: deps
 	$(CARGO) build --workspace
 
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js and
-# Python packages.
-test: deps lint test-rust test-node test-python
+# Python packages, the talks' scenarios across languages and processes (tests-polyglot/).
+test: deps lint test-rust test-node test-python test-polyglot
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -33,6 +33,13 @@ PYTHON ?= python3
 test-python:
 	$(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
 	$(PYTHON) -m pytest -q python/tests
+
+# The talks' examples as separate processes in their languages, on libzmq's bindings and on
+# FerroMQ's (Rust core; Python package, installed here if `make test-python` hasn't), plus
+# the cross-language matrix: tests-polyglot/run.py, quiet unless something fails (~30 s).
+test-polyglot: deps
+	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
+	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq
 
 lint:
 	$(CARGO) fmt --all -- --check

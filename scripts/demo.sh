@@ -1,25 +1,22 @@
 #!/usr/bin/env bash
-# The talks' hello world, across implementations: the talk's Python server and client on
-# pyzmq (libzmq) against FerroMQ's Rust client and server. More scenarios arrive with
-# tests-polyglot/ and the language packages.
+# The talks come alive (`make demo`, about a minute): every scenario of tests-polyglot/ —
+# the code samples of the four talks in ../shared/seeds/, each role a separate process in
+# the talk's language — first on the incumbent bindings (pyzmq, php-zmq, ffi-rzmq, libzmq's
+# C API), then with one side switched to FerroMQ, printing what every process says,
+# prefixed by its role. Then the cross-language matrix, and the table of what ran on what.
+# Options go to the runner: scripts/demo.sh -k chat, scripts/demo.sh --no-matrix, --lines 30.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release -p ferromq --examples
-BIN=target/release/examples
-TALKS=tests-polyglot/talks
-# Debian's python3 carries python3-zmq (pyzmq on the system libzmq).
-PY=/usr/bin/python3
+PYTHON="${PYTHON:-python3}"
 
-echo "== hwserver.py (pyzmq/libzmq) <-> hwclient (FerroMQ, Rust) =="
-"$PY" "$TALKS/hwserver.py" 10 | sed 's/^/  [hwserver.py] /' &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-"$BIN/hwclient" | sed 's/^/  [hwclient.rs] /'
-wait $server
+# FerroMQ's Python package: install it if this python doesn't have it yet (one release
+# build, ~1 min the first time). Without it the Python roles run on pyzmq only.
+if ! "$PYTHON" -c 'import ferromq' 2>/dev/null && [ -f python/pyproject.toml ]; then
+    echo "installing FerroMQ's Python package (pip install ./python)..."
+    "$PYTHON" -m pip install --quiet --root-user-action=ignore ./python \
+        || echo "  (not installed: the Python roles run on pyzmq only)"
+fi
 
-echo "== hwserver (FerroMQ, Rust) <-> hwclient.py (pyzmq/libzmq) =="
-"$BIN/hwserver" 10 | sed 's/^/  [hwserver.rs] /' &
-server=$!
-"$PY" "$TALKS/hwclient.py" | sed 's/^/  [hwclient.py] /'
-wait $server
-echo "demo done"
+# The Rust roles (core/examples) are built by the runner (cargo build --examples).
+echo "building the Rust roles (core/examples)..."
+FERROMQ_PYTHON="$PYTHON" exec python3 tests-polyglot/run.py --demo "$@"

@@ -3,6 +3,9 @@
 set -euo pipefail
 
 apt_packages=(libzmq3-dev pkg-config python3-zmq)
+# tests-polyglot/ (make test-polyglot, make demo): the talks' languages on libzmq's bindings:
+# php-zmq, ffi-rzmq (+ colorize for the chat server's String#cyan), a C compiler.
+apt_packages+=(php-cli php-zmq ruby ruby-ffi-rzmq ruby-colorize gcc libc6-dev)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do

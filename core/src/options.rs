@@ -38,6 +38,8 @@ socket_options! {
     RoutingId = 5 => "ROUTING_ID",
     Subscribe = 6 => "SUBSCRIBE",
     Unsubscribe = 7 => "UNSUBSCRIBE",
+    Rate = 8 => "RATE",
+    RecoveryIvl = 9 => "RECOVERY_IVL",
     SndBuf = 11 => "SNDBUF",
     RcvBuf = 12 => "RCVBUF",
     RcvMore = 13 => "RCVMORE",
@@ -51,6 +53,7 @@ socket_options! {
     MaxMsgSize = 22 => "MAXMSGSIZE",
     SndHwm = 23 => "SNDHWM",
     RcvHwm = 24 => "RCVHWM",
+    MulticastHops = 25 => "MULTICAST_HOPS",
     RcvTimeo = 27 => "RCVTIMEO",
     SndTimeo = 28 => "SNDTIMEO",
     LastEndpoint = 32 => "LAST_ENDPOINT",
@@ -79,6 +82,7 @@ socket_options! {
     HeartbeatTimeout = 77 => "HEARTBEAT_TIMEOUT",
     XpubVerboser = 78 => "XPUB_VERBOSER",
     ConnectTimeout = 79 => "CONNECT_TIMEOUT",
+    MulticastMaxtpdu = 84 => "MULTICAST_MAXTPDU",
 }
 
 impl SocketOption {
@@ -239,6 +243,29 @@ pub struct SocketOptions {
     /// CONNECT_ROUTING_ID: the routing id to give the peer of the next `connect` (ROUTER,
     /// STREAM); consumed by that connect.
     pub connect_routing_id: Option<Bytes>,
+    /// The multicast (pgm/epgm) settings: stored and reported as libzmq does on any socket,
+    /// so code written for multicast runs; they act on no transport FerroMQ has.
+    pub multicast: MulticastOptions,
+}
+
+/// RATE, RECOVERY_IVL, MULTICAST_HOPS, MULTICAST_MAXTPDU with libzmq's defaults.
+#[derive(Debug, Clone)]
+pub struct MulticastOptions {
+    pub rate_kbps: i32,
+    pub recovery_ivl_ms: i32,
+    pub hops: i32,
+    pub max_tpdu: i32,
+}
+
+impl Default for MulticastOptions {
+    fn default() -> Self {
+        MulticastOptions {
+            rate_kbps: 100,
+            recovery_ivl_ms: 10_000,
+            hops: 1,
+            max_tpdu: 1500,
+        }
+    }
 }
 
 impl Default for SocketOptions {
@@ -271,6 +298,7 @@ impl Default for SocketOptions {
             affinity: 0,
             conflate: false,
             connect_routing_id: None,
+            multicast: MulticastOptions::default(),
         }
     }
 }
@@ -330,6 +358,10 @@ impl SocketOptions {
             O::HeartbeatTimeout => self.heartbeat_timeout_ms = value.as_i32_at_least(option, -1)?,
             O::ConnectTimeout => self.connect_timeout_ms = value.as_i32_at_least(option, 0)?,
             O::Conflate => self.conflate = value.as_bool(option)?,
+            O::Rate => self.multicast.rate_kbps = value.as_i32_at_least(option, 1)?,
+            O::RecoveryIvl => self.multicast.recovery_ivl_ms = value.as_i32_at_least(option, 0)?,
+            O::MulticastHops => self.multicast.hops = value.as_i32_at_least(option, 1)?,
+            O::MulticastMaxtpdu => self.multicast.max_tpdu = value.as_i32_at_least(option, 1)?,
             O::Affinity => {
                 let v = value.as_int(option)?;
                 self.affinity = v as u64;
@@ -371,6 +403,10 @@ impl SocketOptions {
             O::ConnectTimeout => int(self.connect_timeout_ms as i64),
             O::Affinity => int(self.affinity as i64),
             O::Conflate => int(self.conflate as i64),
+            O::Rate => int(self.multicast.rate_kbps as i64),
+            O::RecoveryIvl => int(self.multicast.recovery_ivl_ms as i64),
+            O::MulticastHops => int(self.multicast.hops as i64),
+            O::MulticastMaxtpdu => int(self.multicast.max_tpdu as i64),
             O::ConnectRoutingId => Some(OptionValue::Bytes(
                 self.connect_routing_id.clone().unwrap_or_default(),
             )),

@@ -169,6 +169,10 @@ fn options_round_trip() {
         (SocketOption::TcpKeepalive, 1),
         (SocketOption::SndBuf, 65536),
         (SocketOption::RcvBuf, 65536),
+        // Multicast settings are stored and reported, as libzmq does on every socket.
+        (SocketOption::Rate, 10000),
+        (SocketOption::RecoveryIvl, 5000),
+        (SocketOption::MulticastHops, 4),
     ] {
         s.set_option(option, value).unwrap();
         assert_eq!(s.get_int(option).unwrap(), value as i64, "{option:?}");
