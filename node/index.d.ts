@@ -33,7 +33,7 @@ export type MessageLike =
   | number
   | null
 
-type OptionsOf<T> = Partial<Omit<T, "close" | "bind" | "bindSync" | "unbind" | "unbindSync" | "connect" | "disconnect" | "send" | "receive" | "subscribe" | "unsubscribe" | "context" | "closed" | "readable" | "writable" | "type" | "lastEndpoint" | "securityMechanism" | "threadSafe">> & {
+type OptionsOf<T> = Partial<Omit<T, "events" | "close" | "bind" | "bindSync" | "unbind" | "unbindSync" | "connect" | "disconnect" | "send" | "receive" | "subscribe" | "unsubscribe" | "context" | "closed" | "readable" | "writable" | "type" | "lastEndpoint" | "securityMechanism" | "threadSafe">> & {
   context?: Context
 }
 
@@ -52,6 +52,11 @@ export declare const context: Context
 
 export declare abstract class Socket {
   protected constructor(type: number, options?: {})
+  /**
+   * The socket's event observer (its ØMQ monitor), created on first access and the same
+   * object afterwards. Throws ENOTSOCK on a closed socket that never had one.
+   */
+  readonly events: Observer
   readonly context: Context
   readonly closed: boolean
   /** A message can be received now. */
@@ -192,6 +197,112 @@ export declare class XSubscriber extends Socket {
   constructor(options?: OptionsOf<XSubscriber>)
 }
 export interface XSubscriber extends Writable, Readable {}
+
+/** The `error` of "handshake:error:auth": `status` is the ZAP status code. */
+export interface AuthError extends Error {
+  status: 300 | 400 | 500
+}
+
+/** The `error` of "handshake:error:protocol": `code` names libzmq's ZMQ_PROTOCOL_ERROR_*. */
+export interface ProtoError extends Error {
+  code:
+    | "ERR_ZMTP_UNSPECIFIED"
+    | "ERR_ZMTP_UNEXPECTED_COMMAND"
+    | "ERR_ZMTP_INVALID_SEQUENCE"
+    | "ERR_ZMTP_KEY_EXCHANGE"
+    | "ERR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED"
+    | "ERR_ZMTP_MALFORMED_COMMAND_MESSAGE"
+    | "ERR_ZMTP_MALFORMED_COMMAND_HELLO"
+    | "ERR_ZMTP_MALFORMED_COMMAND_INITIATE"
+    | "ERR_ZMTP_MALFORMED_COMMAND_ERROR"
+    | "ERR_ZMTP_MALFORMED_COMMAND_READY"
+    | "ERR_ZMTP_MALFORMED_COMMAND_WELCOME"
+    | "ERR_ZMTP_INVALID_METADATA"
+    | "ERR_ZMTP_CRYPTOGRAPHIC"
+    | "ERR_ZMTP_MECHANISM_MISMATCH"
+    | "ERR_ZAP_UNSPECIFIED"
+    | "ERR_ZAP_MALFORMED_REPLY"
+    | "ERR_ZAP_BAD_REQUEST_ID"
+    | "ERR_ZAP_BAD_VERSION"
+    | "ERR_ZAP_INVALID_STATUS_CODE"
+    | "ERR_ZAP_INVALID_METADATA"
+}
+
+/** The endpoint an event is about. */
+export interface EventAddress {
+  address: string
+}
+
+/** The reconnect interval (ms) of "connect:retry". */
+export interface EventInterval {
+  interval: number
+}
+
+/** The error an event reports (for errno values: `code` and `errno`). */
+export interface EventError<E = ErrnoError> {
+  error: E
+}
+
+/** An event of type `T` with the fields `D`. */
+export type EventFor<T extends string, D = {}> = { type: T } & D
+
+/**
+ * A socket event, as zeromq.js names libzmq's ZMQ_EVENT_*:
+ * "connect" (CONNECTED), "connect:delay" (CONNECT_DELAYED), "connect:retry"
+ * (CONNECT_RETRIED, with `interval`), "bind" (LISTENING), "bind:error" (BIND_FAILED),
+ * "accept" (ACCEPTED), "accept:error" (ACCEPT_FAILED), "close" (CLOSED), "close:error"
+ * (CLOSE_FAILED), "disconnect" (DISCONNECTED), "handshake" (HANDSHAKE_SUCCEEDED),
+ * "handshake:error:protocol" / ":auth" / ":other" (HANDSHAKE_FAILED_PROTOCOL / _AUTH /
+ * _NO_DETAIL), "end" (MONITOR_STOPPED: the last event) and "unknown".
+ */
+export type Event =
+  | EventFor<"accept", EventAddress>
+  | EventFor<"accept:error", EventAddress & EventError>
+  | EventFor<"bind", EventAddress>
+  | EventFor<"bind:error", EventAddress & EventError>
+  | EventFor<"connect", EventAddress>
+  | EventFor<"connect:delay", EventAddress>
+  | EventFor<"connect:retry", EventAddress & EventInterval>
+  | EventFor<"close", EventAddress>
+  | EventFor<"close:error", EventAddress & EventError>
+  | EventFor<"disconnect", EventAddress>
+  | EventFor<"end">
+  | EventFor<"handshake", EventAddress>
+  | EventFor<"handshake:error:protocol", EventAddress & EventError<ProtoError>>
+  | EventFor<"handshake:error:auth", EventAddress & EventError<AuthError>>
+  | EventFor<"handshake:error:other", EventAddress & EventError>
+  | EventFor<"unknown">
+
+/** The type names of `Event`. */
+export type EventType = Event["type"]
+
+/** The event object of one type, e.g. `EventOfType<"connect:retry">`. */
+export type EventOfType<E extends EventType = EventType> = Extract<Event, { type: E }>
+
+/**
+ * A socket's event observer (its ØMQ monitor). Read events with `receive()` / `for await`,
+ * or listen with `on()`; the two are exclusive (after `on()`, `receive()` throws). The
+ * observer ends with an "end" event once its socket is closed (or it is replaced).
+ *
+ * Liveness: a pending `receive()` keeps the process alive, like a socket's. Listeners do
+ * not while the socket is open (zeromq.js's do); once it is closed, they keep the process
+ * alive until "end" is delivered.
+ */
+export declare class Observer {
+  /** Starts monitoring `socket`, replacing its current monitor (that observer ends). */
+  constructor(socket: Socket)
+  /** Whether `close()` was called or "end" was received. */
+  readonly closed: boolean
+  /** Stops observing; a pending `receive()` rejects with EAGAIN (iteration just ends). */
+  close(): void
+  /** The next event. Throws EBUSY if one is pending, EBADF once closed. */
+  receive(): Promise<Event>
+  /** Calls `listener` for each event of `type` (event emitter mode). */
+  on<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this
+  /** Removes a listener added with `on()`. */
+  off<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this
+  [Symbol.asyncIterator](): AsyncIterator<Event, undefined>
+}
 
 /** zmq_proxy_steerable between two sockets, on a native thread. */
 export declare class Proxy<F extends Socket = Socket, B extends Socket = Socket> {

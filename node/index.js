@@ -25,7 +25,7 @@ function loadAddon() {
 
 const native = loadAddon()
 
-const { NativeContext, NativeSocket, NativeProxy } = native
+const { NativeContext, NativeSocket, NativeProxy, NativeObserver } = native
 
 /* libzmq's errno per code, from the core; plus the two the binding itself raises. */
 const ERRNO = Object.assign(native.errorNumbers(), { EBADF: 9, EBUSY: 16 })
@@ -88,10 +88,23 @@ class ContextState {
     return this.token
   }
 
+  /* `op.keepAlive === false`: the operation does not keep the process alive (an observer's
+     event listeners); every other pending operation does. */
   register(token, op) {
     this.ops.set(token, op)
-    if (this.active++ === 0) {
+    if (op.keepAlive !== false && this.active++ === 0) {
       this.handle().setActive(true)
+    }
+  }
+
+  /* From now on the pending operation `token` keeps the process alive. */
+  retain(token) {
+    const op = this.ops.get(token)
+    if (op !== undefined && op.keepAlive === false) {
+      op.keepAlive = true
+      if (this.active++ === 0) {
+        this.handle().setActive(true)
+      }
     }
   }
 
@@ -102,13 +115,14 @@ class ContextState {
       return undefined
     }
     this.ops.delete(token)
-    if (--this.active === 0) {
+    if (op.keepAlive !== false && --this.active === 0) {
       this.native.setActive(false)
     }
     return op
   }
 
-  /* A batch from the reactor: [token, kind, payload, …]; kind 0/1 ok, 2 failed. */
+  /* A batch from the reactor: [token, kind, payload, …]; kind 0/1 ok, 2 failed. (For an
+     observer, a kind 0 payload is a decoded event {event, value, endpoint}.) */
   complete(batch) {
     for (let i = 0; i < batch.length; i += 3) {
       const token = batch[i]
@@ -204,6 +218,9 @@ class SocketState {
     this.recv = 0
     this.send = 0
     this.sync = 0
+    /* `sock.events`, created on first access; and every open observer of the socket. */
+    this.observer = null
+    this.observers = new Set()
   }
 }
 
@@ -304,6 +321,18 @@ class Socket {
   /** Whether `close()` was called. */
   get closed() {
     return this[STATE].closed
+  }
+
+  /**
+   * The socket's event `Observer` (its monitor), created on first access. It ends (with an
+   * "end" event) once the socket is closed and its connections are finished.
+   */
+  get events() {
+    const state = this[STATE]
+    if (state.observer === null) {
+      state.observer = new Observer(this)
+    }
+    return state.observer
   }
 
   /** Whether a message can be received now without waiting. */
@@ -410,6 +439,14 @@ class Socket {
     for (const token of [state.recv, state.send]) {
       if (token !== 0) {
         settle(state, token, zmqError("EAGAIN", "Socket was closed"))
+      }
+    }
+    /* Observers now wait for their last events ("close", "disconnect", "end"): even the
+       event listeners keep the process alive until "end". */
+    for (const observer of state.observers) {
+      observer.socketClosed = true
+      if (observer.recv !== 0) {
+        observer.ctx.retain(observer.recv)
       }
     }
   }
@@ -833,6 +870,359 @@ Object.defineProperty(Socket.prototype, "threadSafe", {
   },
 })
 
+/* ----- Observer (sock.events) ----- */
+
+/* libzmq's event ids (ZMQ_EVENT_*) and zeromq.js's names for them. */
+const EVENT_CONNECT_RETRIED = 0x0004
+const EVENT_BIND_FAILED = 0x0010
+const EVENT_ACCEPT_FAILED = 0x0040
+const EVENT_CLOSE_FAILED = 0x0100
+const EVENT_MONITOR_STOPPED = 0x0400
+const EVENT_HANDSHAKE_FAILED_NO_DETAIL = 0x0800
+const EVENT_HANDSHAKE_FAILED_PROTOCOL = 0x2000
+const EVENT_HANDSHAKE_FAILED_AUTH = 0x4000
+
+const EVENT_TYPES = new Map([
+  [0x0001, "connect"],
+  [0x0002, "connect:delay"],
+  [EVENT_CONNECT_RETRIED, "connect:retry"],
+  [0x0008, "bind"],
+  [EVENT_BIND_FAILED, "bind:error"],
+  [0x0020, "accept"],
+  [EVENT_ACCEPT_FAILED, "accept:error"],
+  [0x0080, "close"],
+  [EVENT_CLOSE_FAILED, "close:error"],
+  [0x0200, "disconnect"],
+  [EVENT_MONITOR_STOPPED, "end"],
+  [EVENT_HANDSHAKE_FAILED_NO_DETAIL, "handshake:error:other"],
+  [0x1000, "handshake"],
+  [EVENT_HANDSHAKE_FAILED_PROTOCOL, "handshake:error:protocol"],
+  [EVENT_HANDSHAKE_FAILED_AUTH, "handshake:error:auth"],
+])
+
+/* The value of HANDSHAKE_FAILED_PROTOCOL: libzmq's ZMQ_PROTOCOL_ERROR_* → the error's code. */
+const PROTOCOL_ERRORS = new Map([
+  [0x10000000, "ZMTP_UNSPECIFIED"],
+  [0x10000001, "ZMTP_UNEXPECTED_COMMAND"],
+  [0x10000002, "ZMTP_INVALID_SEQUENCE"],
+  [0x10000003, "ZMTP_KEY_EXCHANGE"],
+  [0x10000011, "ZMTP_MALFORMED_COMMAND_UNSPECIFIED"],
+  [0x10000012, "ZMTP_MALFORMED_COMMAND_MESSAGE"],
+  [0x10000013, "ZMTP_MALFORMED_COMMAND_HELLO"],
+  [0x10000014, "ZMTP_MALFORMED_COMMAND_INITIATE"],
+  [0x10000015, "ZMTP_MALFORMED_COMMAND_ERROR"],
+  [0x10000016, "ZMTP_MALFORMED_COMMAND_READY"],
+  [0x10000017, "ZMTP_MALFORMED_COMMAND_WELCOME"],
+  [0x10000018, "ZMTP_INVALID_METADATA"],
+  [0x11000001, "ZMTP_CRYPTOGRAPHIC"],
+  [0x11000002, "ZMTP_MECHANISM_MISMATCH"],
+  [0x20000000, "ZAP_UNSPECIFIED"],
+  [0x20000001, "ZAP_MALFORMED_REPLY"],
+  [0x20000002, "ZAP_BAD_REQUEST_ID"],
+  [0x20000003, "ZAP_BAD_VERSION"],
+  [0x20000004, "ZAP_INVALID_STATUS_CODE"],
+  [0x20000005, "ZAP_INVALID_METADATA"],
+])
+
+/* The value of HANDSHAKE_FAILED_AUTH: the ZAP status code. */
+const AUTH_ERRORS = new Map([
+  [300, "Temporary error"],
+  [400, "Authentication failure"],
+  [500, "Internal error"],
+])
+
+/* errno → code: libzmq's own codes (from the core), then the system's. */
+const CODE_BY_ERRNO = new Map(Object.entries(ERRNO).map(([code, errno]) => [errno, code]))
+
+function errnoCode(errno) {
+  const known = CODE_BY_ERRNO.get(errno)
+  if (known !== undefined) {
+    return known
+  }
+  try {
+    const name = require("util").getSystemErrorName(-errno)
+    return name.startsWith("Unknown") ? "" : name
+  } catch {
+    return ""
+  }
+}
+
+/* The error of an event whose value is an errno (as zeromq.js builds it: code and errno). */
+function errnoError(errno) {
+  const error = new Error(native.errnoMessage(errno))
+  error.errno = errno
+  error.code = errnoCode(errno)
+  return error
+}
+
+/* A decoded monitor event {event, value, endpoint} → zeromq.js's event object. */
+function toEvent(raw) {
+  const type = EVENT_TYPES.get(raw.event) || "unknown"
+  const event = { type }
+  if (raw.endpoint.length > 0) {
+    event.address = raw.endpoint
+  }
+  switch (raw.event) {
+    case EVENT_CONNECT_RETRIED:
+      event.interval = raw.value
+      break
+    case EVENT_BIND_FAILED:
+    case EVENT_ACCEPT_FAILED:
+    case EVENT_CLOSE_FAILED:
+    case EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      event.error = errnoError(raw.value)
+      break
+    case EVENT_HANDSHAKE_FAILED_PROTOCOL: {
+      const name = PROTOCOL_ERRORS.get(raw.value)
+      const error = new Error(name ? `${name.slice(0, name.indexOf("_"))} protocol error` : "Unknown error")
+      error.code = name ? `ERR_${name}` : "ERR_UNKNOWN"
+      event.error = error
+      break
+    }
+    case EVENT_HANDSHAKE_FAILED_AUTH: {
+      const error = new Error(AUTH_ERRORS.get(raw.value) || "Unknown error")
+      error.status = raw.value
+      event.error = error
+      break
+    }
+  }
+  return event
+}
+
+class ObserverState {
+  constructor(sockState, handle) {
+    this.ctx = sockState.ctx
+    this.native = handle
+    this.socket = sockState
+    /* Set when the socket is closed: only the last events ("end" last) are still to come. */
+    this.socketClosed = sockState.closed
+    this.closed = false
+    /* Token of the pending receive, or 0; and its promise (settled to undefined). */
+    this.recv = 0
+    this.current = null
+    this.sync = 0
+    /* The EventEmitter of `on()`/`off()`, once in event emitter mode. */
+    this.emitter = null
+  }
+}
+
+/* An event has arrived: "end" (MONITOR_STOPPED) closes the observer after it is delivered. */
+function delivered(state, raw) {
+  const event = toEvent(raw)
+  if (raw.event === EVENT_MONITOR_STOPPED) {
+    closeObserver(state)
+  }
+  return event
+}
+
+function closeObserver(state) {
+  if (state.closed) {
+    return
+  }
+  state.closed = true
+  state.socket.observers.delete(state)
+  state.native.close()
+  if (state.recv !== 0) {
+    settle(state, state.recv, zmqError("EAGAIN", "Observer was closed"))
+  }
+}
+
+/* Receives the next event. `keepAlive`: whether waiting for it keeps the process alive
+   (a receive() does, like a socket's; the event emitter's does not). */
+function observe(state, keepAlive) {
+  if (state.closed) {
+    throw zmqError("EBADF", "Observer is closed")
+  }
+  if (state.recv !== 0) {
+    throw zmqError(
+      "EBUSY",
+      "Observer is busy reading; only one receive operation may be in progress at any time",
+    )
+  }
+  const token = state.ctx.nextToken()
+  const promise = new Promise((resolve, reject) => {
+    const op = {
+      keepAlive,
+      resolve: (raw) => resolve(delivered(state, raw)),
+      reject,
+      done: () => {
+        state.recv = 0
+        state.current = null
+      },
+    }
+    if (++state.sync > MAX_SYNC_OPERATIONS) {
+      /* Many events in a row were already queued: let the event loop turn first. */
+      state.sync = 0
+      state.recv = token
+      state.ctx.register(token, op)
+      setImmediate(() => {
+        if (state.recv === token && !state.closed) {
+          tryObserve(state, token, op)
+        }
+      })
+      return
+    }
+    let raw
+    try {
+      raw = state.native.receive(token)
+    } catch (error) {
+      reject(fixError(error))
+      return
+    }
+    if (raw !== null) {
+      op.resolve(raw)
+      return
+    }
+    state.sync = 0
+    state.recv = token
+    state.ctx.register(token, op)
+  })
+  if (state.recv === token) {
+    state.current = promise.then(
+      () => undefined,
+      () => undefined,
+    )
+  }
+  return promise
+}
+
+/* The deferred attempt of `observe` (the operation is registered under `token`). */
+function tryObserve(state, token, op) {
+  let raw
+  try {
+    raw = state.native.receive(token)
+  } catch (error) {
+    settle(state, token, fixError(error))
+    return
+  }
+  if (raw !== null) {
+    settle(state, token, undefined, raw)
+  }
+  /* else: parked natively under the same token; the reactor settles it. */
+}
+
+/* Event emitter mode: one loop receives events and emits them by type. Listeners do not
+   keep the process alive while the socket is open (unlike zeromq.js's), only once it is
+   closed, until "end". A listener that throws is reported as an uncaught exception. */
+function emitterOf(state) {
+  if (state.emitter !== null) {
+    return state.emitter
+  }
+  const { EventEmitter } = require("events")
+  const emitter = new EventEmitter()
+  state.emitter = emitter
+  const run = async () => {
+    while (!state.closed) {
+      if (state.current !== null) {
+        await state.current /* a receive() made before on() finishes first */
+        continue
+      }
+      let event
+      try {
+        event = await observe(state, state.socketClosed)
+      } catch (error) {
+        if (!state.closed) {
+          process.emitWarning(`ferromq: observer stopped: ${error.message}`)
+        }
+        return
+      }
+      try {
+        emitter.emit(event.type, event)
+      } catch (error) {
+        process.nextTick(() => {
+          throw error
+        })
+      }
+    }
+  }
+  run()
+  return emitter
+}
+
+/**
+ * The event observer of a socket (its ØMQ monitor), as zeromq.js's `Observer`: read events
+ * with `receive()` or `for await`, or listen with `on(type, listener)` (event emitter mode;
+ * the two are exclusive). Usually reached through `socket.events`; `new Observer(socket)`
+ * replaces the socket's monitor (the previous observer ends).
+ */
+class Observer {
+  constructor(socket) {
+    if (!(socket instanceof Socket)) {
+      throw new TypeError("Socket must be a socket object")
+    }
+    const sockState = socket[STATE]
+    let handle
+    try {
+      handle = new NativeObserver(sockState.native)
+    } catch (error) {
+      throw fixError(error)
+    }
+    const state = new ObserverState(sockState, handle)
+    sockState.observers.add(state)
+    Object.defineProperty(this, STATE, { value: state })
+    Object.seal(this)
+  }
+
+  /** Whether the observer was closed, by `close()` or after its "end" event. */
+  get closed() {
+    return this[STATE].closed
+  }
+
+  /** Stops observing; a pending `receive()` rejects with EAGAIN (iteration just ends). */
+  close() {
+    closeObserver(this[STATE])
+  }
+
+  /**
+   * Resolves with the next event: `{type, address?, interval?, error?}`. The last one is
+   * `{type: "end"}`, after which the observer is closed. Throws EBUSY if a receive is
+   * pending, EBADF once closed, and an Error in event emitter mode.
+   */
+  receive() {
+    const state = this[STATE]
+    if (state.emitter !== null) {
+      throw new Error(
+        "Observer is in event emitter mode: once events.on() was called, events cannot be " +
+          "read with events.receive()",
+      )
+    }
+    return observe(state, true)
+  }
+
+  /** Calls `listener(event)` for every event of `type`; switches to event emitter mode. */
+  on(type, listener) {
+    emitterOf(this[STATE]).on(type, listener)
+    return this
+  }
+
+  /** Removes a listener added with `on()`. */
+  off(type, listener) {
+    emitterOf(this[STATE]).off(type, listener)
+    return this
+  }
+
+  [Symbol.asyncIterator]() {
+    return {
+      next: async () => {
+        if (this.closed) {
+          return { done: true, value: undefined }
+        }
+        try {
+          return { value: await this.receive(), done: false }
+        } catch (error) {
+          if (this.closed && error.code === "EAGAIN") {
+            return { done: true, value: undefined }
+          }
+          throw error
+        }
+      },
+      [Symbol.asyncIterator]() {
+        return this
+      },
+    }
+  }
+}
+
 /* ----- Proxy ----- */
 
 /**
@@ -936,6 +1326,7 @@ module.exports = {
   context,
   Context,
   Socket,
+  Observer,
   Proxy,
   Pair,
   Publisher,

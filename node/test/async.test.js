@@ -2,10 +2,8 @@
 /* Event-loop integration: back-pressure, timeouts, EBUSY, close, responsiveness, exit. */
 const test = require("node:test")
 const assert = require("node:assert/strict")
-const { spawn } = require("node:child_process")
-const path = require("node:path")
 const zmq = require("..")
-const { sleep, within, stillPending, closeAll, tcpPair, inprocEndpoint } = require("./helpers")
+const { sleep, within, stillPending, closeAll, tcpPair, inprocEndpoint, runChild } = require("./helpers")
 
 test("back-pressure: send waits at the high water mark and resolves when the peer reads", async () => {
   const pull = new zmq.Pull({ receiveHighWaterMark: 1 })
@@ -131,24 +129,6 @@ test("a busy socket does not starve timers", async () => {
   assert.ok(fired, "a timer ran during 5000 receives that never had to wait")
   closeAll(push, pull)
 })
-
-function runChild(source, timeoutMs) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-e", source], {
-      cwd: path.join(__dirname, ".."),
-      stdio: ["ignore", "pipe", "pipe"],
-    })
-    let output = ""
-    child.stdout.on("data", (d) => (output += d))
-    child.stderr.on("data", (d) => (output += d))
-    const start = Date.now()
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, output, elapsed: Date.now() - start })
-    })
-  })
-}
 
 test("a process whose sockets are closed exits on its own", async () => {
   const { code, signal, output, elapsed } = await runChild(

@@ -1,6 +1,7 @@
 "use strict"
 const os = require("os")
 const path = require("path")
+const { spawn } = require("child_process")
 
 let counter = 0
 
@@ -54,4 +55,32 @@ async function tcpPair(bound, connecting) {
   return bound.lastEndpoint
 }
 
-module.exports = { ipcEndpoint, inprocEndpoint, sleep, within, stillPending, closeAll, tcpPair }
+/** Runs `source` in a child node (cwd: the package); killed after `timeoutMs`. */
+function runChild(source, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-e", source], {
+      cwd: path.join(__dirname, ".."),
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    let output = ""
+    child.stdout.on("data", (d) => (output += d))
+    child.stderr.on("data", (d) => (output += d))
+    const start = Date.now()
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, output, elapsed: Date.now() - start })
+    })
+  })
+}
+
+module.exports = {
+  ipcEndpoint,
+  inprocEndpoint,
+  sleep,
+  within,
+  stillPending,
+  closeAll,
+  tcpPair,
+  runChild,
+}

@@ -9,15 +9,17 @@
 //! * `NativeSocket`: bind/connect/…, options, and `send`/`receive`, which complete at once
 //!   when they can and otherwise park the operation with the reactor under a token.
 //! * `NativeProxy`: `zmq_proxy_steerable` on a thread of its own, steered over inproc.
+//! * `NativeObserver` (`observer.rs`): a socket's monitor events, received like messages.
 
 #![deny(clippy::all)]
 
 mod convert;
+mod observer;
 mod reactor;
 
 use std::collections::HashMap;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use ferromq::{flags, ErrorKind, Message, OptionValue, Socket, SocketOption, SocketType};
@@ -166,12 +168,11 @@ impl NativeSocket {
         })?;
         let socket = ctx.ctx.socket(kind).map_err(zmq_error)?;
         Ok(NativeSocket {
-            entry: Arc::new(SockEntry {
-                id: NEXT_SOCKET_ID.fetch_add(1, Ordering::Relaxed),
+            entry: Arc::new(SockEntry::new(
+                NEXT_SOCKET_ID.fetch_add(1, Ordering::Relaxed),
                 socket,
-                watched: AtomicBool::new(false),
-                closed: AtomicBool::new(false),
-            }),
+                false,
+            )),
             reactor: ctx.reactor.clone(),
             ctx: ctx.ctx.clone(),
         })

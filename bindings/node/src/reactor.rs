@@ -15,21 +15,25 @@
 //! reactor re-reads `events()` and retries until the wanted events are gone, and an
 //! operation made on the JavaScript thread on a socket with parked operations marks it for a
 //! re-check (`Reactor::recheck`).
+//!
+//! An observer's PAIR (`sock.events`, see `observer.rs`) is serviced like any socket; its
+//! messages are monitor events, which the reactor decodes before handing them over.
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ferromq::{flags, Error, ErrorKind, Message, Socket, Unsent, POLLIN, POLLOUT};
+use ferromq::{flags, Error, ErrorKind, Message, MonitorEvent, Socket, Unsent, POLLIN, POLLOUT};
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags, Timespec};
 
 use crate::convert::{error_to_js, message_to_js};
+use crate::observer::ObservedEvent;
 
 /// A socket as the binding shares it between the JavaScript thread and the reactor.
 pub struct SockEntry {
@@ -38,11 +42,41 @@ pub struct SockEntry {
     /// Set while the reactor holds parked operations for this socket.
     pub watched: AtomicBool,
     pub closed: AtomicBool,
+    /// An observer's PAIR: what it receives are monitor events, decoded before delivery.
+    pub monitor: bool,
+    /// For an observed socket: the id of the observer whose monitor it runs (0: none).
+    pub monitor_owner: AtomicU64,
+}
+
+impl SockEntry {
+    pub fn new(id: u64, socket: Socket, monitor: bool) -> SockEntry {
+        SockEntry {
+            id,
+            socket,
+            watched: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            monitor,
+            monitor_owner: AtomicU64::new(0),
+        }
+    }
+
+    /// What a message received on this socket completes with.
+    pub fn received(&self, msg: Message) -> Outcome {
+        if !self.monitor {
+            return Outcome::Received(msg);
+        }
+        match MonitorEvent::parse(&msg) {
+            Ok(event) => Outcome::Event(event),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
 }
 
 /// How a parked operation ended.
 pub enum Outcome {
     Received(Message),
+    /// A monitor event received by an observer.
+    Event(MonitorEvent),
     Sent,
     /// A proxy returned normally.
     Done,
@@ -55,8 +89,8 @@ pub struct Completion {
 }
 
 /// A batch of completions as JavaScript receives it: `[token, kind, payload, …]` with kind
-/// 0 = received (payload: array of Buffers), 1 = done (payload: undefined), 2 = failed
-/// (payload: Error with `code` and `errno`).
+/// 0 = received (payload: array of Buffers, or `{event, value, endpoint}` for an observer),
+/// 1 = done (payload: undefined), 2 = failed (payload: Error with `code` and `errno`).
 pub struct Batch(pub Vec<Completion>);
 
 impl ToNapiValue for Batch {
@@ -76,6 +110,9 @@ impl ToNapiValue for Batch {
             let mut kind = std::ptr::null_mut();
             let (kind_value, payload) = match completion.outcome {
                 Outcome::Received(msg) => (0, unsafe { message_to_js(env, msg) }?),
+                Outcome::Event(event) => (0, unsafe {
+                    ObservedEvent::to_napi_value(env, ObservedEvent::from(event))
+                }?),
                 Outcome::Sent | Outcome::Done => {
                     let mut undefined = std::ptr::null_mut();
                     napi::check_status!(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
@@ -343,7 +380,7 @@ impl Reactor {
                 match sock.socket.recv_msg(flags::DONTWAIT) {
                     Ok(msg) => done.push(Completion {
                         token: op.token,
-                        outcome: Outcome::Received(msg),
+                        outcome: sock.received(msg),
                     }),
                     Err(e) if e.is_again() => recv = Some(op),
                     Err(e) => done.push(Completion {
