@@ -271,7 +271,14 @@ impl MonitorSink {
 
     fn stop(mut self) {
         if self.mask & EVENT_MONITOR_STOPPED != 0 {
-            self.send(encode(EVENT_MONITOR_STOPPED, 0, ""));
+            // The last event is queued even above the HWM: a reader waiting for the end of
+            // the stream must see it (one message beyond the bound, once).
+            self.update();
+            if let Some(peer) = self.peer.as_mut() {
+                if peer.write_unbounded(encode(EVENT_MONITOR_STOPPED, 0, "")) {
+                    peer.flush();
+                }
+            }
         }
         // Dropping the pipe closes it after what it holds is read; the binding frees the name.
     }

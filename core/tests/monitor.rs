@@ -561,9 +561,11 @@ fn connect_and_peer_restart_matches_libzmq() {
         ]
     );
     assert_eq!(ferro[0].value, libc_einprogress());
-    assert_eq!(
-        ferro[4].value, 100,
-        "the first retry comes after RECONNECT_IVL"
+    // RECONNECT_IVL (100) plus up to one interval of random jitter, as libzmq reports it.
+    assert!(
+        (100..200).contains(&ferro[4].value),
+        "the first retry comes after RECONNECT_IVL plus jitter, not {}",
+        ferro[4].value
     );
 }
 

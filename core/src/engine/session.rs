@@ -118,7 +118,8 @@ impl Session {
                 }
                 backoff = self.reconnect_ivl();
             }
-            let Some(delay) = backoff else { return };
+            let Some(base) = backoff else { return };
+            let delay = self.with_jitter(base);
             self.link.monitor.emit(
                 monitor::EVENT_CONNECT_RETRIED,
                 delay.as_millis().min(u32::MAX as u128) as u32,
@@ -132,7 +133,7 @@ impl Session {
                 _ = self.wait_socket_closed(), if closing.is_none() => {}
                 _ = sleep_until_some(linger_deadline) => return,
             }
-            backoff = Some(self.next_backoff(delay));
+            backoff = Some(self.next_backoff(base));
         }
     }
 
@@ -173,6 +174,18 @@ impl Session {
     fn reconnect_ivl(&self) -> Option<Duration> {
         let ivl = self.options.reconnect_ivl_ms;
         (ivl >= 0).then(|| Duration::from_millis(ivl.max(1) as u64))
+    }
+
+    /// Adds up to one RECONNECT_IVL of random delay, as libzmq does, so that many peers
+    /// that lost the same server do not all reconnect in the same instant.
+    fn with_jitter(&self, delay: Duration) -> Duration {
+        use std::hash::{BuildHasher, Hasher};
+        let ivl = self.options.reconnect_ivl_ms.max(1) as u64;
+        // A fresh RandomState is randomly seeded: enough randomness for spreading retries.
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        delay + Duration::from_millis(random % ivl)
     }
 
     /// Doubles the delay up to RECONNECT_IVL_MAX (when that is set above RECONNECT_IVL).
