@@ -54,7 +54,9 @@ perf-tools: deps
 demo: deps
 	./scripts/demo.sh
 
-bench: deps perf-tools
+# Benchmarks against libzmq and the incumbent bindings: builds release, runs everything,
+# rewrites BENCHMARKS.md and bench/charts/ (~15 min; BENCH_QUICK=1 for a ~2 min smoke run).
+bench: deps
 	./scripts/bench.sh
 
 clean:

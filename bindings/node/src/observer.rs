@@ -151,6 +151,8 @@ impl Drop for NativeObserver {
 }
 
 /// The system's description of `errno` (strerror), for the `error` of monitor events.
+// Called from JavaScript only; Rust's own test build sees no caller.
+#[cfg_attr(test, allow(dead_code))]
 #[napi]
 pub fn errno_message(errno: i32) -> String {
     let text = std::io::Error::from_raw_os_error(errno).to_string();
