@@ -38,6 +38,24 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for bindings that publish the code → errno table to their users.
+    pub const ALL: [ErrorKind; 14] = [
+        ErrorKind::Again,
+        ErrorKind::Fsm,
+        ErrorKind::Term,
+        ErrorKind::HostUnreachable,
+        ErrorKind::AddrInUse,
+        ErrorKind::AddrNotAvail,
+        ErrorKind::Invalid,
+        ErrorKind::ProtocolNotSupported,
+        ErrorKind::NotSupported,
+        ErrorKind::MsgSize,
+        ErrorKind::NotSocket,
+        ErrorKind::NoEntity,
+        ErrorKind::Interrupted,
+        ErrorKind::Io,
+    ];
+
     /// The Linux errno value libzmq reports for this kind.
     pub fn errno(self) -> i32 {
         match self {
@@ -177,3 +195,17 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_kind_once_with_distinct_codes() {
+        let codes: std::collections::HashSet<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+        let errnos: std::collections::HashSet<_> =
+            ErrorKind::ALL.iter().map(|k| k.errno()).collect();
+        assert_eq!(errnos.len(), ErrorKind::ALL.len());
+    }
+}

@@ -56,26 +56,10 @@ static NEXT_SOCKET_ID: AtomicU64 = AtomicU64::new(1);
 /// libzmq's errno for each code the core reports (for `e.errno`).
 #[napi]
 pub fn error_numbers() -> HashMap<String, i32> {
-    use ErrorKind::*;
-    [
-        Again,
-        Fsm,
-        Term,
-        HostUnreachable,
-        AddrInUse,
-        AddrNotAvail,
-        Invalid,
-        ProtocolNotSupported,
-        NotSupported,
-        MsgSize,
-        NotSocket,
-        NoEntity,
-        Interrupted,
-        Io,
-    ]
-    .into_iter()
-    .map(|kind| (kind.code().to_string(), kind.errno()))
-    .collect()
+    ErrorKind::ALL
+        .into_iter()
+        .map(|kind| (kind.code().to_string(), kind.errno()))
+        .collect()
 }
 
 /// The version of the FerroMQ core.
