@@ -78,8 +78,12 @@ impl FairQueue {
                 continue;
             };
             if let Some(msg) = pipe.read() {
-                // Next turn goes to the next pipe.
-                self.active.rotate_left(1);
+                // Next turn goes to the next pipe (nothing to do for the usual single pipe;
+                // pop/push is cheaper than the generic rotate on this per-message path).
+                if self.active.len() > 1 {
+                    self.active.pop_front();
+                    self.active.push_back(id);
+                }
                 return Some((id, msg));
             }
             if pipe.is_peer_finished() {

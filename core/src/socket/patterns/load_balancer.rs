@@ -73,7 +73,12 @@ impl LoadBalancer {
             };
             match pipe.send(msg) {
                 Ok(()) => {
-                    self.active.rotate_left(1);
+                    // Round-robin: the next message goes to the next pipe (pop/push is
+                    // cheaper than the generic rotate on this per-message path).
+                    if self.active.len() > 1 {
+                        self.active.pop_front();
+                        self.active.push_back(id);
+                    }
                     return Ok(id);
                 }
                 Err(back) => msg = back,
