@@ -3,9 +3,12 @@
 //! SVG charts in bench/charts/ and the raw figures in bench/results/.
 //!
 //! ```text
-//! ferromq-bench [--report-only] [--root DIR] [--libzmq-perf PATH] [--ferromq-perf PATH]
+//! ferromq-bench [--report-only | --profile-only] [--root DIR] [--libzmq-perf PATH]
+//!               [--ferromq-perf PATH]
 //! env: BENCH_QUICK=1 (~2 min smoke run), BENCH_REPS=N, BENCH_ONLY=substring,
-//!      BENCH_PROFILE=0|1 (callgrind for missed targets; default: on in a full run)
+//!      BENCH_PROFILE=0|1|all (profiles of the misses; default: on in a full run)
+//! --report-only rebuilds BENCHMARKS.md and the charts from bench/results/;
+//! --profile-only profiles the misses of the run saved there, then rebuilds the report.
 //! ```
 
 mod bindings;
@@ -428,18 +431,20 @@ fn env_flag(name: &str) -> Option<bool> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut report_only = false;
+    let mut profile_only = false;
     let mut root = std::env::current_dir().expect("cwd");
     let mut libzmq_perf = None;
     let mut ferromq_perf = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--report-only" => report_only = true,
+            "--profile-only" => profile_only = true,
             "--root" => root = PathBuf::from(args.next().expect("--root DIR")),
             "--libzmq-perf" => libzmq_perf = args.next(),
             "--ferromq-perf" => ferromq_perf = args.next(),
             _ => {
                 eprintln!(
-                    "usage: ferromq-bench [--report-only] [--root DIR] [--libzmq-perf PATH] [--ferromq-perf PATH]"
+                    "usage: ferromq-bench [--report-only | --profile-only] [--root DIR] [--libzmq-perf PATH] [--ferromq-perf PATH]"
                 );
                 std::process::exit(2);
             }
@@ -473,11 +478,23 @@ fn main() {
         root,
     };
     let results_dir = cfg.root.join("bench/results");
-    if report_only {
-        let res = Results::load(&results_dir).unwrap_or_else(|e| {
+    if report_only || profile_only {
+        let mut res = Results::load(&results_dir).unwrap_or_else(|e| {
             eprintln!("cannot read {}: {e}", results_dir.display());
             std::process::exit(1)
         });
+        // The saved run's mode decides the case list and counts shown.
+        let mut cfg = cfg.clone();
+        cfg.quick = res.meta.get("mode").is_some_and(|m| m == "quick");
+        cfg.slow_secs = if cfg.quick { 3.0 } else { 10.0 };
+        if profile_only {
+            // Profile the saved run's misses again (e.g. after installing the profilers).
+            res.profiles.clear();
+            profile::run(&cfg, &mut res);
+            if let Err(e) = res.save(&results_dir) {
+                eprintln!("cannot save results in {}: {e}", results_dir.display());
+            }
+        }
         report::write(&cfg, &res);
         return;
     }

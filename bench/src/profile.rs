@@ -57,18 +57,18 @@ pub fn run(cfg: &Config, res: &mut Results) {
         .filter(|t| all || t.met(res) == Some(false))
         .filter_map(|t| t.profile.map(str::to_string))
         .collect();
-    // Also any throughput test where FerroMQ is at less than half libzmq's speed.
-    for c in cases.iter().filter(|c| c.group != Group::ReqRep) {
-        let (l, f) = (
-            res.median(&c.id, "libzmq", "msg_per_s"),
-            res.median(&c.id, "ferromq", "msg_per_s"),
-        );
-        if let (Some(l), Some(f)) = (l, f) {
-            if f < l * 0.5 {
-                wanted.push(c.id.clone());
-            }
-        }
-    }
+    // Also the throughput tests where FerroMQ is furthest behind (below 0.8×), worst three.
+    let mut behind: Vec<(f64, String)> = cases
+        .iter()
+        .filter(|c| c.group != Group::ReqRep)
+        .filter_map(|c| {
+            let l = res.median(&c.id, "libzmq", "msg_per_s")?;
+            let f = res.median(&c.id, "ferromq", "msg_per_s")?;
+            (f < l * 0.8).then(|| (f / l, c.id.clone()))
+        })
+        .collect();
+    behind.sort_by(|a, b| a.0.total_cmp(&b.0));
+    wanted.extend(behind.into_iter().take(3).map(|(_, id)| id));
     wanted.sort();
     wanted.dedup();
     if let Some(only) = &cfg.only {
