@@ -149,23 +149,30 @@ class Socket(_SyncSocket):
             self._loop_ = _loop()
         return self._loop_
 
+    def _try_at_once(self, future: asyncio.Future, attempt: Callable[[], Any], flags: int) -> bool:
+        """Runs a non-blocking attempt when nobody is queued before us; True if it settled
+        `future` (done, failed, or EAGAIN that DONTWAIT wants raised), False to wait."""
+        try:
+            result = attempt()
+        except Again as e:
+            if flags & DONTWAIT:
+                future.set_exception(e)
+                return True
+            return False
+        except Exception as e:  # noqa: BLE001 - handed to the awaiting code
+            future.set_exception(e)
+            return True
+        future.set_result(result)
+        self._schedule_check()
+        return True
+
     def _add_recv(self, kind: str, args: tuple, flags: int) -> asyncio.Future:
         loop = self._get_loop()
         future = loop.create_future()
         if not self._recv_waiters:
             # Nobody queued before us: try at once.
-            try:
-                result = getattr(_SyncSocket, kind)(self, flags | DONTWAIT, *args)
-            except Again as e:
-                if flags & DONTWAIT:
-                    future.set_exception(e)
-                    return future
-            except Exception as e:  # noqa: BLE001 - handed to the awaiting code
-                future.set_exception(e)
-                return future
-            else:
-                future.set_result(result)
-                self._schedule_check()
+            attempt = lambda: getattr(_SyncSocket, kind)(self, flags | DONTWAIT, *args)  # noqa: E731
+            if self._try_at_once(future, attempt, flags):
                 return future
         elif flags & DONTWAIT:
             future.set_exception(Again(msg="receives are already waiting on this socket"))
@@ -182,18 +189,10 @@ class Socket(_SyncSocket):
         loop = self._get_loop()
         future = loop.create_future()
         if not self._send_waiters:
-            try:
-                result = getattr(_SyncSocket, kind)(self, args[0], flags | DONTWAIT, *args[1:], **kwargs)
-            except Again as e:
-                if flags & DONTWAIT:
-                    future.set_exception(e)
-                    return future
-            except Exception as e:  # noqa: BLE001 - handed to the awaiting code
-                future.set_exception(e)
-                return future
-            else:
-                future.set_result(result)
-                self._schedule_check()
+            attempt = lambda: getattr(_SyncSocket, kind)(  # noqa: E731
+                self, args[0], flags | DONTWAIT, *args[1:], **kwargs
+            )
+            if self._try_at_once(future, attempt, flags):
                 return future
         elif flags & DONTWAIT:
             future.set_exception(Again(msg="sends are already waiting on this socket"))
