@@ -1,10 +1,11 @@
 %% logserv.erl from "ØMQ – messaging made simple" (Ian Barber): the log writer, PULL on tcp
 %% (active), each part decoded from JSON with rfc4627 and printed as "time log".
 %%
-%% PENDING: not run yet (no Erlang binding here: erlzmq2 can't be installed, FerroMQ's
-%% Erlang package doesn't exist yet). scenarios/03-logging-pipeline.json runs logserv.py, a
-%% line-by-line translation, in its place. When impls/erlang-*.json gains a run command,
-%% the runner starts this file instead:  escript logserv.erl ENDPOINT
+%% Runs as the talk wrote it on FerroMQ's Erlang package (erlang/, erlzmq2's API; impls/
+%% erlang-ferromq.json):  escript logserv.erl ENDPOINT  — with lib/erlang/rfc4627.erl, our
+%% own rfc4627:decode/1 (the rfc4627 library can't be installed here), on the code path.
+%% logserv.py, its line-by-line Python translation, stands in where no Erlang
+%% implementation is available.
 %% Changes to run unattended: the endpoint comes from the command line (default the talk's
 %% "tcp://*:5555"); main/1 for escript.
 -module(logserv).

@@ -1,5 +1,6 @@
 # logserv.py: the talk's logserv.erl ("ØMQ – messaging made simple", Ian Barber) translated
-# line by line to Python, to stand in for it while no Erlang binding can run here. PULL bound
+# line by line to Python, to stand in for it where no Erlang implementation is available
+# (erlzmq2 can't be installed here; FerroMQ's Erlang package needs OTP and rebar3). PULL bound
 # on tcp; like Erlang's active socket, every part of a multipart message arrives on its own
 # ({zmq, In, Msg, _F}); each is decoded from JSON, matched as an object of exactly two
 # fields (time, then the log line, as rfc4627:decode's {obj, [{_, Time}, {_, Log}]}), and

@@ -2,10 +2,9 @@
 %% erlzmq2, XREP (ROUTER) in front, XREQ (DEALER) behind, active sockets, forwarding every
 %% part with sndmore while rcvmore is set.
 %%
-%% PENDING: not run yet. erlzmq2 cannot be installed here and FerroMQ's Erlang package
-%% does not exist yet; until one of them does, scenarios/02-queue-device.json runs the same
-%% device as queue.py (a line-by-line translation). When impls/erlang-*.json gains a run
-%% command, the runner starts this file instead:  escript queue.erl FRONT BACK
+%% Runs as the talk wrote it on FerroMQ's Erlang package (erlang/, erlzmq2's API; impls/
+%% erlang-ferromq.json):  escript queue.erl FRONT BACK  (queue.py, its line-by-line Python
+%% translation, stands in where no Erlang implementation is available).
 %% Changes to run unattended: the endpoints come from the command line (the talk's
 %% "tcp://*:5454" and "tcp://*:5455" by default); main/1 for escript.
 -module(queue).

@@ -1,8 +1,9 @@
 # queue.py: the talk's queue.erl ("ØMQ – messaging made simple", Ian Barber) translated
-# line by line to Python, to stand in for it while no Erlang binding can run here (erlzmq2
-# can't be installed; FerroMQ's Erlang package doesn't exist yet). Same device: XREP in
-# front, XREQ behind, every part forwarded with SNDMORE while RCVMORE is set, and the same
-# "Sending Back: ..." / "Sending Front: ..." line per part (Erlang's ~p of a binary).
+# line by line to Python, to stand in for it where no Erlang implementation is available
+# (erlzmq2 can't be installed here; FerroMQ's Erlang package needs OTP and rebar3). Same
+# device: XREP in front, XREQ behind, every part forwarded with SNDMORE while RCVMORE is
+# set, and the same "Sending Back: ..." / "Sending Front: ..." line per part (Erlang's ~p
+# of a binary).
 # Erlang's active sockets deliver each part as a message to the process mailbox; here one
 # poll over both sockets plays the mailbox's `receive`.
 # Endpoints: argv[1] front (the talk's "tcp://*:5454"), argv[2] back ("tcp://*:5455").

@@ -1,0 +1,40 @@
+%% @private
+%% The NIF (bindings/erlang, crate ferromq-erlang). Use erlzmq, which checks arguments and
+%% waits for the replies of operations that would block.
+-module(ferromq_nif).
+
+-export([context/1, socket/4, bind/2, connect/2, unbind/2, disconnect/2,
+         send/5, recv/4, setsockopt/3, getsockopt/2, close/2, term/2, grant/1,
+         socket_index/1]).
+
+-on_load(init/0).
+
+init() ->
+    erlang:load_nif(filename:join(priv_dir(), "ferromq_nif"), 0).
+
+%% priv/ of the ferromq application; without an application directory on the code path
+%% (e.g. `erl -pa .../ebin`), the priv/ beside this module's ebin/.
+priv_dir() ->
+    case code:priv_dir(ferromq) of
+        {error, bad_name} ->
+            filename:join(filename:dirname(filename:dirname(code:which(?MODULE))), "priv");
+        Dir ->
+            Dir
+    end.
+
+-define(NOT_LOADED, erlang:nif_error({not_loaded, ?MODULE})).
+
+context(_IoThreads) -> ?NOT_LOADED.
+socket(_Ctx, _Type, _Owner, _Flow) -> ?NOT_LOADED.
+bind(_Sock, _Endpoint) -> ?NOT_LOADED.
+connect(_Sock, _Endpoint) -> ?NOT_LOADED.
+unbind(_Sock, _Endpoint) -> ?NOT_LOADED.
+disconnect(_Sock, _Endpoint) -> ?NOT_LOADED.
+send(_Sock, _Data, _Flags, _Timeout, _Ref) -> ?NOT_LOADED.
+recv(_Sock, _Flags, _Timeout, _Ref) -> ?NOT_LOADED.
+setsockopt(_Sock, _Option, _Value) -> ?NOT_LOADED.
+getsockopt(_Sock, _Option) -> ?NOT_LOADED.
+close(_Sock, _Linger) -> ?NOT_LOADED.
+term(_Ctx, _Ref) -> ?NOT_LOADED.
+grant(_Sock) -> ?NOT_LOADED.
+socket_index(_Sock) -> ?NOT_LOADED.

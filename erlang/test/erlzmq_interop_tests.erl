@@ -1,0 +1,240 @@
+%% Interop with the real libzmq, both directions, over tcp and ipc: the peer is test/peer.py
+%% on Debian's /usr/bin/python3 with python3-zmq (libzmq 4.3.4), started with open_port.
+-module(erlzmq_interop_tests).
+
+-include_lib("eunit/include/eunit.hrl").
+
+-define(PYTHON, "/usr/bin/python3").
+
+interop_test_() ->
+    {setup, fun check_peer/0, fun(_) -> ok end,
+     [{lists:flatten(io_lib:format("~s over ~p", [Name, T])),
+       {timeout, 30, fun() -> with_context(fun(Ctx) -> Fun(Ctx, T) end) end}}
+      || T <- [tcp, ipc],
+         {Name, Fun} <- [{"erlzmq REP binds, libzmq REQ connects", fun erl_rep_py_req/2},
+                         {"libzmq REP binds, erlzmq REQ connects", fun py_rep_erl_req/2},
+                         {"erlzmq active PULL binds, libzmq PUSH connects", fun erl_pull_py_push/2},
+                         {"libzmq PULL binds, erlzmq PUSH connects", fun py_pull_erl_push/2},
+                         {"libzmq PUB binds, erlzmq active SUB connects", fun py_pub_erl_sub/2},
+                         {"erlzmq PUB binds, libzmq SUB connects", fun erl_pub_py_sub/2},
+                         {"erlzmq ROUTER binds, libzmq DEALER connects", fun erl_router_py_dealer/2},
+                         {"libzmq ROUTER binds, erlzmq DEALER connects", fun py_router_erl_dealer/2},
+                         {"erlzmq PAIR binds, libzmq PAIR connects", fun erl_pair_py_pair/2}]]}.
+
+check_peer() ->
+    case filelib:is_regular(?PYTHON)
+         andalso os:cmd(?PYTHON ++ " -c 'import zmq; print(\"ok\")'") =:= "ok\n" of
+        true -> ok;
+        false -> error("the interop tests need Debian's python3-zmq on /usr/bin/python3 "
+                       "(apt-get install python3-zmq; make deps installs it)")
+    end.
+
+%%====================================================================
+%% The cases
+%%====================================================================
+
+erl_rep_py_req(Ctx, T) ->
+    {ok, Rep} = erlzmq:socket(Ctx, rep),
+    Ep = bind(Rep, T),
+    Port = peer(["req", "connect", Ep, "5"]),
+    ready(Port),
+    lists:foreach(fun(I) ->
+                          N = integer_to_binary(I),
+                          ?assertEqual([<<"req">>, N], recv_multipart(Rep)),
+                          send_multipart(Rep, [<<"echo req">>, <<"echo ", N/binary>>])
+                  end, lists:seq(0, 4)),
+    ?assertEqual([<<"got echo req|echo ", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 4)],
+                 finish(Port)),
+    ok = erlzmq:close(Rep).
+
+py_rep_erl_req(Ctx, T) ->
+    Port = peer(["rep", "bind", bind_endpoint(T), "5"]),
+    Ep = ready(Port),
+    {ok, Req} = erlzmq:socket(Ctx, req),
+    ok = erlzmq:connect(Req, Ep),
+    lists:foreach(fun(I) ->
+                          N = integer_to_binary(I),
+                          send_multipart(Req, [<<"hello">>, N]),
+                          ?assertEqual([<<"echo hello">>, <<"echo ", N/binary>>],
+                                       recv_multipart(Req))
+                  end, lists:seq(0, 4)),
+    ?assertEqual([<<"got hello|", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 4)],
+                 finish(Port)),
+    ok = erlzmq:close(Req).
+
+erl_pull_py_push(Ctx, T) ->
+    {ok, Pull} = erlzmq:socket(Ctx, [pull, {active, true}]),
+    Ep = bind(Pull, T),
+    Port = peer(["push", "connect", Ep, "20"]),
+    ready(Port),
+    Got = [active_multipart(Pull) || _ <- lists:seq(1, 20)],
+    ?assertEqual([[<<"part">>, <<>>, integer_to_binary(I)] || I <- lists:seq(0, 19)], Got),
+    ?assertEqual([], finish(Port)),
+    ok = erlzmq:close(Pull).
+
+py_pull_erl_push(Ctx, T) ->
+    Port = peer(["pull", "bind", bind_endpoint(T), "20"]),
+    Ep = ready(Port),
+    {ok, Push} = erlzmq:socket(Ctx, push),
+    ok = erlzmq:connect(Push, Ep),
+    [send_multipart(Push, [<<"x">>, integer_to_binary(I)]) || I <- lists:seq(0, 19)],
+    ?assertEqual([<<"got x|", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 19)],
+                 finish(Port)),
+    ok = erlzmq:close(Push).
+
+py_pub_erl_sub(Ctx, T) ->
+    Port = peer(["pub", "bind", bind_endpoint(T), "0"]),
+    Ep = ready(Port),
+    {ok, Sub} = erlzmq:socket(Ctx, [sub, {active, true}]),
+    ok = erlzmq:setsockopt(Sub, subscribe, <<"b">>),
+    ok = erlzmq:connect(Sub, Ep),
+    Got = [active_multipart(Sub) || _ <- lists:seq(1, 5)],
+    port_close(Port),
+    [?assertMatch([<<"b ", _/binary>>], M) || M <- Got],
+    ok = erlzmq:close(Sub).
+
+erl_pub_py_sub(Ctx, T) ->
+    {ok, Pub} = erlzmq:socket(Ctx, pub),
+    Ep = bind(Pub, T),
+    Port = peer(["sub", "connect", Ep, "5"]),
+    ready(Port),
+    publish(Pub, Port, 0),
+    Lines = finish(Port),
+    ?assertEqual(5, length(Lines)),
+    [?assertMatch(<<"got b ", _/binary>>, L) || L <- Lines],
+    ok = erlzmq:close(Pub).
+
+%% Publishes until the peer has printed its last line.
+publish(Pub, Port, I) when I < 2000 ->
+    ok = erlzmq:send(Pub, <<"a ", (integer_to_binary(I))/binary>>),
+    ok = erlzmq:send(Pub, <<"b ", (integer_to_binary(I))/binary>>),
+    receive
+        {Port, {data, {eol, <<"done">>}}} = Done -> self() ! Done
+    after 10 ->
+        publish(Pub, Port, I + 1)
+    end.
+
+erl_router_py_dealer(Ctx, T) ->
+    {ok, Router} = erlzmq:socket(Ctx, router),
+    Ep = bind(Router, T),
+    Port = peer(["dealer", "connect", Ep, "5"]),
+    ready(Port),
+    lists:foreach(fun(I) ->
+                          [Id, Payload] = recv_multipart(Router),
+                          ?assertEqual(<<"d ", (integer_to_binary(I))/binary>>, Payload),
+                          send_multipart(Router, [Id, <<"r ", Payload/binary>>])
+                  end, lists:seq(0, 4)),
+    ?assertEqual([<<"got r d ", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 4)],
+                 finish(Port)),
+    ok = erlzmq:close(Router).
+
+py_router_erl_dealer(Ctx, T) ->
+    Port = peer(["router", "bind", bind_endpoint(T), "5"]),
+    Ep = ready(Port),
+    {ok, Dealer} = erlzmq:socket(Ctx, [dealer, {active, true}]),
+    ok = erlzmq:connect(Dealer, Ep),
+    [ok = erlzmq:send(Dealer, <<"e ", (integer_to_binary(I))/binary>>) || I <- lists:seq(0, 4)],
+    ?assertEqual([[<<"re e ", (integer_to_binary(I))/binary>>] || I <- lists:seq(0, 4)],
+                 [active_multipart(Dealer) || _ <- lists:seq(0, 4)]),
+    ?assertEqual([<<"got e ", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 4)],
+                 finish(Port)),
+    ok = erlzmq:close(Dealer).
+
+erl_pair_py_pair(Ctx, T) ->
+    {ok, Pair} = erlzmq:socket(Ctx, pair),
+    Ep = bind(Pair, T),
+    Port = peer(["pair", "connect", Ep, "3"]),
+    ready(Port),
+    Big = binary:copy(<<"z">>, 100000),
+    Msgs = [[<<"one">>], [<<"two">>, <<"parts">>], [Big]],
+    [begin
+         send_multipart(Pair, M),
+         ?assertEqual(M, recv_multipart(Pair))
+     end || M <- Msgs],
+    ?assertEqual(3, length(finish(Port))),
+    ok = erlzmq:close(Pair).
+
+%%====================================================================
+%% Helpers
+%%====================================================================
+
+%% Runs Fun(Ctx) with a fresh context, and terminates it (all sockets must be closed by
+%% then). A failure is reported as it is, not as the termination it prevents.
+with_context(Fun) ->
+    {ok, Ctx} = erlzmq:context(),
+    Result = try
+                 Fun(Ctx)
+             catch
+                 Class:Reason:Stack ->
+                     _ = erlzmq:term(Ctx, 0),
+                     erlang:raise(Class, Reason, Stack)
+             end,
+    ?assertEqual(ok, erlzmq:term(Ctx, 10000)),
+    Result.
+
+bind_endpoint(tcp) ->
+    "tcp://127.0.0.1:*";
+bind_endpoint(ipc) ->
+    "ipc:///tmp/ferromq-erl-interop-" ++ os:getpid() ++ "-"
+        ++ integer_to_list(erlang:unique_integer([positive])).
+
+bind(S, T) ->
+    ok = erlzmq:bind(S, bind_endpoint(T)),
+    {ok, Ep} = erlzmq:getsockopt(S, last_endpoint),
+    binary_to_list(Ep).
+
+peer(Args) ->
+    open_port({spawn_executable, ?PYTHON},
+              [{args, [peer_script() | Args]}, {line, 1 bsl 20}, binary, exit_status,
+               use_stdio, stderr_to_stdout]).
+
+peer_script() ->
+    Candidates = [filename:join(filename:dirname(?FILE), "peer.py"),
+                  filename:join([code:lib_dir(ferromq), "test", "peer.py"])],
+    hd([F || F <- Candidates, filelib:is_regular(F)] ++ Candidates).
+
+%% Waits for the peer's "ready ENDPOINT"; returns the endpoint.
+ready(Port) ->
+    receive
+        {Port, {data, {eol, <<"ready ", Ep/binary>>}}} -> binary_to_list(Ep);
+        {Port, {data, {eol, Line}}} -> error({peer_said, Line});
+        {Port, {exit_status, S}} -> error({peer_exited, S})
+    after 10000 ->
+        error(peer_not_ready)
+    end.
+
+%% The peer's "got ..." lines once it has exited with 0 after "done".
+finish(Port) ->
+    finish(Port, [], false).
+
+finish(Port, Lines, Done) ->
+    receive
+        {Port, {data, {eol, <<"done">>}}} -> finish(Port, Lines, true);
+        {Port, {data, {eol, <<"got ", _/binary>> = Line}}} -> finish(Port, [Line | Lines], Done);
+        {Port, {data, {eol, Line}}} -> error({peer_said, Line, lists:reverse(Lines)});
+        {Port, {exit_status, 0}} when Done -> lists:reverse(Lines);
+        {Port, {exit_status, S}} -> error({peer_exited, S, lists:reverse(Lines)})
+    after 15000 ->
+        error({peer_timeout, lists:reverse(Lines)})
+    end.
+
+recv_multipart(S) ->
+    {ok, Frame} = erlzmq:recv(S, [{timeout, 10000}]),
+    case erlzmq:getsockopt(S, rcvmore) of
+        {ok, 1} -> [Frame | recv_multipart(S)];
+        {ok, 0} -> [Frame]
+    end.
+
+send_multipart(S, [Last]) ->
+    ok = erlzmq:send(S, Last);
+send_multipart(S, [Frame | Rest]) ->
+    ok = erlzmq:send(S, Frame, [sndmore]),
+    send_multipart(S, Rest).
+
+active_multipart(S) ->
+    receive
+        {zmq, S, Frame, [rcvmore]} -> [Frame | active_multipart(S)];
+        {zmq, S, Frame, []} -> [Frame]
+    after 10000 ->
+        error({timeout, active_multipart})
+    end.

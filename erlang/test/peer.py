@@ -1,0 +1,97 @@
+"""The real libzmq as a peer for erlzmq_interop_tests: pyzmq from Debian's python3-zmq
+(libzmq 4.3.4), run by /usr/bin/python3 through open_port.
+
+Usage: peer.py ROLE bind|connect ENDPOINT COUNT
+  Prints "ready ENDPOINT" once bound or connected (the resolved endpoint when binding
+  tcp://...:*), "got F1|F2|..." for every message received (frames joined by "|"), and
+  "done" at the end; exits 0. Roles:
+    rep     echoes COUNT requests, every frame prefixed by "echo "
+    req     sends COUNT requests [b"req", b"<i>"], expects the reply [b"echo req", b"echo <i>"]
+    push    sends COUNT messages [b"part", b"", b"<i>"]
+    pull    receives COUNT messages
+    pub     publishes b"a <i>" and b"b <i>" every 10 ms until stdin closes (at most 20 s)
+    sub     subscribes to b"b", receives COUNT messages
+    router  answers COUNT messages [id, payload] with [id, b"re " + payload]
+    dealer  sends COUNT messages b"d <i>", then receives COUNT replies
+    pair    receives COUNT messages and sends each back
+"""
+import select
+import sys
+import time
+
+import zmq
+
+
+def say(*words):
+    print(*words, flush=True)
+
+
+def got(frames):
+    say("got " + "|".join(f.decode("latin-1") for f in frames))
+
+
+def main():
+    role, how, endpoint, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    kinds = {"rep": zmq.REP, "req": zmq.REQ, "push": zmq.PUSH, "pull": zmq.PULL,
+             "pub": zmq.PUB, "sub": zmq.SUB, "router": zmq.ROUTER, "dealer": zmq.DEALER,
+             "pair": zmq.PAIR}
+    ctx = zmq.Context()
+    s = ctx.socket(kinds[role])
+    s.setsockopt(zmq.LINGER, 5000)
+    s.setsockopt(zmq.RCVTIMEO, 10000)
+    if role == "sub":
+        s.setsockopt(zmq.SUBSCRIBE, b"b")
+    if how == "bind":
+        s.bind(endpoint)
+        endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
+    else:
+        s.connect(endpoint)
+    say("ready", endpoint)
+
+    if role == "rep":
+        for _ in range(count):
+            frames = s.recv_multipart()
+            got(frames)
+            s.send_multipart([b"echo " + f for f in frames])
+    elif role == "req":
+        for i in range(count):
+            s.send_multipart([b"req", str(i).encode()])
+            frames = s.recv_multipart()
+            got(frames)
+            assert frames == [b"echo req", b"echo %d" % i], frames
+    elif role == "push":
+        for i in range(count):
+            s.send_multipart([b"part", b"", str(i).encode()])
+    elif role in ("pull", "sub"):
+        for _ in range(count):
+            got(s.recv_multipart())
+    elif role == "pub":
+        i, end = 0, time.time() + 20
+        while time.time() < end:
+            s.send(b"a %d" % i)
+            s.send(b"b %d" % i)
+            i += 1
+            if select.select([sys.stdin], [], [], 0.01)[0] and not sys.stdin.readline():
+                break
+    elif role == "router":
+        for _ in range(count):
+            ident, payload = s.recv_multipart()
+            got([payload])
+            s.send_multipart([ident, b"re " + payload])
+    elif role == "dealer":
+        for i in range(count):
+            s.send(b"d %d" % i)
+        for _ in range(count):
+            got(s.recv_multipart())
+    elif role == "pair":
+        for _ in range(count):
+            frames = s.recv_multipart()
+            got(frames)
+            s.send_multipart(frames)
+    say("done")
+    s.close()
+    ctx.term()
+
+
+if __name__ == "__main__":
+    main()
