@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps build test test-rust test-node test-python test-polyglot lint demo bench perf-tools clean
+.PHONY: all deps build test test-rust test-node test-python test-erlang test-polyglot lint demo bench perf-tools clean
 
 all: build
 
@@ -14,9 +14,10 @@ deps:
 build: deps
 	$(CARGO) build --workspace
 
-# Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js and
-# Python packages, the talks' scenarios across languages and processes (tests-polyglot/).
-test: deps lint test-rust test-node test-python test-polyglot
+# Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
+# Python and Erlang packages, the talks' scenarios across languages and processes
+# (tests-polyglot/).
+test: deps lint test-rust test-node test-python test-erlang test-polyglot
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -26,20 +27,28 @@ test-rust:
 test-node:
 	cd node && npm run build && node --test test/
 
-# The Python package (python/): `pip install ./python` (PEP 517 through maturin: one release
-# build of the abi3 extension), then pytest (interop tests use PyPI's pyzmq, the real libzmq,
-# installed by deps).
+# The Python package (python/): one release build of the abi3 wheel (cp39-abi3, maturin),
+# installed into $(PYTHON), then pytest (interop tests use PyPI's pyzmq, the real libzmq,
+# installed by deps); then the same wheel and suite on the oldest (3.9) and newest (3.13+)
+# CPython under ~/.pyenv/versions, in venvs under target/python-venvs/ (skipped with a notice
+# when absent). See python/tools/test-python.sh.
 PYTHON ?= python3
 test-python:
-	$(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
-	$(PYTHON) -m pytest -q python/tests
+	PYTHON=$(PYTHON) ./python/tools/test-python.sh
+
+# The Erlang package (erlang/): rebar3 builds the NIF (one release build of the crate
+# ferromq-erlang, copied to erlang/priv/) and runs EUnit (interop tests use Debian's
+# python3-zmq, the real libzmq, as the peer; all installed by deps).
+test-erlang: deps
+	cd erlang && rebar3 eunit
 
 # The talks' examples as separate processes in their languages, on libzmq's bindings and on
-# FerroMQ's (Rust core; Python package, installed here if `make test-python` hasn't), plus
-# the cross-language matrix: tests-polyglot/run.py, quiet unless something fails (~30 s).
+# FerroMQ's (Rust core; Python package, installed here if `make test-python` hasn't; Erlang
+# package, built by the runner with rebar3), plus the cross-language matrix:
+# tests-polyglot/run.py, quiet unless something fails (~30 s).
 test-polyglot: deps
 	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
-	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq
+	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require erlang-ferromq
 
 lint:
 	$(CARGO) fmt --all -- --check

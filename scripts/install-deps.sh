@@ -6,6 +6,9 @@ apt_packages=(libzmq3-dev pkg-config python3-zmq)
 # tests-polyglot/ (make test-polyglot, make demo): the talks' languages on libzmq's bindings:
 # php-zmq, ffi-rzmq (+ colorize for the chat server's String#cyan), a C compiler.
 apt_packages+=(php-cli php-zmq ruby ruby-ffi-rzmq ruby-colorize gcc libc6-dev)
+# Erlang package (erlang/, make test-erlang) and its talks' roles: OTP 25 (NIF 2.16, EUnit,
+# escript) and rebar3, which builds the NIF crate with cargo.
+apt_packages+=(erlang-nox erlang-dev rebar3)
 
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -42,10 +45,12 @@ if [ ! -d "$node_dir/node_modules/@napi-rs/cli" ] || [ ! -d "$node_dir/node_modu
 fi
 
 # Python package (python/): maturin builds it (`pip install ./python`), pytest runs its tests,
-# PyPI's pyzmq (bundling libzmq) is the interop peer. The machine's `python3`/pip (pyenv's
-# 3.11 here), not Debian's python3, which has python3-zmq on the system libzmq.
+# PyPI's pyzmq (bundling libzmq) is the interop peer, tornado and gevent are for the tests of
+# ferromq.eventloop and ferromq.green. The machine's `python3`/pip (pyenv's 3.11 here), not
+# Debian's python3, which has python3-zmq on the system libzmq. (`make test-python` makes its
+# own venvs for the other CPython versions it tests.)
 PYTHON="${PYTHON:-python3}"
-if ! "$PYTHON" -c 'import maturin, pytest, zmq' >/dev/null 2>&1 \
+if ! "$PYTHON" -c 'import maturin, pytest, zmq, tornado, gevent' >/dev/null 2>&1 \
     || ! command -v maturin >/dev/null 2>&1; then
-    "$PYTHON" -m pip install --quiet --root-user-action=ignore "maturin>=1.16,<2" pytest pyzmq
+    "$PYTHON" -m pip install --quiet --root-user-action=ignore "maturin>=1.16,<2" pytest pyzmq tornado gevent
 fi

@@ -112,6 +112,12 @@ class Socket(_SyncSocket):
         self._schedule_check()
         return future
 
+    @classmethod
+    def from_socket(cls, socket: Any, io_loop: Any = None) -> "Socket":
+        """An asyncio socket over the same native socket as ``socket`` (a shadow; pyzmq's
+        ``zmq.asyncio.Socket.from_socket``)."""
+        return cls.shadow(socket)
+
     def _deserialize(self, recvd: Any, load: Callable[[Any], Any]) -> asyncio.Future:
         """recv_string/recv_json/recv_pyobj: ``load`` the message into the same Future."""
         if not recvd.done():
@@ -394,6 +400,11 @@ class Context(_SyncContext):
     _socket_class = Socket
     _instance: Any = None
     _repr_cls = "ferromq.asyncio.Context"
+
+    @classmethod
+    def from_context(cls, context: Any) -> "Context":
+        """An asyncio context over the same native context as ``context`` (a shadow)."""
+        return cls.shadow(context)
 
 
 class Poller(_SyncPoller):

@@ -39,11 +39,19 @@ class Context(_ferromq._Context):
     sockopts: dict[int, Any]
     _sockets: WeakSet
 
-    def __init__(self, io_threads: int = 1, **kwargs: Any) -> None:
-        if kwargs.get("shadow"):
-            raise NotImplementedError("ferromq contexts cannot shadow a libzmq context")
+    def __init__(self, io_threads: Any = 1, shadow: Any = 0, **kwargs: Any) -> None:
+        # The native __new__ made the context, or the shadow (``Context(shadow=other)``,
+        # ``Context(other)``).
         self.sockopts = {}
         self._sockets = WeakSet()
+
+    @classmethod
+    def shadow(cls: type[_C], address: Any) -> _C:
+        """A new context object of this class over the native context ``address`` names: a
+        ferromq context, or its ``underlying`` handle (an int). Sockets made by either
+        belong to the same context; ``term()`` on either terminates it. Default socket
+        options (``ctx.linger = 0``) are per object."""
+        return cls(shadow=address)
 
     @classmethod
     def instance(cls: type[_C], io_threads: int = 1) -> _C:

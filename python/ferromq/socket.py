@@ -77,13 +77,34 @@ class _SocketContext:
 
 
 class Socket(_ferromq._Socket):
-    """A ØMQ socket: ``ctx.socket(zmq.REQ)`` or ``Socket(ctx, zmq.REQ)``."""
+    """A ØMQ socket: ``ctx.socket(zmq.REQ)`` or ``Socket(ctx, zmq.REQ)``.
+
+    ``Socket(shadow=other)`` (or ``Socket(other)``, ``Socket.shadow(other.underlying)``)
+    makes a second object over the same native socket, like pyzmq's shadow sockets: e.g. a
+    plain socket over an asyncio one. ``underlying`` is an integer handle, not a pointer: a
+    handle whose socket was closed raises ``ZMQError(ENOTSOCK)``.
+    """
 
     _repr_cls = "ferromq.Socket"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # The native __new__ made the socket; nothing left to do (subclasses may extend).
+        # The native __new__ made the socket (or the shadow); nothing left to do
+        # (subclasses may extend).
         pass
+
+    @classmethod
+    def shadow(cls: type[_S], address: Any) -> _S:
+        """A new socket object of this class over the native socket ``address`` names: a
+        ferromq socket, or its ``underlying`` handle (an int). The shadow shares everything
+        with the original (options, connections, messages); closing either closes the
+        socket, but a shadow that is garbage-collected leaves it open."""
+        return cls(shadow=address)
+
+    def __copy__(self: _S, memo: Any = None) -> _S:
+        """Copying a socket makes a shadow of it (as in pyzmq)."""
+        return self.__class__.shadow(self)
+
+    __deepcopy__ = __copy__
 
     # ----- identity -----
 

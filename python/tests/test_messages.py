@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import copy
 import gc
 import sys
 
@@ -10,6 +11,11 @@ import pytest
 
 import ferromq as zmq
 from conftest import endpoint
+
+#: The buffer API is in CPython's stable ABI from 3.11: there, a Frame exposes the buffer
+#: protocol itself, without copying; on 3.9 and 3.10, ``frame.buffer`` is a memoryview of
+#: a copy (``frame.bytes``) and ``memoryview(frame)`` is refused.
+BUFFER_API = sys.version_info >= (3, 11)
 
 
 @pytest.fixture
@@ -30,6 +36,9 @@ def test_send_accepts_any_buffer(pipe):
     push.send(memoryview(b"abcdef")[::2])  # strided: gathered
     push.send(zmq.Frame(b"frame"))
     push.send(b"")
+    big = array.array("B", range(256)) * 512  # 128 KiB, not bytes
+    push.send(big)
+    push.send(memoryview(bytes(big))[::2])  # large and strided
     assert pull.recv() == b"bytes"
     assert pull.recv() == b"bytearray"
     assert pull.recv() == b"memoryview"
@@ -37,6 +46,10 @@ def test_send_accepts_any_buffer(pipe):
     assert pull.recv() == b"ace"
     assert pull.recv() == b"frame"
     assert pull.recv() == b""
+    assert pull.recv() == big.tobytes()
+    assert pull.recv() == big.tobytes()[::2]
+    with pytest.raises(TypeError, match="buffer protocol"):
+        push.send([1, 2, 3])  # iterable of ints is not a buffer
 
 
 def test_mutable_buffer_is_copied_at_send(pipe):
@@ -56,7 +69,7 @@ def test_recv_copy_false_gives_frames(pipe):
     body = pull.recv(copy=False)
     assert not body.more
     assert len(body) == 100_000
-    view = memoryview(body)  # buffer protocol, no copy
+    view = body.buffer
     assert view.readonly and view.nbytes == 100_000 and view.format == "B"
     assert bytes(view[:3]) == b"xxx"
     assert body.buffer[-1] == ord("x")
@@ -64,17 +77,52 @@ def test_recv_copy_false_gives_frames(pipe):
     assert body.bytes is body.bytes  # cached
     assert bytes(head) == b"head"
     with pytest.raises(TypeError, match="read-only"):
-        memoryview(head)[0:1] = b"z"
+        head.buffer[0:1] = b"z"
+
+
+@pytest.mark.skipif(not BUFFER_API, reason="the buffer protocol needs CPython >= 3.11 (stable ABI)")
+def test_frame_buffer_protocol_is_zero_copy():
+    """3.11+: the frame exports its own bytes (the view's ``obj`` is the frame, not a copy)."""
+    c = zmq.Context()
+    pull, push = c.socket(zmq.PULL), c.socket(zmq.PUSH)
+    pull.rcvtimeo = 5000
+    push.connect(endpoint(pull))
+    for size in (5, 100_000):  # inline in the core, and shared
+        push.send(b"x" * size)
+        frame = pull.recv(copy=False)
+        view = memoryview(frame)
+        assert view.obj is frame and frame.buffer.obj is frame
+        assert view.readonly and view.nbytes == size and view.format == "B" and view.ndim == 1
+        assert bytes(view) == b"x" * size
+        with pytest.raises(TypeError, match="read-only"):
+            view[0:1] = b"z"
+    user = zmq.Frame(b"abc")
+    assert memoryview(user).obj is user and bytes(memoryview(user)) == b"abc"
+    if sys.version_info >= (3, 12):
+        assert bytes(user.__buffer__(0)) == b"abc"  # PEP 688
+    c.destroy(linger=0)
+
+
+@pytest.mark.skipif(BUFFER_API, reason="3.9 and 3.10 only")
+def test_frame_buffer_before_311_is_a_copy():
+    """3.9/3.10: no buffer API in the stable ABI, so the documented fallback: memoryview(frame)
+    is refused and frame.buffer is a view of frame.bytes (one copy, made once)."""
+    frame = zmq.Frame(b"abc")
+    with pytest.raises(TypeError):
+        memoryview(frame)
+    view = frame.buffer
+    assert isinstance(view.obj, bytes) and view.obj is frame.bytes
+    assert view.readonly and bytes(view) == b"abc"
 
 
 def test_frame_outlives_its_views(pipe):
     push, pull = pipe
     push.send(b"y" * 1000)
     frame = pull.recv(copy=False)
-    view = memoryview(frame)
+    view = memoryview(frame) if BUFFER_API else frame.buffer
     del frame
     gc.collect()
-    assert bytes(view) == b"y" * 1000  # the view keeps the frame alive
+    assert bytes(view) == b"y" * 1000  # the view keeps the frame (or its copy) alive
 
 
 def test_recv_multipart_copy_false(pipe):
@@ -150,9 +198,74 @@ def test_many_messages_in_order(pipe):
 
 def test_frame_constructor():
     f = zmq.Frame(b"abc")
+    assert type(f) is zmq.Frame and isinstance(f, zmq._ferromq._Frame)
     assert len(f) == 3 and f.bytes == b"abc" and not f.more
+    assert type(copy.copy(f)) is zmq.Frame and copy.copy(f).bytes == b"abc"
+    assert zmq.Frame(memoryview(b"xxmvxx")[2:-2]).bytes == b"mv"
+    assert zmq.Frame(bytearray(b"ba")).bytes == b"ba"
+
+    class MyFrame(zmq.Frame):
+        pass
+
+    mine = MyFrame(b"sub")
+    assert isinstance(mine, zmq.Frame) and mine.bytes == b"sub" and bytes(mine.buffer) == b"sub"
     assert len(zmq.Frame()) == 0
     assert zmq.Message is zmq.Frame
     with pytest.raises(TypeError):
         zmq.Frame("text")
     assert "abc" in repr(f)
+
+
+def test_send_recv_argument_forms(pipe):
+    """Every way of passing send/recv arguments (on CPython >= 3.10 the common forms take a
+    METH_FASTCALL path and the rest PyO3's: both must agree)."""
+    import inspect
+
+    push, pull = pipe
+    push.send(b"a")
+    push.send(b"b", 0)
+    push.send(b"c", 0, True, False)
+    push.send(data=b"d")
+    assert isinstance(push.send(b"e", flags=0, copy=False, track=True), zmq.MessageTracker)
+    push.send(b"f", zmq.SNDMORE)
+    push.send(b"g")
+    push.send_multipart([b"h"], 0, True, False)
+    push.send_multipart(msg_parts=[b"i", b"j"], flags=0)
+    assert pull.recv() == b"a"
+    assert pull.recv(0) == b"b"
+    assert pull.recv(0, True, False) == b"c"
+    assert pull.recv(flags=0) == b"d"
+    frame = pull.recv(copy=False)
+    assert isinstance(frame, zmq.Frame) and frame.bytes == b"e" and not frame.more
+    assert pull.recv(0, False).more and pull.recv(track=False) == b"g"
+    assert pull.recv_multipart(0, True, False) == [b"h"]
+    assert [f.bytes for f in pull.recv_multipart(flags=0, copy=False)] == [b"i", b"j"]
+    with pytest.raises(zmq.Again):
+        pull.recv(zmq.NOBLOCK)
+    with pytest.raises(zmq.Again):
+        pull.recv_multipart(flags=zmq.NOBLOCK)
+
+    with pytest.raises(TypeError):
+        push.send()
+    with pytest.raises(TypeError):
+        push.send(b"x", bogus=1)
+    with pytest.raises(TypeError):
+        push.send(b"x", 0, flags=0)  # given twice
+    with pytest.raises(TypeError):
+        push.send(b"x", "0")
+    with pytest.raises(TypeError):
+        pull.recv(0, True, False, None)
+    with pytest.raises(TypeError):
+        push.send_multipart()
+    with pytest.raises(OverflowError):
+        push.send(b"x", 2**40)
+    with pytest.raises(ValueError):
+        push.send(b"x", 64)  # unknown flag bits
+    with pytest.raises(zmq.ZMQError) as info:
+        push.send(b"x", routing_id=b"r")  # draft sockets only
+    assert info.value.errno == zmq.ENOTSUP
+    params = lambda f: list(inspect.signature(f).parameters)  # noqa: E731
+    assert params(zmq.Socket.send) == ["self", "data", "flags", "copy", "track", "routing_id", "group"]
+    assert params(zmq.Socket.recv) == ["self", "flags", "copy", "track"]
+    assert params(zmq.Socket.send_multipart)[:5] == ["self", "msg_parts", "flags", "copy", "track"]
+    assert "Sends one frame" in zmq.Socket.send.__doc__

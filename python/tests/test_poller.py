@@ -127,3 +127,15 @@ def test_socket_poll(pair):
     b.send(b"x")
     assert a.poll(1000) == zmq.POLLIN
     assert a.poll(None, zmq.POLLIN | zmq.POLLOUT) & zmq.POLLIN
+
+
+def test_socket_poll_with_zero_timeout_looks_once(ctx):
+    """poll(0) checks without waiting (it used to return 0 without looking)."""
+    pull = ctx.socket(zmq.PULL)
+    push = ctx.socket(zmq.PUSH)
+    push.connect(endpoint(pull))
+    assert pull.poll(0) == 0
+    push.send(b"x")
+    assert pull.poll(5000) == zmq.POLLIN
+    assert pull.poll(0) == zmq.POLLIN
+    assert push.poll(0, zmq.POLLOUT) == zmq.POLLOUT

@@ -51,14 +51,11 @@ pub fn wait_ready(
     deadline: Option<Instant>,
 ) -> PyResult<bool> {
     interruptible(py, |hook| loop {
+        // At least one poll, even with a deadline already past (`sock.poll(0)`).
         let slice = match deadline {
-            Some(d) => {
-                let now = Instant::now();
-                if now >= d {
-                    return Ok(false);
-                }
-                (d - now).min(INTERRUPT_CHECK)
-            }
+            Some(d) => d
+                .saturating_duration_since(Instant::now())
+                .min(INTERRUPT_CHECK),
             None => INTERRUPT_CHECK,
         };
         let mut items = [PollItem::socket(socket, events)];
@@ -67,6 +64,9 @@ pub fn wait_ready(
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
         }
         hook()?;
     })

@@ -52,6 +52,18 @@ pub fn zmq_err(py: Python<'_>, err: &Error) -> PyErr {
     }
 }
 
+/// A `ZMQError` with an errno the core has no kind for (EFAULT for a bad context handle).
+pub fn zmq_err_errno(py: Python<'_>, errno: i32, detail: impl Into<String>) -> PyErr {
+    let classes = match classes(py) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match classes.zmq_error.bind(py).call1((errno, detail.into())) {
+        Ok(value) => PyErr::from_value(value),
+        Err(e) => e,
+    }
+}
+
 /// A `ZMQError` for a condition the binding detects itself (e.g. a closed socket).
 pub fn zmq_err_kind(py: Python<'_>, kind: ErrorKind, detail: impl Into<String>) -> PyErr {
     zmq_err(py, &Error::new(kind, detail))

@@ -1,20 +1,16 @@
 //! Frames across the boundary: Python buffers into core frames (one copy, or none for large
-//! `bytes`), and received frames out as `bytes` or as `Frame` objects that expose the
-//! buffer protocol over the core's memory (no copy).
-
-use std::ffi::{c_int, c_void};
-use std::ptr;
+//! `bytes`), and received frames out as `bytes` or as `Frame` objects over the core's memory
+//! (no copy; exposed through the buffer protocol on CPython ≥ 3.11, see `buffer.rs`).
 
 use bytes::Bytes;
 use ferromq::Frame;
-use pyo3::buffer::PyUntypedBuffer;
-use pyo3::exceptions::{PyBufferError, PyTypeError};
-use pyo3::ffi;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
+use crate::buffer;
 use crate::errors::{guard, zmq_err_kind};
 
 /// `bytes` at least this large are sent without copying (the core keeps a reference to the
@@ -26,18 +22,25 @@ pub const ZERO_COPY_THRESHOLD: usize = 65536;
 const ZMQ_MORE: i32 = 1;
 const ZMQ_RCVMORE: i32 = 13;
 
+/// A `bytes` object as a frame: copied when small, shared (no copy) when large.
+fn bytes_frame(bytes: &Bound<'_, PyBytes>) -> Frame {
+    let data = bytes.as_bytes();
+    if data.len() >= ZERO_COPY_THRESHOLD {
+        // Immutable: the core may hold on to it without a copy.
+        return Frame::from(Bytes::from_owner(PyBackedBytes::from(bytes.clone())));
+    }
+    Frame::copy_from_slice(data)
+}
+
 /// Converts a Python object to a frame: `bytes`, a `Frame`, or anything with the buffer
 /// protocol (bytearray, memoryview, array, numpy…). `what` names the argument in errors.
+///
+/// `bytes` and `bytearray` are read through the limited API of every version. Other buffers
+/// are read in place on CPython ≥ 3.11 (the buffer API); on 3.9 and 3.10, and for strided
+/// buffers, `memoryview(obj).tobytes()` gathers them first (one more copy).
 pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Frame> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
-        let data = bytes.as_bytes();
-        if data.len() >= ZERO_COPY_THRESHOLD {
-            // Immutable: the core may hold on to it without a copy.
-            return Ok(Frame::from(Bytes::from_owner(PyBackedBytes::from(
-                bytes.clone(),
-            ))));
-        }
-        return Ok(Frame::copy_from_slice(data));
+        return Ok(bytes_frame(bytes));
     }
     if let Ok(frame) = obj.cast::<PyFrame>() {
         return Ok(frame.get().frame.clone());
@@ -52,22 +55,13 @@ pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<F
         // SAFETY: the GIL is held and nothing runs Python code while we copy.
         return Ok(Frame::copy_from_slice(unsafe { array.as_bytes() }));
     }
-    match PyUntypedBuffer::get(obj) {
-        Ok(buffer) => {
-            let frame = if buffer.is_c_contiguous() {
-                // SAFETY: a C-contiguous buffer is `len_bytes` readable bytes at `buf_ptr`,
-                // valid until released; the GIL is held while we copy.
-                let data = unsafe {
-                    std::slice::from_raw_parts(buffer.buf_ptr() as *const u8, buffer.len_bytes())
-                };
-                Frame::copy_from_slice(data)
-            } else {
-                // Strided: let memoryview gather it.
-                let gathered = PyMemoryView::from(obj)?.call_method0("tobytes")?;
-                Frame::copy_from_slice(gathered.cast::<PyBytes>()?.as_bytes())
-            };
-            buffer.release(obj.py());
-            Ok(frame)
+    if let Some(frame) = buffer::read(obj, Frame::copy_from_slice) {
+        return Ok(frame);
+    }
+    match PyMemoryView::from(obj) {
+        Ok(view) => {
+            let gathered = view.call_method0("tobytes")?;
+            Ok(bytes_frame(gathered.cast::<PyBytes>()?))
         }
         Err(_) => Err(PyTypeError::new_err(format!(
             "{} must be bytes, bytearray, memoryview, a Frame or another object with the \
@@ -85,10 +79,14 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "?".to_string())
 }
 
-/// A received (or user-made) message frame, like pyzmq's `zmq.Frame`. It shares the core's
-/// buffer: `memoryview(frame)` and `frame.buffer` are zero-copy; `frame.bytes` copies once
-/// and caches the result.
-#[pyclass(frozen, subclass, module = "ferromq._ferromq", name = "Frame")]
+/// The data of a message frame: the base class (`_Frame`) of `ferromq.Frame`, which holds
+/// the core frame and every method. `Frame` itself (made in `buffer.rs`) only adds the
+/// buffer protocol, on CPython ≥ 3.11; make frames with [`new_frame`], never with
+/// `Py::new(PyFrame…)`, so they are `Frame`s.
+///
+/// It shares the core's buffer: `memoryview(frame)` and `frame.buffer` are zero-copy on
+/// 3.11+; `frame.bytes` copies once and caches the result.
+#[pyclass(frozen, subclass, module = "ferromq._ferromq", name = "_Frame")]
 pub struct PyFrame {
     pub frame: Frame,
     more: bool,
@@ -96,13 +94,24 @@ pub struct PyFrame {
 }
 
 impl PyFrame {
-    pub fn new(frame: Frame, more: bool) -> Self {
+    pub fn empty() -> Self {
+        PyFrame::new(Frame::empty(), false)
+    }
+
+    fn new(frame: Frame, more: bool) -> Self {
         PyFrame {
             frame,
             more,
             bytes: PyOnceLock::new(),
         }
     }
+}
+
+/// A new `ferromq.Frame` over `frame` (no copy of the payload).
+pub fn new_frame(py: Python<'_>, frame: Frame, more: bool) -> PyResult<Bound<'_, PyAny>> {
+    // PyO3 makes `_Frame`s; `Frame` adds nothing to their layout, so the new object is
+    // simply switched to `Frame` (a `__class__` assignment, see `buffer::retype`).
+    buffer::retype(Bound::new(py, PyFrame::new(frame, more))?)
 }
 
 #[pymethods]
@@ -134,10 +143,15 @@ impl PyFrame {
             .clone()
     }
 
-    /// A read-only memoryview of the payload (no copy).
+    /// A read-only memoryview of the payload: zero-copy on CPython ≥ 3.11 (over the frame
+    /// itself); on 3.9 and 3.10, over `frame.bytes` (one copy, made once).
     #[getter]
     fn buffer<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
-        PyMemoryView::from(slf.as_any())
+        if buffer::buffer_api() && slf.is_instance(buffer::frame_type(slf.py())?)? {
+            PyMemoryView::from(slf.as_any())
+        } else {
+            PyMemoryView::from(slf.get().bytes(slf.py()).as_any())
+        }
     }
 
     /// Whether more frames of the same message follow (set on received frames).
@@ -166,7 +180,7 @@ impl PyFrame {
     /// `frame.get(zmq.MORE)`.
     fn get(&self, py: Python<'_>, option: i32) -> PyResult<i32> {
         match option {
-            ZMQ_MORE | ZMQ_RCVMORE => Ok(self.more as i32),
+            ZMQ_MORE | ZMQ_RCVMORE => Ok(self.more() as i32),
             _ => Err(zmq_err_kind(
                 py,
                 ferromq::ErrorKind::Invalid,
@@ -183,12 +197,12 @@ impl PyFrame {
         self.bytes(py)
     }
 
-    fn __copy__(&self) -> Self {
-        PyFrame::new(self.frame.clone(), self.more)
+    fn __copy__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        new_frame(py, self.frame.clone(), self.more())
     }
 
-    fn fast_copy(&self) -> Self {
-        self.__copy__()
+    fn fast_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.__copy__(py)
     }
 
     fn __repr__(&self) -> String {
@@ -198,55 +212,6 @@ impl PyFrame {
         } else {
             format!("<ferromq.Frame({} bytes)>", data.len())
         }
-    }
-
-    /// Read-only buffer protocol over the frame's payload.
-    unsafe fn __getbuffer__(
-        slf: Bound<'_, Self>,
-        view: *mut ffi::Py_buffer,
-        flags: c_int,
-    ) -> PyResult<()> {
-        if view.is_null() {
-            return Err(PyBufferError::new_err("null Py_buffer"));
-        }
-        if flags & ffi::PyBUF_WRITABLE == ffi::PyBUF_WRITABLE {
-            return Err(PyBufferError::new_err("a Frame is read-only"));
-        }
-        let data = slf.get().frame.as_slice();
-        let (buf, len) = (data.as_ptr(), data.len());
-        // SAFETY: `view` is a valid Py_buffer to fill (checked non-null). The data lives
-        // inside the frame object, which the view keeps alive through `obj`, and a frozen
-        // frame never changes.
-        unsafe {
-            (*view).obj = slf.into_any().into_ptr();
-            (*view).buf = buf as *mut c_void;
-            (*view).len = len as isize;
-            (*view).readonly = 1;
-            (*view).itemsize = 1;
-            (*view).format = if flags & ffi::PyBUF_FORMAT == ffi::PyBUF_FORMAT {
-                c"B".as_ptr() as *mut _
-            } else {
-                ptr::null_mut()
-            };
-            (*view).ndim = 1;
-            (*view).shape = if flags & ffi::PyBUF_ND == ffi::PyBUF_ND {
-                &mut (*view).len
-            } else {
-                ptr::null_mut()
-            };
-            (*view).strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
-                &mut (*view).itemsize
-            } else {
-                ptr::null_mut()
-            };
-            (*view).suboffsets = ptr::null_mut();
-            (*view).internal = ptr::null_mut();
-        }
-        Ok(())
-    }
-
-    unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {
-        // Nothing to free: the format string is static.
     }
 }
 

@@ -8,11 +8,14 @@
 use pyo3::prelude::*;
 
 mod blocking;
+mod buffer;
 mod context;
 mod devices;
 mod errors;
+mod fastcall;
 mod frame;
 mod poll;
+mod registry;
 mod socket;
 
 #[pymodule]
@@ -20,7 +23,9 @@ fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<context::PyContext>()?;
     m.add_class::<socket::PySocket>()?;
+    fastcall::install(m.py(), &m.py().get_type::<socket::PySocket>())?;
     m.add_class::<frame::PyFrame>()?;
+    m.add("Frame", buffer::init(m.py())?)?;
     m.add_class::<frame::MessageTracker>()?;
     m.add_class::<devices::PyThreadDevice>()?;
     m.add_function(wrap_pyfunction!(poll::poll, m)?)?;

@@ -16,18 +16,25 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::blocking::{interruptible, wait_ready};
-use crate::context::PyContext;
+use crate::context::{handle_arg, wants_shadow, PyContext};
 use crate::errors::{guard, zmq_err, zmq_err_kind, ZmqResultExt};
-use crate::frame::{to_frame, type_name, MessageTracker, PyFrame};
+use crate::frame::{new_frame, to_frame, type_name, MessageTracker};
+use crate::registry;
 
 #[pyclass(subclass, frozen, module = "ferromq._ferromq", name = "_Socket")]
 pub struct PySocket {
     /// `None` once closed. An `Arc` so a call blocked in one thread keeps the socket alive
-    /// while another thread closes it (the blocked call then fails with ENOTSOCK).
+    /// while another thread closes it (the blocked call then fails with ENOTSOCK); shadows
+    /// (`Socket.shadow`) hold the same `Arc`.
     inner: RwLock<Option<Arc<Socket>>>,
     socket_type: i32,
     /// The Python context object, kept alive as long as the socket (as pyzmq does).
     context: Py<PyAny>,
+    /// `Socket.underlying`: the registry handle, the same for the socket and its shadows.
+    handle: u64,
+    /// A shadow does not close the native socket when it is garbage-collected (an explicit
+    /// `close()` does, as in pyzmq).
+    shadow: bool,
 }
 
 /// libzmq's flag values are the core's; pyzmq's NOBLOCK is DONTWAIT.
@@ -36,7 +43,7 @@ const SNDMORE: i32 = flags::SNDMORE;
 
 fn endpoint_arg(addr: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(s) = addr.cast::<PyString>() {
-        return Ok(s.to_str()?.to_owned());
+        return Ok(s.to_cow()?.into_owned());
     }
     if let Ok(b) = addr.cast::<PyBytes>() {
         return std::str::from_utf8(b.as_bytes())
@@ -77,11 +84,60 @@ fn frame_to_py(py: Python<'_>, frame: Frame, copy: bool, more: bool) -> PyResult
     if copy {
         Ok(PyBytes::new(py, frame.as_slice()).into_any().unbind())
     } else {
-        Ok(Py::new(py, PyFrame::new(frame, more))?.into_any())
+        Ok(new_frame(py, frame, more)?.unbind())
     }
 }
 
 impl PySocket {
+    /// A shadow of the socket `source` names: a `_Socket`, or a handle (`underlying`), or
+    /// an object with `underlying`. Its context object is `context` if given, else the
+    /// source's (a `_Socket`) or a shadow of the socket's context (a handle).
+    fn shadow_of(
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let context = context.filter(|c| c.is_instance_of::<PyContext>());
+        let (socket, handle, context) = if let Ok(other) = source.cast::<PySocket>() {
+            let other = other.get();
+            let socket = other.open_socket(py)?;
+            let context = match context {
+                Some(c) => c.clone().unbind(),
+                None => other.context.clone_ref(py),
+            };
+            (socket, other.handle, context)
+        } else {
+            let handle = handle_arg(source, "socket")?;
+            let Some((socket, context_handle)) = registry::socket(handle) else {
+                return Err(zmq_err_kind(
+                    py,
+                    ErrorKind::NotSocket,
+                    format!(
+                        "no open ferromq socket has handle {handle} (it was closed, or was \
+                         never a Socket.underlying value)"
+                    ),
+                ));
+            };
+            let context = match context {
+                Some(c) => c.clone().unbind(),
+                // A `ferromq.Context` shadowing the socket's context.
+                None => py
+                    .import("ferromq.context")?
+                    .getattr("Context")?
+                    .call_method1("shadow", (context_handle,))?
+                    .unbind(),
+            };
+            (socket, handle, context)
+        };
+        Ok(PySocket {
+            socket_type: socket.socket_type() as i32,
+            inner: RwLock::new(Some(socket)),
+            context,
+            handle,
+            shadow: true,
+        })
+    }
+
     /// The open socket, or ENOTSOCK.
     pub fn open_socket(&self, py: Python<'_>) -> PyResult<Arc<Socket>> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
@@ -143,6 +199,111 @@ impl PySocket {
         }
     }
 
+    // The bodies of send/recv/send_multipart/recv_multipart, shared by the PyO3 methods and
+    // the METH_FASTCALL entry points of `fastcall.rs`.
+
+    pub(crate) fn send_impl(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        flags: i32,
+        track: bool,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        guard(|| {
+            let flags = flags_arg(flags)?;
+            let frame = to_frame(data, &|| "the message".to_string())?;
+            let sock = self.open_socket(py)?;
+            if flags & SNDMORE != 0 {
+                self.send_part(py, &sock, frame, flags)?;
+            } else {
+                self.send_message(py, &sock, Message::single(frame), flags)?;
+            }
+            tracker(py, track)
+        })
+    }
+
+    pub(crate) fn send_multipart_impl(
+        &self,
+        py: Python<'_>,
+        msg_parts: &Bound<'_, PyAny>,
+        flags: i32,
+        track: bool,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        guard(|| {
+            let flags = flags_arg(flags)?;
+            if msg_parts.is_instance_of::<PyBytes>() || msg_parts.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(
+                    "send_multipart takes a list of frames, not a single bytes/str",
+                ));
+            }
+            let mut msg = Message::new();
+            let iter = msg_parts.try_iter().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "send_multipart takes a list (or any iterable) of frames, not {}",
+                    type_name(msg_parts)
+                ))
+            })?;
+            for (i, part) in iter.enumerate() {
+                let part = part?;
+                msg.push_back(to_frame(&part, &|| format!("frame {i} of the message"))?);
+            }
+            if msg.is_empty() {
+                return Err(PyValueError::new_err(
+                    "send_multipart needs at least one frame",
+                ));
+            }
+            let sock = self.open_socket(py)?;
+            if flags & SNDMORE != 0 {
+                // Unusual but legal: the message continues with later sends.
+                let frames: Vec<Frame> = msg.into_frames().collect();
+                for frame in frames {
+                    self.send_part(py, &sock, frame, flags)?;
+                }
+            } else {
+                self.send_message(py, &sock, msg, flags)?;
+            }
+            tracker(py, track)
+        })
+    }
+
+    pub(crate) fn recv_impl(&self, py: Python<'_>, flags: i32, copy: bool) -> PyResult<Py<PyAny>> {
+        guard(|| {
+            let flags = flags_arg(flags)?;
+            let sock = self.open_socket(py)?;
+            let frame = self.recv_frame(py, &sock, flags)?;
+            let more = !copy && sock.rcvmore();
+            frame_to_py(py, frame, copy, more)
+        })
+    }
+
+    pub(crate) fn recv_multipart_impl<'py>(
+        &self,
+        py: Python<'py>,
+        flags: i32,
+        copy: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let flags = flags_arg(flags)?;
+            let sock = self.open_socket(py)?;
+            let msg = match sock.recv_msg(flags | DONTWAIT) {
+                Ok(msg) => msg,
+                Err(e) if e.is_again() && flags & DONTWAIT == 0 => {
+                    let sock = sock.clone();
+                    interruptible(py, move |hook| {
+                        sock.recv_msg_interruptible(flags, Some(hook))
+                    })?
+                }
+                Err(e) => return Err(zmq_err(py, &e)),
+            };
+            let count = msg.len();
+            let list = PyList::empty(py);
+            for (i, frame) in msg.into_frames().enumerate() {
+                list.append(frame_to_py(py, frame, copy, i + 1 < count)?)?;
+            }
+            Ok(list)
+        })
+    }
+
     fn recv_frame(&self, py: Python<'_>, sock: &Socket, flags: i32) -> PyResult<Frame> {
         let mut deadline = None;
         loop {
@@ -167,15 +328,28 @@ impl PySocket {
 #[pymethods]
 impl PySocket {
     #[new]
-    #[pyo3(signature = (context, socket_type, *_args, **_kwargs))]
+    #[pyo3(signature = (context = None, socket_type = None, *_args, shadow = None, **_kwargs))]
     fn py_new(
         py: Python<'_>,
-        context: &Bound<'_, PyAny>,
-        socket_type: &Bound<'_, PyAny>,
+        context: Option<&Bound<'_, PyAny>>,
+        socket_type: Option<&Bound<'_, PyAny>>,
         _args: &Bound<'_, PyTuple>,
+        shadow: Option<&Bound<'_, PyAny>>,
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         guard(|| {
+            // pyzmq: `Socket(other_socket)` and `Socket(shadow=socket_or_handle)`.
+            if let Some(other) = context.filter(|c| c.is_instance_of::<PySocket>()) {
+                return Self::shadow_of(py, other, None);
+            }
+            if wants_shadow(shadow) {
+                return Self::shadow_of(py, shadow.expect("checked"), context);
+            }
+            let (Some(context), Some(socket_type)) = (context, socket_type) else {
+                return Err(PyTypeError::new_err(
+                    "a socket needs a context and a socket type: ctx.socket(zmq.REQ)",
+                ));
+            };
             let ctx = context.cast::<PyContext>().map_err(|_| {
                 PyTypeError::new_err(format!(
                     "a socket needs a ferromq.Context, got {}",
@@ -200,13 +374,30 @@ impl PySocket {
                     )
                 })?;
             let core = ctx.get().core(py)?;
-            let socket = core.socket(kind).py_err(py)?;
+            let socket = Arc::new(core.socket(kind).py_err(py)?);
+            let handle = registry::new_handle();
+            registry::register_socket(handle, &socket, ctx.get().registry_handle());
             Ok(PySocket {
-                inner: RwLock::new(Some(Arc::new(socket))),
+                inner: RwLock::new(Some(socket)),
                 socket_type: kind as i32,
                 context: context.clone().unbind(),
+                handle,
+                shadow: false,
             })
         })
+    }
+
+    /// A handle on the native socket for `Socket.shadow(handle)` (pyzmq returns the
+    /// libzmq pointer; this is a key into FerroMQ's table of open sockets).
+    #[getter]
+    fn underlying(&self) -> u64 {
+        self.handle
+    }
+
+    /// Whether this object shadows a socket made by another object.
+    #[getter]
+    fn _shadow(&self) -> bool {
+        self.shadow
     }
 
     /// The socket type's number (`zmq.REQ`…).
@@ -271,6 +462,7 @@ impl PySocket {
             };
             let taken = self.inner.write().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(sock) = taken {
+                registry::unregister_socket(self.handle);
                 match linger {
                     Some(ms) => sock.close_with_linger(ms),
                     None => sock.close(),
@@ -348,24 +540,14 @@ impl PySocket {
         group: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         let _ = copy;
-        guard(|| {
-            if routing_id.is_some() || group.is_some() {
-                return Err(zmq_err_kind(
-                    py,
-                    ErrorKind::NotSupported,
-                    "routing_id/group are for draft socket types, which ferromq does not have",
-                ));
-            }
-            let flags = flags_arg(flags)?;
-            let frame = to_frame(data, &|| "the message".to_string())?;
-            let sock = self.open_socket(py)?;
-            if flags & SNDMORE != 0 {
-                self.send_part(py, &sock, frame, flags)?;
-            } else {
-                self.send_message(py, &sock, Message::single(frame), flags)?;
-            }
-            tracker(py, track)
-        })
+        if routing_id.is_some() || group.is_some() {
+            return Err(zmq_err_kind(
+                py,
+                ErrorKind::NotSupported,
+                "routing_id/group are for draft socket types, which ferromq does not have",
+            ));
+        }
+        self.send_impl(py, data, flags, track)
     }
 
     /// Sends a whole multipart message atomically.
@@ -380,41 +562,7 @@ impl PySocket {
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
         let _ = copy;
-        guard(|| {
-            let flags = flags_arg(flags)?;
-            if msg_parts.is_instance_of::<PyBytes>() || msg_parts.is_instance_of::<PyString>() {
-                return Err(PyTypeError::new_err(
-                    "send_multipart takes a list of frames, not a single bytes/str",
-                ));
-            }
-            let mut msg = Message::new();
-            let iter = msg_parts.try_iter().map_err(|_| {
-                PyTypeError::new_err(format!(
-                    "send_multipart takes a list (or any iterable) of frames, not {}",
-                    type_name(msg_parts)
-                ))
-            })?;
-            for (i, part) in iter.enumerate() {
-                let part = part?;
-                msg.push_back(to_frame(&part, &|| format!("frame {i} of the message"))?);
-            }
-            if msg.is_empty() {
-                return Err(PyValueError::new_err(
-                    "send_multipart needs at least one frame",
-                ));
-            }
-            let sock = self.open_socket(py)?;
-            if flags & SNDMORE != 0 {
-                // Unusual but legal: the message continues with later sends.
-                let frames: Vec<Frame> = msg.into_frames().collect();
-                for frame in frames {
-                    self.send_part(py, &sock, frame, flags)?;
-                }
-            } else {
-                self.send_message(py, &sock, msg, flags)?;
-            }
-            tracker(py, track)
-        })
+        self.send_multipart_impl(py, msg_parts, flags, track)
     }
 
     /// Receives one frame: bytes, or a zero-copy Frame with `copy=False`. Blocks (without
@@ -422,13 +570,7 @@ impl PySocket {
     #[pyo3(signature = (flags = 0, copy = true, track = false))]
     fn recv(&self, py: Python<'_>, flags: i32, copy: bool, track: bool) -> PyResult<Py<PyAny>> {
         let _ = track;
-        guard(|| {
-            let flags = flags_arg(flags)?;
-            let sock = self.open_socket(py)?;
-            let frame = self.recv_frame(py, &sock, flags)?;
-            let more = !copy && sock.rcvmore();
-            frame_to_py(py, frame, copy, more)
-        })
+        self.recv_impl(py, flags, copy)
     }
 
     /// Receives a whole multipart message as a list of bytes (or Frames with `copy=False`).
@@ -441,26 +583,7 @@ impl PySocket {
         track: bool,
     ) -> PyResult<Bound<'py, PyList>> {
         let _ = track;
-        guard(|| {
-            let flags = flags_arg(flags)?;
-            let sock = self.open_socket(py)?;
-            let msg = match sock.recv_msg(flags | DONTWAIT) {
-                Ok(msg) => msg,
-                Err(e) if e.is_again() && flags & DONTWAIT == 0 => {
-                    let sock = sock.clone();
-                    interruptible(py, move |hook| {
-                        sock.recv_msg_interruptible(flags, Some(hook))
-                    })?
-                }
-                Err(e) => return Err(zmq_err(py, &e)),
-            };
-            let count = msg.len();
-            let list = PyList::empty(py);
-            for (i, frame) in msg.into_frames().enumerate() {
-                list.append(frame_to_py(py, frame, copy, i + 1 < count)?)?;
-            }
-            Ok(list)
-        })
+        self.recv_multipart_impl(py, flags, copy)
     }
 
     /// Starts monitoring the socket's events (`zmq_socket_monitor`): events in `events`
@@ -518,7 +641,10 @@ impl Drop for PySocket {
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(sock) = taken {
+        // A shadow leaves the native socket open for the object it shadows (dropping its
+        // reference closes it only if it was the last one, through the core's own Drop).
+        if let Some(sock) = taken.filter(|_| !self.shadow) {
+            registry::unregister_socket(self.handle);
             sock.close();
         }
     }

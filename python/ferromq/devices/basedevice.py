@@ -1,27 +1,40 @@
 """Devices run in the background: pyzmq's ``zmq.devices.basedevice``.
 
 ``Device(device_type, in_type, out_type)`` takes socket *types*; the sockets are made where
-the device runs (by the core's ThreadDevice), configured with ``bind_in``/``connect_out``/
-``setsockopt_out``… recorded beforehand::
+the device runs, configured with ``bind_in``/``connect_out``/``setsockopt_out``… recorded
+beforehand::
 
     dev = ThreadDevice(zmq.QUEUE, zmq.ROUTER, zmq.DEALER)
     dev.bind_in("tcp://*:5559")
     dev.bind_out("tcp://*:5560")
     dev.start()
+
+A plain device runs on the core's ThreadDevice (a native thread, no GIL). Devices that
+override ``run_device`` — the Proxy, ProxySteerable and MonitoredQueue families, or your
+own subclasses, as in pyzmq — make their sockets with ``_setup_sockets()`` and run
+``run_device()`` on a Python thread (or process); ``zmq.proxy`` releases the GIL there too.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from typing import Any, Callable
 
 from .. import _ferromq
-from ..constants import PUSH, QUEUE
+from ..constants import ENOTSOCK, ETERM, LAST_ENDPOINT, PUSH, QUEUE
 from ..context import Context
 from ..error import ZMQBindError, ZMQError
 from ..socket import Socket
 
 __all__ = ["Device", "BackgroundDevice", "ThreadDevice", "ProcessDevice"]
+
+
+def _endpoint(sock: Socket) -> str:
+    try:
+        return sock.get(LAST_ENDPOINT).decode("utf-8", "replace")
+    except ZMQError:
+        return ""
 
 
 class Device:
@@ -48,16 +61,22 @@ class Device:
         self._steps: list[tuple[str, Any, Any]] = []
         self._random_addrs: list[str] = []
         self._core: Any = None
+        #: Sockets made by ``_setup_sockets`` (Python-run devices), closed when it ends.
+        self._sockets: list[Socket] = []
+        self._endpoints: tuple[list[str], list[str]] = ([], [])
 
     # ----- configuration, replayed where the device runs -----
 
     def bind_in(self, addr: str) -> None:
+        """Queues ``in_socket.bind(addr)`` for when the device starts."""
         self._steps.append(("bind_in", addr, None))
 
     def connect_in(self, addr: str) -> None:
+        """Queues ``in_socket.connect(addr)``."""
         self._steps.append(("connect_in", addr, None))
 
     def setsockopt_in(self, opt: int, value: Any) -> None:
+        """Queues ``in_socket.setsockopt(opt, value)`` (applied before binds and connects)."""
         self._steps.append(("set_option_in", opt, value))
 
     def bind_out(self, addr: str) -> None:
@@ -91,6 +110,48 @@ class Device:
         self._random_addrs.append(f"{addr}:{port}")
         return port
 
+    # ----- Python-run devices (pyzmq's hooks) -----
+
+    def _runs_natively(self) -> bool:
+        """A plain device runs on the core's ThreadDevice; one whose class overrides
+        ``run_device`` (Proxy, MonitoredQueue, user subclasses) runs that in Python."""
+        return type(self).run_device is Device.run_device
+
+    def _configure(self, sock: Socket, side: str) -> None:
+        """Applies the recorded options of ``side`` ("in", "out"…), then its binds and
+        connects in the order they were given (the core's ThreadDevice does the same)."""
+        for step, a, b in self._steps:
+            if step == f"set_option_{side}":
+                sock.setsockopt(a, b)
+        endpoints = self._endpoints[0 if side == "in" else 1] if side in ("in", "out") else None
+        for step, a, _ in self._steps:
+            if step == f"bind_{side}":
+                sock.bind(a)
+            elif step == f"connect_{side}":
+                sock.connect(a)
+            else:
+                continue
+            if endpoints is not None:
+                endpoints.append(_endpoint(sock) if step.startswith("bind") else a)
+
+    def _setup_sockets(self) -> tuple[Any, ...]:
+        """Makes the frontend and backend sockets in ``context_factory()`` and configures
+        them (pyzmq's hook; subclasses add their own sockets)."""
+        ctx = self.context_factory()
+        self._context = ctx
+        ins = ctx.socket(self.in_type)
+        self._sockets.append(ins)
+        outs = ctx.socket(self.out_type)
+        self._sockets.append(outs)
+        self._configure(ins, "in")
+        self._configure(outs, "out")
+        return ins, outs
+
+    def _close_sockets(self) -> None:
+        for sock in self._sockets:
+            if not sock.closed:
+                sock.close()
+
     # ----- running -----
 
     def _start_core(self) -> None:
@@ -109,13 +170,24 @@ class Device:
         core.start()
         self._core = core
 
+    def run_device(self) -> None:
+        """Runs the device in the calling thread until it ends (pyzmq's hook). The default
+        is the core's device; subclasses override it to run their own loop on the sockets
+        ``self._setup_sockets()`` returns."""
+        self._start_core()
+        self._core.join()
+
     def run(self) -> None:
-        """Runs the device in the calling thread until its context is terminated."""
+        """Runs the device in the calling thread until its context is terminated (or its
+        sockets are closed: ``stop()``)."""
         try:
-            self._start_core()
-            self._core.join()
+            self.run_device()
+        except ZMQError as e:
+            if e.errno not in (ETERM, ENOTSOCK):
+                raise
         finally:
             self.done = True
+            self._close_sockets()
 
     def start(self) -> None:
         """Runs the device (in the calling thread for a plain Device)."""
@@ -130,11 +202,15 @@ class Device:
     @property
     def endpoints_in(self) -> list[str]:
         """The frontend's endpoints once started (wildcard ports resolved)."""
-        return self._core.endpoints_in if self._core is not None else []
+        if self._core is not None:
+            return self._core.endpoints_in
+        return list(self._endpoints[0])
 
     @property
     def endpoints_out(self) -> list[str]:
-        return self._core.endpoints_out if self._core is not None else []
+        if self._core is not None:
+            return self._core.endpoints_out
+        return list(self._endpoints[1])
 
 
 class BackgroundDevice(Device):
@@ -142,17 +218,46 @@ class BackgroundDevice(Device):
 
 
 class ThreadDevice(BackgroundDevice):
-    """A device on a background thread (the core's ThreadDevice: the proxy runs without the
-    GIL). ``start()`` raises at once if a bind, connect or option fails. The device runs
-    until its context is terminated; ``stop()`` ends it earlier."""
+    """A device on a background thread. ``start()`` raises at once if a bind, connect or
+    option fails. The device runs until its context is terminated; ``stop()`` ends it
+    earlier. A plain device runs on the core's ThreadDevice (without the GIL); a
+    Python-run one (Proxy, MonitoredQueue…) on a Python thread, with its sockets made and
+    configured by ``start()`` in the calling thread."""
+
+    launcher: threading.Thread | None = None
 
     def start(self) -> None:
-        self._start_core()
+        if self._runs_natively():
+            self._start_core()
+            return
+        try:
+            ready = self._setup_sockets()
+        except BaseException:
+            self._close_sockets()
+            raise
+        # run_device() calls _setup_sockets() (pyzmq's shape): in the thread it gets the
+        # sockets made here.
+        self._setup_sockets = lambda: ready  # type: ignore[method-assign]
+        self.launcher = threading.Thread(
+            target=self.run, name=f"ferromq-{type(self).__name__}", daemon=self.daemon
+        )
+        self.launcher.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.launcher is not None:
+            self.launcher.join(timeout)
+            self.done = not self.launcher.is_alive()
+        else:
+            super().join(timeout)
 
     def stop(self) -> None:
-        """Ends the device promptly."""
+        """Ends the device promptly (closes its sockets) and waits for it."""
         if self._core is not None:
             self._core.stop()
+            self.done = True
+        elif self.launcher is not None:
+            self._close_sockets()
+            self.launcher.join()
             self.done = True
 
 
@@ -179,5 +284,7 @@ class ProcessDevice(BackgroundDevice):
         state = self.__dict__.copy()
         state["launcher"] = None
         state["_core"] = None
+        state["_sockets"] = []
         state.pop("_context", None)
+        state.pop("_setup_sockets", None)
         return state

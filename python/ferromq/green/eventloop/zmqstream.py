@@ -1,0 +1,5 @@
+"""``ZMQStream`` for green code: ``ferromq.eventloop.zmqstream.ZMQStream``."""
+
+from ...eventloop.zmqstream import ZMQStream
+
+__all__ = ["ZMQStream"]
