@@ -196,9 +196,9 @@ impl Message {
 
     /// A single-frame message.
     pub fn single(frame: impl Into<Frame>) -> Message {
-        let mut frames = SmallVec::new();
-        frames.push(frame.into());
-        Message { frames }
+        Message {
+            frames: SmallVec::from_buf([frame.into()]),
+        }
     }
 
     pub fn from_frames<I, F>(frames: I) -> Message
@@ -217,6 +217,11 @@ impl Message {
 
     pub fn push_front(&mut self, frame: impl Into<Frame>) {
         self.frames.insert(0, frame.into());
+    }
+
+    /// Takes the last frame (for a one-frame message, the cheapest way to its frame).
+    pub fn pop_back(&mut self) -> Option<Frame> {
+        self.frames.pop()
     }
 
     pub fn pop_front(&mut self) -> Option<Frame> {

@@ -90,6 +90,7 @@ impl SocketSignal {
     }
 
     /// Whether events are waiting (cheap: one atomic load).
+    #[inline]
     pub(crate) fn has_events(&self) -> bool {
         self.signalled.load(Ordering::Acquire) || !self.events.is_empty()
     }

@@ -522,7 +522,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             }
             Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
         });
-        if let Some(p) = pipe.as_ref() {
+        if let Some(p) = pipe.as_mut() {
             p.flush();
         }
         if ready_peer.is_some() {
