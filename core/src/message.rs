@@ -77,6 +77,15 @@ impl Frame {
         }
     }
 
+    /// The payload's shared buffer, when it has one (frames over the inline capacity):
+    /// a reference-count increment, no copy.
+    pub(crate) fn shared_bytes(&self) -> Option<&Bytes> {
+        match &self.0 {
+            Repr::Inline { .. } => None,
+            Repr::Shared(bytes) => Some(bytes),
+        }
+    }
+
     /// The payload as a `Vec<u8>`.
     pub fn to_vec(&self) -> Vec<u8> {
         self.as_slice().to_vec()
