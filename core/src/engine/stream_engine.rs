@@ -122,6 +122,8 @@ fn zap_status(reason: &[u8]) -> Option<u32> {
 }
 
 /// What goes on the wire.
+// One per connection, used on every message: not boxed, to save the indirection.
+#[allow(clippy::large_enum_variant)]
 enum Codec {
     Zmtp(Connection),
     /// STREAM: bytes as they are.
