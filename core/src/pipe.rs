@@ -147,6 +147,9 @@ pub(crate) struct PipeEnd {
     peer_read: u64,
     /// Messages this end has taken from `incoming`.
     read: u64,
+    /// Reads left before the read count is next published (a countdown, not `read % batch`:
+    /// no division per message).
+    reads_until_publish: u64,
     closed: bool,
 }
 
@@ -190,6 +193,7 @@ impl PipeEnd {
             written: 0,
             peer_read: 0,
             read: 0,
+            reads_until_publish: 1,
             closed: false,
         }
     }
@@ -312,7 +316,8 @@ impl PipeEnd {
             return None;
         };
         self.read += 1;
-        if self.read % self.incoming.read_count_batch() == 0 {
+        self.reads_until_publish -= 1;
+        if self.reads_until_publish == 0 {
             self.publish_read_count();
         }
         Some(msg)
@@ -339,6 +344,7 @@ impl PipeEnd {
 
     /// Tells the writer how far we have read, and wakes it if it waits for room.
     fn publish_read_count(&mut self) {
+        self.reads_until_publish = self.incoming.read_count_batch();
         let queue = &self.incoming;
         if queue.read_count.load(Ordering::Relaxed) == self.read {
             return;
