@@ -491,13 +491,24 @@ pub fn write(cfg: &Config, res: &Results) {
             target: goal_of(case),
         });
     }
+    for (prefix, other, label) in [
+        ("py", "pyzmq", "Python REQ/REP latency vs pyzmq"),
+        ("node", "zeromq", "Node REQ/REP latency vs zeromq.js"),
+    ] {
+        let case = crate::bindings::lat_case(prefix);
+        rows.push(RatioRow {
+            label: label.into(),
+            ratio: ratio(res, &case, other, "rtt_mean_us").map(|r| 1.0 / r),
+            target: goal_of(&case),
+        });
+    }
     write_chart(
         cfg,
         "ratios.svg",
         svg::ratio_bars(
             "FerroMQ's speed relative to libzmq / the incumbent binding",
             &format!(
-                "higher is better · throughput: msg/s ratio · latency: libzmq latency ÷ FerroMQ latency · median of {reps} runs"
+                "higher is better · throughput: msg/s ratio · latency: libzmq (or incumbent) latency ÷ FerroMQ latency · median of {reps} runs"
             ),
             &rows,
         ),
@@ -826,11 +837,15 @@ pub fn write(cfg: &Config, res: &Results) {
          a PULL (RCVHWM 1000) that takes 100 per second; the sender's VmRSS is read from /proc every \
          100 ms. \"Bounded\" means the RSS of the second half never exceeds the first half's peak by \
          more than 1 MiB.\n\
-         - **Bindings** run the binding teams' own scripts (`python/bench/thr.py`, \
-         `node/bench/thr.js`), which time a PULL in the script's process receiving from a PUSH in a \
-         child process, the same shape for both libraries. Python runs once per library and \
-         repetition (libraries alternated; CPU and peak memory cover the script and its sender \
-         child); `thr.js` measures both libraries in one process, so it gives msg/s only.\n\
+         - **Bindings** run the binding teams' own scripts, the same shape for both libraries. \
+         Throughput (`python/bench/thr.py`, `node/bench/thr.js`): a PULL in the script's process \
+         receives from a PUSH in a child process. Latency (`python/bench/lat.py`, \
+         `node/bench/lat.js`): a REQ in the script's process binds, a REP in a child process \
+         echoes; after 100 warm-up round trips each of {} round trips (8 B) is timed on its own, \
+         and mean and p99 are given as full round trips. The Python scripts and `lat.js` run \
+         once per library and repetition (libraries alternated; CPU (throughput only) and peak \
+         memory cover the script and its child); `thr.js` measures both libraries in one \
+         process, so it gives msg/s only.\n\
          - **Profiles** (full runs, or `BENCH_PROFILE=1`): for each missed target, the same test \
          under `perf stat` (syscalls and context switches per message, software counters; this VM \
          has no hardware counters), `valgrind --tool=callgrind` (instructions per message, \
@@ -845,6 +860,7 @@ pub fn write(cfg: &Config, res: &Results) {
         counts(Group::PubSub),
         counts(Group::RouterDealer),
         svg::si(cfg.slow_secs),
+        svg::si(crate::bindings::lat_count(cfg.quick) as f64),
     );
     failures(res, &mut out);
 
@@ -958,16 +974,21 @@ fn write_slow(cfg: &Config, res: &Results, out: &mut String, verdicts: &[SlowVer
 }
 
 fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
+    use crate::bindings::{lat_case, thr_case, LAT_SIZE, SIZES};
     let meta = |k: &str| res.meta.get(k).cloned();
     let _ = writeln!(out, "\n## Bindings against their incumbents\n");
     let _ = writeln!(
         out,
-        "| binding | test | incumbent | incumbent msg/s | FerroMQ msg/s | ratio | CPU µs/msg incumbent | CPU µs/msg FerroMQ | peak RSS incumbent | peak RSS FerroMQ |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| binding | test (which way is better) | incumbent | incumbent's figure | FerroMQ's figure | FerroMQ / incumbent | CPU µs/msg incumbent | CPU µs/msg FerroMQ | peak RSS incumbent | peak RSS FerroMQ |\n|---|---|---|---|---|---|---|---|---|---|"
     );
     let mut cats = vec![];
     let mut inc = vec![];
     let mut ours = vec![];
     let mut notes = vec![];
+    let mut lat_cats = vec![];
+    let mut lat_notes = vec![];
+    // (incumbent mean, FerroMQ mean, incumbent p99, FerroMQ p99) per binding
+    let mut lat_vals: [Vec<Option<f64>>; 4] = Default::default();
     for (lang, prefix, other, other_name, skipped) in [
         ("Python", "py", "pyzmq", "pyzmq", meta("python_skipped")),
         (
@@ -978,37 +999,45 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
             meta("node_skipped"),
         ),
     ] {
-        for size in crate::bindings::SIZES {
-            let case = format!("{prefix}-tcp-{size}");
-            let test = format!("PUSH/PULL {} over tcp", size_label(size));
+        let why_not = |case: &str| {
+            skipped
+                .clone()
+                .or_else(|| meta(&format!("{case}_skipped")))
+                .or_else(|| res.errors(case, F).first().map(|e| e.to_string()))
+                .or_else(|| res.errors(case, other).first().map(|e| e.to_string()))
+                .unwrap_or_else(|| "not run".into())
+        };
+        let mib = |case: &str, imp: &str| {
+            res.median(case, imp, "rss_mib")
+                .map(|v| format!("{v:.0} MiB"))
+                .unwrap_or_else(|| "—".into())
+        };
+        for size in SIZES {
+            let case = thr_case(prefix, size);
+            let test = format!(
+                "PUSH/PULL {} over tcp, msg/s (higher is better)",
+                size_label(size)
+            );
             let measured = res.agg(&case, F, "msg_per_s").is_some()
                 || res.agg(&case, other, "msg_per_s").is_some();
             if !measured {
-                let why = skipped
-                    .clone()
-                    .or_else(|| res.errors(&case, F).first().map(|e| e.to_string()))
-                    .unwrap_or_else(|| "not run".into());
                 let _ = writeln!(
                     out,
-                    "| {lang} | {test} | {other_name} | not measured yet: {why} | | | | | | |"
+                    "| {lang} | {test} | {other_name} | not measured yet: {} | | | | | | |",
+                    why_not(&case)
                 );
                 continue;
             }
-            let mib = |imp: &str| {
-                res.median(&case, imp, "rss_mib")
-                    .map(|v| format!("{v:.0} MiB"))
-                    .unwrap_or_else(|| "—".into())
-            };
             let _ = writeln!(
                 out,
                 "| {lang} | {test} | {other_name} | {} | {} | {} | {} | {} | {} | {} |",
-                cell(res.agg(&case, other, "msg_per_s"), ""),
-                cell(res.agg(&case, F, "msg_per_s"), ""),
+                cell(res.agg(&case, other, "msg_per_s"), "msg/s"),
+                cell(res.agg(&case, F, "msg_per_s"), "msg/s"),
                 ratio_str(ratio(res, &case, other, "msg_per_s")),
                 num(res.median(&case, other, "cpu_us_per_msg"), 2),
                 num(res.median(&case, F, "cpu_us_per_msg"), 2),
-                mib(other),
-                mib(F),
+                mib(&case, other),
+                mib(&case, F),
             );
             cats.push(format!("{lang} {}", size_label(size)));
             inc.push(res.median(&case, other, "msg_per_s"));
@@ -1019,11 +1048,51 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
                     .unwrap_or_default(),
             );
         }
-        let _ = writeln!(
-            out,
-            "| {lang} | REQ/REP latency | {other_name} | not measured yet: no latency script in {}/bench/ | | | | | | |",
-            if prefix == "py" { "python" } else { "node" }
+        let case = lat_case(prefix);
+        let test = format!("REQ/REP {} over tcp, round trip", size_label(LAT_SIZE));
+        let measured = res.agg(&case, F, "rtt_mean_us").is_some()
+            || res.agg(&case, other, "rtt_mean_us").is_some();
+        if !measured {
+            let _ = writeln!(
+                out,
+                "| {lang} | {test} (lower is better) | {other_name} | not measured yet: {} | | | | | | |",
+                why_not(&case)
+            );
+            continue;
+        }
+        for (stat, key) in [("mean", "rtt_mean_us"), ("p99", "rtt_p99_us")] {
+            // Memory belongs to the run, not to one statistic: on the mean's row only. No CPU
+            // figure: see the note under the table.
+            let per_run = |v: String| if stat == "mean" { v } else { String::new() };
+            let _ = writeln!(
+                out,
+                "| {lang} | {test} {stat}, µs (**lower is better**) | {other_name} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(res.agg(&case, other, key), "µs"),
+                cell(res.agg(&case, F, key), "µs"),
+                ratio_str(ratio(res, &case, other, key)),
+                per_run("—".into()),
+                per_run("—".into()),
+                per_run(mib(&case, other)),
+                per_run(mib(&case, F)),
+            );
+        }
+        lat_cats.push(format!("{lang} {}", size_label(LAT_SIZE)));
+        lat_notes.push(
+            ratio(res, &case, other, "rtt_mean_us")
+                .map(|r| format!("{r:.2}×"))
+                .unwrap_or_default(),
         );
+        for (i, (imp, key)) in [
+            (other, "rtt_mean_us"),
+            (F, "rtt_mean_us"),
+            (other, "rtt_p99_us"),
+            (F, "rtt_p99_us"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            lat_vals[i].push(res.median(&case, imp, key));
+        }
     }
     for (lang, other) in [("Ruby", "ffi-rzmq"), ("PHP", "php-zmq")] {
         let _ = writeln!(
@@ -1031,6 +1100,14 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
             "| {lang} | PUSH/PULL 8 B, 1 KiB; REQ/REP latency | {other} | not measured yet: the package has not landed | | | | | | |"
         );
     }
+    let _ = writeln!(
+        out,
+        "\nFor throughput a ratio above 1× means FerroMQ is faster; for latency a ratio *below* \
+         1× means FerroMQ is faster. Latency rows are full round trips (request out, reply \
+         back), not the half round trips of the core REQ/REP table. They have no CPU figure: \
+         the start-up of the interpreter, the packages and the child process would outweigh the \
+         few thousand round trips of a run."
+    );
     if !cats.is_empty() {
         write_chart(
             cfg,
@@ -1058,11 +1135,53 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
         );
         let _ = writeln!(out, "\n![bindings](bench/charts/bindings.svg)");
     }
+    if !lat_cats.is_empty() {
+        let [inc_mean, ours_mean, inc_p99, ours_p99] = lat_vals;
+        write_chart(
+            cfg,
+            "bindings_latency.svg",
+            svg::grouped_bars(
+                "Bindings: REQ/REP round-trip latency, 8 B over tcp (lower is better)",
+                "full round trip in µs, the binding teams' lat scripts; FerroMQ/incumbent mean under each",
+                "µs",
+                &lat_cats,
+                &lat_notes,
+                &[
+                    Series {
+                        name: "incumbent mean".into(),
+                        color: svg::LIBZMQ,
+                        values: inc_mean,
+                    },
+                    Series {
+                        name: "FerroMQ mean".into(),
+                        color: svg::FERROMQ,
+                        values: ours_mean,
+                    },
+                    Series {
+                        name: "incumbent p99".into(),
+                        color: svg::LIBZMQ_LIGHT,
+                        values: inc_p99,
+                    },
+                    Series {
+                        name: "FerroMQ p99".into(),
+                        color: svg::FERROMQ_LIGHT,
+                        values: ours_p99,
+                    },
+                ],
+                false,
+            ),
+        );
+        let _ = writeln!(
+            out,
+            "\n![bindings latency](bench/charts/bindings_latency.svg)"
+        );
+    }
     let _ = writeln!(
         out,
-        "\nThe Node figures come from one `thr.js` process per repetition that measures FerroMQ \
-         first, then zeromq.js, so its CPU and memory cannot be split per library and the order \
-         is not alternated."
+        "\nThe Node throughput figures come from one `thr.js` process per repetition that \
+         measures FerroMQ first, then zeromq.js, so its CPU and memory cannot be split per \
+         library and the order is not alternated. The latency scripts (`lat.py`, `lat.js`) run \
+         once per library and repetition, libraries alternated, like `thr.py`."
     );
 }
 

@@ -24,6 +24,7 @@ pub(crate) mod engine;
 pub(crate) mod pipe;
 pub(crate) mod signal;
 pub(crate) mod socket;
+pub(crate) mod spsc;
 pub(crate) mod transport;
 
 pub use context::Context;

@@ -77,6 +77,15 @@ impl Frame {
         }
     }
 
+    /// The payload's shared buffer, when it has one (frames over the inline capacity):
+    /// a reference-count increment, no copy.
+    pub(crate) fn shared_bytes(&self) -> Option<&Bytes> {
+        match &self.0 {
+            Repr::Inline { .. } => None,
+            Repr::Shared(bytes) => Some(bytes),
+        }
+    }
+
     /// The payload as a `Vec<u8>`.
     pub fn to_vec(&self) -> Vec<u8> {
         self.as_slice().to_vec()
@@ -196,9 +205,9 @@ impl Message {
 
     /// A single-frame message.
     pub fn single(frame: impl Into<Frame>) -> Message {
-        let mut frames = SmallVec::new();
-        frames.push(frame.into());
-        Message { frames }
+        Message {
+            frames: SmallVec::from_buf([frame.into()]),
+        }
     }
 
     pub fn from_frames<I, F>(frames: I) -> Message
@@ -217,6 +226,11 @@ impl Message {
 
     pub fn push_front(&mut self, frame: impl Into<Frame>) {
         self.frames.insert(0, frame.into());
+    }
+
+    /// Takes the last frame (for a one-frame message, the cheapest way to its frame).
+    pub fn pop_back(&mut self) -> Option<Frame> {
+        self.frames.pop()
     }
 
     pub fn pop_front(&mut self) -> Option<Frame> {

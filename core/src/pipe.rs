@@ -3,22 +3,23 @@
 //!
 //! A pipe is two one-way queues and two ends. Each end writes into one queue and reads from
 //! the other. The high-water mark bounds each queue. Sending or receiving a message takes no
-//! lock and no syscall: the other end is notified only on transitions (its reader had found
-//! the queue empty, its writer had found it full, or the pipe closed), which happens at most
-//! once per batch.
+//! lock, no syscall and no atomic read-modify-write per message (the queues are
+//! single-producer/single-consumer rings, `spsc.rs`, published once per [`PipeEnd::flush`]):
+//! the other end is notified only on transitions (its reader had found the queue empty, its
+//! writer had found it full, or the pipe closed), which happens at most once per batch.
 //!
 //! Lost wake-ups are avoided Dekker-style: a side that is about to sleep first publishes a
 //! "waiting" flag and then re-checks the queue; the other side first publishes its change and
 //! then checks the flag. With sequentially consistent ordering at least one sees the other.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use atomic_waker::AtomicWaker;
-use crossbeam_queue::SegQueue;
 
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
+use crate::spsc::{self, Consumer, Producer};
 
 /// The reader publishes its read count at least every this many messages (see
 /// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
@@ -71,9 +72,9 @@ impl DeferredSocket {
     }
 }
 
-/// One direction of a pipe.
+/// One direction of a pipe: the state both ends share (the messages themselves travel in
+/// an [`spsc`] ring whose two ends the two pipe ends own).
 struct Queue {
-    messages: SegQueue<Message>,
     /// Messages taken out so far, published by the reader for the writer's HWM check.
     read_count: AtomicU64,
     /// Maximum messages queued; 0 means no limit. Changes only when an inproc connection
@@ -85,14 +86,14 @@ struct Queue {
     writer_done: AtomicBool,
     /// The reader has closed: what is queued will never be read.
     reader_done: AtomicBool,
-    /// CONFLATE: the writer keeps only the newest message queued.
+    /// CONFLATE: the writer keeps only the newest message queued, here instead of the ring.
     conflate: AtomicBool,
+    newest: Mutex<Option<Message>>,
 }
 
 impl Queue {
     fn new(capacity: u64) -> Queue {
         Queue {
-            messages: SegQueue::new(),
             read_count: AtomicU64::new(0),
             capacity: AtomicU64::new(capacity),
             reader_waiting: AtomicBool::new(false),
@@ -100,7 +101,12 @@ impl Queue {
             writer_done: AtomicBool::new(false),
             reader_done: AtomicBool::new(false),
             conflate: AtomicBool::new(false),
+            newest: Mutex::new(None),
         }
+    }
+
+    fn newest(&self) -> std::sync::MutexGuard<'_, Option<Message>> {
+        self.newest.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// How many reads may pass between two publications of the read count: about 1/32 of
@@ -130,6 +136,9 @@ pub(crate) struct PipeEnd {
     peer_id: PipeId,
     incoming: Arc<Queue>,
     outgoing: Arc<Queue>,
+    /// The messages of `incoming` (we read them) and `outgoing` (we write them).
+    rx: Consumer<Message>,
+    tx: Producer<Message>,
     /// Notifies the owner of the other end.
     peer: Listener,
     /// Messages this end has queued into `outgoing`.
@@ -138,6 +147,9 @@ pub(crate) struct PipeEnd {
     peer_read: u64,
     /// Messages this end has taken from `incoming`.
     read: u64,
+    /// Reads left before the read count is next published (a countdown, not `read % batch`:
+    /// no division per message).
+    reads_until_publish: u64,
     closed: bool,
 }
 
@@ -150,18 +162,24 @@ pub(crate) fn pipe_pair(
 ) -> (PipeEnd, PipeEnd) {
     let a_to_b = Arc::new(Queue::new(a_to_b_hwm));
     let b_to_a = Arc::new(Queue::new(b_to_a_hwm));
+    let (a_tx, b_rx) = spsc::channel();
+    let (b_tx, a_rx) = spsc::channel();
     let (a_id, b_id) = (next_pipe_id(), next_pipe_id());
-    let a = PipeEnd::new(a_id, b_id, b_to_a.clone(), a_to_b.clone(), b_listener);
-    let b = PipeEnd::new(b_id, a_id, a_to_b, b_to_a, a_listener);
+    let a = PipeEnd::new(
+        (a_id, b_id),
+        (b_to_a.clone(), a_rx),
+        (a_to_b.clone(), a_tx),
+        b_listener,
+    );
+    let b = PipeEnd::new((b_id, a_id), (a_to_b, b_rx), (b_to_a, b_tx), a_listener);
     (a, b)
 }
 
 impl PipeEnd {
     fn new(
-        id: PipeId,
-        peer_id: PipeId,
-        incoming: Arc<Queue>,
-        outgoing: Arc<Queue>,
+        (id, peer_id): (PipeId, PipeId),
+        (incoming, rx): (Arc<Queue>, Consumer<Message>),
+        (outgoing, tx): (Arc<Queue>, Producer<Message>),
         peer: Listener,
     ) -> PipeEnd {
         PipeEnd {
@@ -169,10 +187,13 @@ impl PipeEnd {
             peer_id,
             incoming,
             outgoing,
+            rx,
+            tx,
             peer,
             written: 0,
             peer_read: 0,
             read: 0,
+            reads_until_publish: 1,
             closed: false,
         }
     }
@@ -211,13 +232,12 @@ impl PipeEnd {
         if !self.is_writable() {
             return Err(msg);
         }
-        self.outgoing.messages.push(msg);
         self.written += 1;
         if self.outgoing.conflate.load(Ordering::Relaxed) {
-            // The queue is multi-consumer, so the writer may drop the older messages itself.
-            while self.outgoing.messages.len() > 1 {
-                self.outgoing.messages.pop();
-            }
+            // Replaces an unread older message; the reader drops any left in the ring.
+            *self.outgoing.newest() = Some(msg);
+        } else {
+            self.tx.push(msg);
         }
         Ok(())
     }
@@ -236,13 +256,21 @@ impl PipeEnd {
         if self.closed || self.outgoing.reader_done.load(Ordering::Acquire) {
             return false;
         }
-        self.outgoing.messages.push(msg);
+        self.tx.push(msg);
         self.written += 1;
         true
     }
 
-    /// Wakes the reader if it went to sleep on an empty queue.
-    pub(crate) fn flush(&self) {
+    /// Makes what was written visible to the reader, and wakes it if it went to sleep on an
+    /// empty queue.
+    pub(crate) fn flush(&mut self) {
+        // A full barrier (SeqCst read-modify-write) when there is something to publish;
+        // the fence covers a conflated message, stored under a lock.
+        if self.tx.has_unpublished() {
+            self.tx.publish();
+        } else {
+            fence(Ordering::SeqCst);
+        }
         let queue = &self.outgoing;
         if queue.reader_waiting.load(Ordering::SeqCst)
             && queue.reader_waiting.swap(false, Ordering::SeqCst)
@@ -279,26 +307,51 @@ impl PipeEnd {
     /// a writer that sleeps on a full queue is then woken at the latest when the reader
     /// empties it (libzmq's low-water-mark idea).
     pub(crate) fn read(&mut self) -> Option<Message> {
-        let Some(msg) = self.incoming.messages.pop() else {
+        let msg = match self.rx.pop() {
+            Some(msg) if !self.incoming.conflate.load(Ordering::Relaxed) => Some(msg),
+            ring => self.read_conflated(ring),
+        };
+        let Some(msg) = msg else {
             self.publish_read_count();
             return None;
         };
         self.read += 1;
-        if self.read % self.incoming.read_count_batch() == 0 {
+        self.reads_until_publish -= 1;
+        if self.reads_until_publish == 0 {
             self.publish_read_count();
         }
         Some(msg)
     }
 
+    /// CONFLATE: the newest message wins; older ones still in the ring (written before the
+    /// pipe learnt it conflates) are dropped.
+    #[cold]
+    fn read_conflated(&mut self, mut ring: Option<Message>) -> Option<Message> {
+        if !self.incoming.conflate.load(Ordering::Relaxed) {
+            return ring;
+        }
+        while let Some(newer) = self.rx.pop() {
+            ring = Some(newer);
+        }
+        self.incoming.newest().take().or(ring)
+    }
+
+    /// Whether a message is waiting to be read.
+    fn has_incoming(&self) -> bool {
+        !self.rx.is_empty()
+            || (self.incoming.conflate.load(Ordering::Relaxed) && self.incoming.newest().is_some())
+    }
+
     /// Tells the writer how far we have read, and wakes it if it waits for room.
     fn publish_read_count(&mut self) {
+        self.reads_until_publish = self.incoming.read_count_batch();
         let queue = &self.incoming;
         if queue.read_count.load(Ordering::Relaxed) == self.read {
             return;
         }
         queue.read_count.store(self.read, Ordering::SeqCst);
         if queue.writer_waiting.load(Ordering::SeqCst)
-            && queue.messages.len() <= queue.low_water_mark()
+            && self.rx.len() <= queue.low_water_mark()
             && queue.writer_waiting.swap(false, Ordering::SeqCst)
         {
             let peer_id = self.peer_id;
@@ -311,7 +364,7 @@ impl PipeEnd {
     pub(crate) fn arm_readable(&self) -> bool {
         let queue = &self.incoming;
         queue.reader_waiting.store(true, Ordering::SeqCst);
-        if !queue.messages.is_empty() || queue.writer_done.load(Ordering::SeqCst) {
+        if self.has_incoming() || queue.writer_done.load(Ordering::SeqCst) {
             queue.reader_waiting.store(false, Ordering::SeqCst);
             return true;
         }
@@ -322,7 +375,7 @@ impl PipeEnd {
 
     /// True once the other end has closed and everything it sent has been read.
     pub(crate) fn is_peer_finished(&self) -> bool {
-        self.incoming.writer_done.load(Ordering::Acquire) && self.incoming.messages.is_empty()
+        self.incoming.writer_done.load(Ordering::Acquire) && !self.has_incoming()
     }
 
     /// True once the other end has closed (it reads nothing more from us).
@@ -336,6 +389,8 @@ impl PipeEnd {
             return;
         }
         self.closed = true;
+        // What was written before the close is still delivered.
+        self.tx.publish();
         self.outgoing.writer_done.store(true, Ordering::SeqCst);
         self.incoming.reader_done.store(true, Ordering::SeqCst);
         let peer_id = self.peer_id;

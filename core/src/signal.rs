@@ -43,6 +43,10 @@ pub(crate) enum PipeEvent {
     Wake,
 }
 
+/// How long a blocked call keeps checking for events before it sleeps (see
+/// [`SocketSignal::wait`]).
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(20);
+
 pub(crate) struct SocketSignal {
     events: SegQueue<PipeEvent>,
     /// Set when the eventfd has been written and not yet reset: avoids one write per event.
@@ -90,12 +94,29 @@ impl SocketSignal {
     }
 
     /// Whether events are waiting (cheap: one atomic load).
+    #[inline]
     pub(crate) fn has_events(&self) -> bool {
         self.signalled.load(Ordering::Acquire) || !self.events.is_empty()
     }
 
     /// Blocks until an event is posted or `deadline` passes. Returns false on timeout.
+    ///
+    /// Before sleeping it keeps checking for up to [`SPIN_BEFORE_SLEEP`], yielding the CPU
+    /// between checks: a reply often comes within microseconds, and waking a sleeping thread
+    /// (an idle vCPU, on a VM) costs tens of them. Yielding, not spinning, so that a peer
+    /// thread sharing the CPU runs meanwhile.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        let spin_until = Instant::now() + SPIN_BEFORE_SLEEP;
+        loop {
+            if self.has_events() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= spin_until || deadline.is_some_and(|d| now >= d) {
+                break;
+            }
+            std::thread::yield_now();
+        }
         loop {
             if self.has_events() {
                 return true;

@@ -5,10 +5,12 @@
 //!
 //! This is the I/O thread's hot path. Reads take up to `READ_CHUNK` bytes and decode every
 //! frame in them before the socket is notified once; writes gather messages from the pipe
-//! into one buffer of up to `WRITE_BATCH` bytes per syscall.
+//! into one buffer of up to `WRITE_BATCH` bytes per syscall. Large frames are not copied:
+//! they are written from their own buffers with vectored writes, and a large incoming frame
+//! gets a read buffer sized for it at once (so its payload is read in place, then shared).
 
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSlice};
 use std::ops::ControlFlow;
 use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
@@ -33,6 +35,11 @@ use crate::socket_type::SocketType;
 
 const READ_CHUNK: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
+/// Slices per vectored write.
+const WRITE_SLICES: usize = 16;
+/// The most the read buffer grows by at once for a large frame (a peer's header alone
+/// must not make us allocate without bound; MAXMSGSIZE is checked separately).
+const MAX_RESERVE: usize = 16 * 1024 * 1024;
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -115,6 +122,8 @@ fn zap_status(reason: &[u8]) -> Option<u32> {
 }
 
 /// What goes on the wire.
+// One per connection, used on every message: not boxed, to save the indirection.
+#[allow(clippy::large_enum_variant)]
 enum Codec {
     Zmtp(Connection),
     /// STREAM: bytes as they are.
@@ -136,10 +145,37 @@ impl Codec {
         }
     }
 
-    fn outbound(&mut self) -> &mut BytesMut {
+    /// Bytes waiting to be written.
+    fn output_len(&self) -> usize {
         match self {
-            Codec::Zmtp(conn) => conn.outbound(),
-            Codec::Raw { outbound } => outbound,
+            Codec::Zmtp(conn) => conn.output_len(),
+            Codec::Raw { outbound } => outbound.len(),
+        }
+    }
+
+    fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        match self {
+            Codec::Zmtp(conn) => conn.output_slices(slices),
+            Codec::Raw { outbound } if outbound.is_empty() => 0,
+            Codec::Raw { outbound } => {
+                slices[0] = IoSlice::new(outbound);
+                1
+            }
+        }
+    }
+
+    fn consume_output(&mut self, written: usize) {
+        match self {
+            Codec::Zmtp(conn) => conn.consume_output(written),
+            Codec::Raw { outbound } => outbound.advance(written),
+        }
+    }
+
+    /// Input bytes the frame being received needs in all, when more than are buffered.
+    fn input_wanted(&self, input: &[u8]) -> Option<usize> {
+        match self {
+            Codec::Zmtp(conn) => conn.input_wanted(input),
+            Codec::Raw { .. } => None,
         }
     }
 
@@ -379,9 +415,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             }
             let input_blocked = self.stalled.is_some();
             if !input_blocked && !self.input_closed {
-                if self.input.capacity() - self.input.len() < READ_CHUNK / 4 {
-                    self.input.reserve(READ_CHUNK);
-                }
+                self.reserve_input();
                 match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.input)
                 {
                     Poll::Ready(Ok(0)) => {
@@ -410,7 +444,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             // Outbound: gather messages from the pipe, then write.
             if self.codec.is_ready() {
                 if let Some(pipe) = pipe.as_mut() {
-                    while self.codec.outbound().len() < WRITE_BATCH {
+                    while self.codec.output_len() < WRITE_BATCH {
                         match pipe.read() {
                             Some(msg) => self.codec.send_message(&msg),
                             None => break,
@@ -425,7 +459,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
 
             // The socket closed and we sent everything it left: done.
             if let Some(p) = pipe.as_ref() {
-                if p.is_peer_finished() && self.codec.outbound().is_empty() {
+                if p.is_peer_finished() && (self.codec.output_len() == 0) {
                     let _ = Pin::new(&mut self.stream).poll_shutdown(cx);
                     return Poll::Ready(Some(EngineEnd::SocketClosed));
                 }
@@ -438,8 +472,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                     if self.stalled.is_some() && p.arm_writable() {
                         retry = true;
                     }
-                    if self.codec.is_ready() && self.codec.outbound().is_empty() && p.arm_readable()
-                    {
+                    if self.codec.is_ready() && (self.codec.output_len() == 0) && p.arm_readable() {
                         retry = true;
                     }
                 }
@@ -522,7 +555,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             }
             Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
         });
-        if let Some(p) = pipe.as_ref() {
+        if let Some(p) = pipe.as_mut() {
             p.flush();
         }
         if ready_peer.is_some() {
@@ -534,18 +567,37 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         Ok(delivered || ready_peer.is_some() || self.input.len() != before)
     }
 
+    /// Room for the next read: enough for the whole of a large frame whose header has
+    /// arrived (bounded by [`MAX_RESERVE`] at a time), else at least a quarter chunk.
+    fn reserve_input(&mut self) {
+        let free = self.input.capacity() - self.input.len();
+        if let Some(wanted) = self.codec.input_wanted(&self.input) {
+            let missing = wanted - self.input.len();
+            if missing > free {
+                self.input.reserve(missing.min(MAX_RESERVE));
+                return;
+            }
+        }
+        if free < READ_CHUNK / 4 {
+            self.input.reserve(READ_CHUNK);
+        }
+    }
+
     /// Writes as much queued output as the stream takes. Returns whether anything was written.
     fn poll_write_out(&mut self, cx: &mut TaskContext<'_>) -> io::Result<bool> {
         let mut wrote = false;
         loop {
-            let out = self.codec.outbound();
-            if out.is_empty() {
-                return Ok(wrote);
-            }
-            match Pin::new(&mut self.stream).poll_write(cx, out) {
+            let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+            let filled = self.codec.output_slices(&mut slices);
+            let result = match filled {
+                0 => return Ok(wrote),
+                1 => Pin::new(&mut self.stream).poll_write(cx, &slices[0]),
+                _ => Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..filled]),
+            };
+            match result {
                 Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
                 Poll::Ready(Ok(n)) => {
-                    self.codec.outbound().advance(n);
+                    self.codec.consume_output(n);
                     wrote = true;
                 }
                 Poll::Ready(Err(e)) => return Err(e),

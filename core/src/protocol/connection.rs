@@ -6,6 +6,8 @@
 //! [`Connection::outbound`]. Our greeting is queued at construction, so neither side
 //! ever waits for the other to speak first.
 
+use std::collections::VecDeque;
+use std::io::IoSlice;
 use std::ops::ControlFlow;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -99,6 +101,10 @@ pub struct Connection {
     /// Frames of a multipart message whose last frame has not arrived yet.
     partial: Message,
     outbound: BytesMut,
+    /// Output older than `outbound`, in order: sealed runs of encoded bytes and the payloads
+    /// of large frames, queued by reference (see [`Connection::ZERO_COPY_MIN`]).
+    sealed: VecDeque<Bytes>,
+    sealed_len: usize,
 }
 
 impl Connection {
@@ -129,6 +135,8 @@ impl Connection {
             peer: None,
             partial: Message::new(),
             outbound,
+            sealed: VecDeque::new(),
+            sealed_len: 0,
         }
     }
 
@@ -179,14 +187,91 @@ impl Connection {
             .iter()
             .map(|f| FrameHeader::data(f.len(), false).encoded_len() + f.len())
             .sum();
-        let out = &mut self.outbound;
-        out.reserve(total);
-        for frame in init {
-            FrameHeader::data(frame.len(), true).encode(out);
-            out.extend_from_slice(frame);
+        if total < Self::ZERO_COPY_MIN {
+            let out = &mut self.outbound;
+            out.reserve(total);
+            for frame in init {
+                FrameHeader::data(frame.len(), true).encode(out);
+                out.extend_from_slice(frame);
+            }
+            FrameHeader::data(last.len(), false).encode(out);
+            out.extend_from_slice(last);
+            return;
         }
-        FrameHeader::data(last.len(), false).encode(out);
-        out.extend_from_slice(last);
+        for (i, frame) in frames.iter().enumerate() {
+            FrameHeader::data(frame.len(), i + 1 < frames.len()).encode(&mut self.outbound);
+            match frame.shared_bytes() {
+                Some(payload) if payload.len() >= Self::ZERO_COPY_MIN => {
+                    self.seal();
+                    self.sealed_len += payload.len();
+                    self.sealed.push_back(payload.clone());
+                }
+                _ => self.outbound.extend_from_slice(frame),
+            }
+        }
+    }
+
+    /// Frames at least this big are written from their own buffer (vectored I/O) instead
+    /// of being copied into the output buffer.
+    pub const ZERO_COPY_MIN: usize = 32 * 1024;
+
+    /// Moves the encoded bytes so far behind the sealed output.
+    fn seal(&mut self) {
+        if !self.outbound.is_empty() {
+            let run = self.outbound.split().freeze();
+            self.sealed_len += run.len();
+            self.sealed.push_back(run);
+        }
+    }
+
+    /// Bytes waiting to be written, in all.
+    pub fn output_len(&self) -> usize {
+        self.sealed_len + self.outbound.len()
+    }
+
+    /// Fills `slices` with the output to write next, in order; returns how many were filled.
+    pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        let runs = self.sealed.iter().map(|b| &b[..]);
+        let all = runs.chain(std::iter::once(&self.outbound[..]));
+        let mut filled = 0;
+        for (slot, run) in slices.iter_mut().zip(all.filter(|r| !r.is_empty())) {
+            *slot = IoSlice::new(run);
+            filled += 1;
+        }
+        filled
+    }
+
+    /// Drops the first `written` bytes of output (what the transport took).
+    pub fn consume_output(&mut self, mut written: usize) {
+        while written > 0 {
+            let Some(front) = self.sealed.front_mut() else {
+                self.outbound.advance(written);
+                return;
+            };
+            let n = written.min(front.len());
+            front.advance(n);
+            self.sealed_len -= n;
+            written -= n;
+            if front.is_empty() {
+                self.sealed.pop_front();
+            }
+        }
+    }
+
+    /// How many bytes of input the frame being received needs in all (its header and whole
+    /// body), when a data frame's header is buffered and the body is not complete yet. Lets
+    /// the engine size its read buffer once for a large frame instead of growing it.
+    pub fn input_wanted(&self, input: &[u8]) -> Option<usize> {
+        if !matches!(self.state, State::Ready) {
+            return None;
+        }
+        match FrameHeader::decode(input) {
+            Ok(Some((header, header_len))) if !header.command && header.size <= self.max_frame => {
+                let whole = header_len.checked_add(usize::try_from(header.size).ok()?)?;
+                (whole > input.len()).then_some(whole)
+            }
+            _ => None,
+        }
     }
 
     /// Queues a command (e.g. SUBSCRIBE to a 3.1 peer, PING, ERROR).
@@ -194,7 +279,9 @@ impl Connection {
         cmd.encode(&mut self.outbound);
     }
 
-    /// Bytes waiting to be written; the caller removes what it wrote (e.g. `advance(n)`).
+    /// Encoded bytes not yet written and not sealed behind large frames (everything, when
+    /// no frame reached [`Connection::ZERO_COPY_MIN`]); the engine writes through
+    /// [`Connection::output_slices`] and [`Connection::consume_output`].
     pub fn outbound(&mut self) -> &mut BytesMut {
         &mut self.outbound
     }
@@ -451,8 +538,8 @@ mod tests {
 
         fn pump(&mut self) {
             loop {
-                let a_out = self.a.outbound().split();
-                let b_out = self.b.outbound().split();
+                let a_out = take_output(&mut self.a, usize::MAX);
+                let b_out = take_output(&mut self.b, usize::MAX);
                 if a_out.is_empty() && b_out.is_empty() {
                     return;
                 }
@@ -480,6 +567,72 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Everything `conn` has to write, taken through the vectored-output interface in writes
+    /// of at most `step` bytes (as a transport taking part of it at a time would).
+    fn take_output(conn: &mut Connection, step: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let mut slices = [IoSlice::new(&[]); 4];
+            let filled = conn.output_slices(&mut slices);
+            if filled == 0 {
+                assert_eq!(conn.output_len(), 0);
+                return out;
+            }
+            let before = out.len();
+            for slice in &slices[..filled] {
+                let room = step - (out.len() - before);
+                out.extend_from_slice(&slice[..slice.len().min(room)]);
+                if out.len() - before == step {
+                    break;
+                }
+            }
+            conn.consume_output(out.len() - before);
+        }
+    }
+
+    #[test]
+    fn large_frames_are_queued_by_reference_and_written_in_order() {
+        let mut pair = Pair::new(config(SocketType::Push), config(SocketType::Pull));
+        assert!(pair.a.is_ready() && pair.b.is_ready());
+        let big = Bytes::from(vec![7u8; 100_000]);
+        let msg = Message::from_frames([
+            Frame::from(&b"head"[..]),
+            Frame::from(big.clone()),
+            Frame::from(&b"tail"[..]),
+        ]);
+        pair.a.send_message(&msg);
+        pair.a.send_message(&Message::single(&b"after"[..]));
+        let queued = pair.a.output_len();
+        assert_eq!(queued, (2 + 4) + (9 + 100_000) + (2 + 4) + (2 + 5));
+        assert!(
+            pair.a.outbound().len() < 100,
+            "the large payload is not copied into the output buffer"
+        );
+        let wire = take_output(&mut pair.a, 4_093);
+        assert_eq!(wire.len(), queued);
+        let (events, result) = feed(&mut pair.b, &wire);
+        result.unwrap();
+        let messages: Vec<Message> = events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Message(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(messages, [msg, Message::single(&b"after"[..])]);
+    }
+
+    #[test]
+    fn input_wanted_announces_a_large_frame_once_its_header_is_in() {
+        let pair = Pair::new(config(SocketType::Push), config(SocketType::Pull));
+        let mut wire = vec![LONG];
+        wire.extend_from_slice(&200_000u64.to_be_bytes());
+        assert_eq!(pair.b.input_wanted(&wire[..5]), None, "header incomplete");
+        assert_eq!(pair.b.input_wanted(&wire), Some(9 + 200_000));
+        wire.extend_from_slice(&[0u8; 200_000]);
+        assert_eq!(pair.b.input_wanted(&wire), None, "frame complete");
     }
 
     fn ready_peer(events: &[Event]) -> &PeerInfo {

@@ -128,6 +128,7 @@ impl Socket {
         &self.shared.ctx
     }
 
+    #[inline]
     fn lock(&self) -> Result<MutexGuard<'_, State>> {
         let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.closed {
@@ -140,6 +141,7 @@ impl Socket {
     }
 
     /// Locks the state and applies pending pipe events.
+    #[inline]
     fn lock_and_update(&self) -> Result<MutexGuard<'_, State>> {
         let mut state = self.lock()?;
         state.process_events(&self.shared.link.signal);
@@ -408,8 +410,19 @@ impl Socket {
             state.outgoing.push_back(frame);
             return Ok(());
         }
-        let mut msg = std::mem::take(&mut state.outgoing);
-        msg.push_back(frame);
+        let msg = if state.outgoing.is_empty() {
+            Message::single(frame)
+        } else {
+            let mut whole = std::mem::take(&mut state.outgoing);
+            whole.push_back(frame);
+            whole
+        };
+        // The common case, queued at the first try, skips the retry loop's bookkeeping.
+        let msg = match state.pattern.send(msg) {
+            Ok(()) => return Ok(()),
+            Err(SendError::Failed(error)) => return Err(error),
+            Err(SendError::Again(msg)) => msg,
+        };
         self.send_locked(state, msg, flags, &mut interrupt)
             .map_err(|unsent| unsent.error)
     }
@@ -546,12 +559,20 @@ impl Socket {
     pub fn recv_interruptible(&self, flags: i32, mut interrupt: Interrupt<'_>) -> Result<Frame> {
         let mut state = self.lock_and_update()?;
         if state.incoming.is_empty() {
-            let (locked, msg) = self.recv_locked(state, flags, &mut interrupt)?;
+            // The common case, a message already queued, skips the wait loop's bookkeeping.
+            let (locked, msg) = match state.pattern.recv() {
+                Ok(msg) => (state, msg),
+                Err(e) if e.kind() == ErrorKind::Again => {
+                    self.recv_locked(state, flags, &mut interrupt)?
+                }
+                Err(e) => return Err(e),
+            };
             state = locked;
             if msg.len() == 1 {
                 // The common single-frame case skips the frame queue.
                 state.rcvmore = false;
-                return Ok(msg.into_iter().next().unwrap_or_default());
+                let mut msg = msg;
+                return Ok(msg.pop_back().unwrap_or_default());
             }
             state.incoming.extend(msg);
         }
@@ -753,10 +774,15 @@ impl Drop for Socket {
 }
 
 impl State {
+    #[inline]
     fn process_events(&mut self, signal: &SocketSignal) {
-        if !signal.has_events() {
-            return;
+        if signal.has_events() {
+            self.apply_events(signal);
         }
+    }
+
+    #[cold]
+    fn apply_events(&mut self, signal: &SocketSignal) {
         let pattern = &mut self.pattern;
         signal.drain(|event| match event {
             PipeEvent::Attached(pipe, peer) => pattern.attach(pipe, peer.as_ref()),

@@ -13,14 +13,20 @@ struct Slot<T> {
     data: T,
 }
 
+/// Slots in a vector, found by id through a map, with the last slot used remembered: the
+/// routing helpers look a pipe up on every message, usually the same one as last time.
 pub(crate) struct Pipes<T = ()> {
-    map: IdMap<PipeId, Slot<T>>,
+    slots: Vec<Slot<T>>,
+    index: IdMap<PipeId, usize>,
+    last: usize,
 }
 
 impl<T> Default for Pipes<T> {
     fn default() -> Self {
         Pipes {
-            map: IdMap::default(),
+            slots: Vec::new(),
+            index: IdMap::default(),
+            last: 0,
         }
     }
 }
@@ -32,46 +38,65 @@ impl<T> Pipes<T> {
 
     pub(crate) fn insert(&mut self, pipe: PipeEnd, data: T) -> PipeId {
         let id = pipe.id();
-        self.map.insert(id, Slot { pipe, data });
+        if let Some(&at) = self.index.get(&id) {
+            self.slots[at] = Slot { pipe, data };
+        } else {
+            self.index.insert(id, self.slots.len());
+            self.slots.push(Slot { pipe, data });
+        }
         id
     }
 
+    fn position(&self, id: PipeId) -> Option<usize> {
+        match self.slots.get(self.last) {
+            Some(slot) if slot.pipe.id() == id => Some(self.last),
+            _ => self.index.get(&id).copied(),
+        }
+    }
+
     pub(crate) fn contains(&self, id: PipeId) -> bool {
-        self.map.contains_key(&id)
+        self.index.contains_key(&id)
     }
 
     pub(crate) fn pipe(&self, id: PipeId) -> Option<&PipeEnd> {
-        self.map.get(&id).map(|slot| &slot.pipe)
+        self.position(id).map(|at| &self.slots[at].pipe)
     }
 
     pub(crate) fn pipe_mut(&mut self, id: PipeId) -> Option<&mut PipeEnd> {
-        self.map.get_mut(&id).map(|slot| &mut slot.pipe)
+        let at = self.position(id)?;
+        self.last = at;
+        Some(&mut self.slots[at].pipe)
     }
 
     pub(crate) fn data(&self, id: PipeId) -> Option<&T> {
-        self.map.get(&id).map(|slot| &slot.data)
+        self.position(id).map(|at| &self.slots[at].data)
     }
 
     pub(crate) fn data_mut(&mut self, id: PipeId) -> Option<&mut T> {
-        self.map.get_mut(&id).map(|slot| &mut slot.data)
+        let at = self.position(id)?;
+        Some(&mut self.slots[at].data)
     }
 
-    /// Removes and closes the pipe (the other end sees the close after what was queued).
+    /// Closes and forgets a pipe, giving back its data.
     pub(crate) fn remove(&mut self, id: PipeId) -> Option<T> {
-        let mut slot = self.map.remove(&id)?;
+        let at = self.index.remove(&id)?;
+        let mut slot = self.slots.swap_remove(at);
+        if let Some(moved) = self.slots.get(at) {
+            self.index.insert(moved.pipe.id(), at);
+        }
         slot.pipe.close();
         Some(slot.data)
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (PipeId, &mut PipeEnd, &mut T)> {
-        self.map
+        self.slots
             .iter_mut()
-            .map(|(id, slot)| (*id, &mut slot.pipe, &mut slot.data))
+            .map(|slot| (slot.pipe.id(), &mut slot.pipe, &mut slot.data))
     }
 
-    /// Closes and forgets every pipe (socket close).
     pub(crate) fn close_all(&mut self) {
-        for (_, mut slot) in self.map.drain() {
+        self.index.clear();
+        for mut slot in self.slots.drain(..) {
             slot.pipe.close();
         }
     }
