@@ -532,9 +532,10 @@ mod tests {
                 }
                 None => {
                     if !socket_end.arm_readable() {
-                        assert!(signal.wait(Some(
-                            std::time::Instant::now() + std::time::Duration::from_secs(5)
-                        )));
+                        assert!(signal.wait(
+                            Some(std::time::Instant::now() + std::time::Duration::from_secs(5)),
+                            false
+                        ));
                         signal.drain(|_| {});
                     }
                 }

@@ -101,11 +101,21 @@ impl SocketSignal {
 
     /// Blocks until an event is posted or `deadline` passes. Returns false on timeout.
     ///
-    /// Before sleeping it keeps checking for up to [`SPIN_BEFORE_SLEEP`], yielding the CPU
-    /// between checks: a reply often comes within microseconds, and waking a sleeping thread
-    /// (an idle vCPU, on a VM) costs tens of them. Yielding, not spinning, so that a peer
-    /// thread sharing the CPU runs meanwhile.
-    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+    /// With `spin`, it first keeps checking for up to [`SPIN_BEFORE_SLEEP`], yielding the
+    /// CPU between checks: an inproc peer (another application thread) often answers within
+    /// microseconds, and waking a sleeping thread (an idle vCPU, on a VM) costs tens of
+    /// them. Yielding, not spinning, so that a peer sharing the CPU runs meanwhile. Sockets
+    /// with tcp or ipc connections do not spin: what they wait for comes from an I/O
+    /// thread, whose CPU time the spinning would take.
+    pub(crate) fn wait(&self, deadline: Option<Instant>, spin: bool) -> bool {
+        if spin && self.spin_until_event(deadline) {
+            return true;
+        }
+        self.sleep_until_event(deadline)
+    }
+
+    /// The spinning phase of [`wait`](Self::wait): true if an event came.
+    fn spin_until_event(&self, deadline: Option<Instant>) -> bool {
         let spin_until = Instant::now() + SPIN_BEFORE_SLEEP;
         loop {
             if self.has_events() {
@@ -113,10 +123,14 @@ impl SocketSignal {
             }
             let now = Instant::now();
             if now >= spin_until || deadline.is_some_and(|d| now >= d) {
-                break;
+                return false;
             }
             std::thread::yield_now();
         }
+    }
+
+    /// The sleeping phase of [`wait`](Self::wait), on the eventfd.
+    fn sleep_until_event(&self, deadline: Option<Instant>) -> bool {
         loop {
             if self.has_events() {
                 return true;

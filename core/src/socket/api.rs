@@ -80,6 +80,9 @@ struct State {
     incoming: VecDeque<Frame>,
     rcvmore: bool,
     closed: bool,
+    /// A tcp or ipc endpoint was bound or connected: what this socket waits for may come
+    /// from an I/O thread (see `SocketSignal::wait`).
+    uses_io_threads: bool,
 }
 
 impl Socket {
@@ -114,6 +117,7 @@ impl Socket {
                     incoming: VecDeque::new(),
                     rcvmore: false,
                     closed: false,
+                    uses_io_threads: false,
                 }),
             }
         });
@@ -156,18 +160,19 @@ impl Socket {
         deadline: Option<Instant>,
         interrupt: &mut Interrupt<'_>,
     ) -> Result<MutexGuard<'a, State>> {
+        let spin = !state.uses_io_threads;
         drop(state);
         let signal = &self.shared.link.signal;
         match interrupt {
             None => {
-                if !signal.wait(deadline) {
+                if !signal.wait(deadline, spin) {
                     return Err(Error::again());
                 }
             }
             Some(check) => loop {
                 let slice = Instant::now() + INTERRUPT_CHECK;
                 let until = deadline.map_or(slice, |d| d.min(slice));
-                if signal.wait(Some(until)) {
+                if signal.wait(Some(until), spin) {
                     break;
                 }
                 check()?;
@@ -196,7 +201,9 @@ impl Socket {
                 .emit(monitor::EVENT_BIND_FAILED, e.errno() as u32, address);
             e
         };
-        let (resolved, handle) = match Endpoint::parse(endpoint)? {
+        let parsed = Endpoint::parse(endpoint)?;
+        state.uses_io_threads |= !matches!(parsed, Endpoint::Inproc(_));
+        let (resolved, handle) = match parsed {
             Endpoint::Tcp(tcp_endpoint) => {
                 let (acceptor, resolved) =
                     tcp::bind(&tcp_endpoint, &state.options, &link.io, &link.monitor)
@@ -279,7 +286,9 @@ impl Socket {
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
         let link = &self.shared.link;
-        let handle = match Endpoint::parse(endpoint)? {
+        let parsed = Endpoint::parse(endpoint)?;
+        state.uses_io_threads |= !matches!(parsed, Endpoint::Inproc(_));
+        let handle = match parsed {
             Endpoint::Tcp(tcp_endpoint) => {
                 tcp_endpoint.validate_for_connect()?;
                 EndpointHandle::Task(self.spawn_session(&state, tcp_endpoint, endpoint))
