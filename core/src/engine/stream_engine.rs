@@ -179,6 +179,14 @@ impl Codec {
         }
     }
 
+    /// The size of the last frame received if it was a large one (else 0).
+    fn recent_large_frame(&self) -> usize {
+        match self {
+            Codec::Zmtp(conn) => conn.recent_large_frame(),
+            Codec::Raw { .. } => 0,
+        }
+    }
+
     fn send_message(&mut self, msg: &Message) {
         match self {
             Codec::Zmtp(conn) => conn.send_message(msg),
@@ -568,7 +576,9 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
     }
 
     /// Room for the next read: enough for the whole of a large frame whose header has
-    /// arrived (bounded by [`MAX_RESERVE`] at a time), else at least a quarter chunk.
+    /// arrived (bounded by [`MAX_RESERVE`] at a time), else at least a quarter chunk. A new
+    /// buffer after a large frame is made big enough for another like it, so that its body
+    /// is read in place rather than copied when its header turns out to announce it.
     fn reserve_input(&mut self) {
         let free = self.input.capacity() - self.input.len();
         if let Some(wanted) = self.codec.input_wanted(&self.input) {
@@ -578,8 +588,14 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 return;
             }
         }
-        if free < READ_CHUNK / 4 {
-            self.input.reserve(READ_CHUNK);
+        let like_last = self.codec.recent_large_frame().min(MAX_RESERVE);
+        let enough = if like_last > 0 {
+            like_last
+        } else {
+            READ_CHUNK / 4
+        };
+        if free < enough {
+            self.input.reserve(READ_CHUNK.max(like_last));
         }
     }
 

@@ -105,6 +105,9 @@ pub struct Connection {
     /// of large frames, queued by reference (see [`Connection::ZERO_COPY_MIN`]).
     sealed: VecDeque<Bytes>,
     sealed_len: usize,
+    /// Header and body size of the last data frame received, if it was a large one (see
+    /// [`Connection::recent_large_frame`]); 0 after a small one.
+    recent_large_frame: usize,
 }
 
 impl Connection {
@@ -137,6 +140,7 @@ impl Connection {
             outbound,
             sealed: VecDeque::new(),
             sealed_len: 0,
+            recent_large_frame: 0,
         }
     }
 
@@ -256,6 +260,14 @@ impl Connection {
                 self.sealed.pop_front();
             }
         }
+    }
+
+    /// The whole size (header and body) of the last data frame received when it was at
+    /// least [`Connection::ZERO_COPY_MIN`] big, else 0. Peers tend to send runs of similar
+    /// messages: the engine sizes its next read buffer to hold such a frame whole, so the
+    /// frame's body is read in place instead of being copied out of a smaller buffer.
+    pub fn recent_large_frame(&self) -> usize {
+        self.recent_large_frame
     }
 
     /// How many bytes of input the frame being received needs in all (its header and whole
@@ -378,6 +390,11 @@ impl Connection {
         if input.len() - header_len < size {
             return Ok(None);
         }
+        self.recent_large_frame = if size >= Self::ZERO_COPY_MIN {
+            header_len + size
+        } else {
+            0
+        };
         let frame = if size <= Frame::INLINE_CAPACITY {
             let frame = Frame::copy_from_slice(&input[header_len..header_len + size]);
             input.advance(header_len + size);
