@@ -12,6 +12,10 @@ import pytest
 import ferromq as zmq
 from conftest import endpoint
 
+#: The buffer API is in CPython's stable ABI from 3.11: there, a Frame exposes the buffer
+#: protocol itself, without copying; on 3.9 and 3.10, ``frame.buffer`` is a memoryview of
+#: a copy (``frame.bytes``) and ``memoryview(frame)`` is refused.
+BUFFER_API = sys.version_info >= (3, 11)
 
 
 @pytest.fixture
@@ -76,9 +80,9 @@ def test_recv_copy_false_gives_frames(pipe):
         head.buffer[0:1] = b"z"
 
 
+@pytest.mark.skipif(not BUFFER_API, reason="the buffer protocol needs CPython >= 3.11 (stable ABI)")
 def test_frame_buffer_protocol_is_zero_copy():
-    """Every CPython (3.9+): the frame exports its own bytes (the view's ``obj`` is the frame,
-    not a copy)."""
+    """3.11+: the frame exports its own bytes (the view's ``obj`` is the frame, not a copy)."""
     c = zmq.Context()
     pull, push = c.socket(zmq.PULL), c.socket(zmq.PUSH)
     pull.rcvtimeo = 5000
@@ -99,14 +103,26 @@ def test_frame_buffer_protocol_is_zero_copy():
     c.destroy(linger=0)
 
 
+@pytest.mark.skipif(BUFFER_API, reason="3.9 and 3.10 only")
+def test_frame_buffer_before_311_is_a_copy():
+    """3.9/3.10: no buffer API in the stable ABI, so the documented fallback: memoryview(frame)
+    is refused and frame.buffer is a view of frame.bytes (one copy, made once)."""
+    frame = zmq.Frame(b"abc")
+    with pytest.raises(TypeError):
+        memoryview(frame)
+    view = frame.buffer
+    assert isinstance(view.obj, bytes) and view.obj is frame.bytes
+    assert view.readonly and bytes(view) == b"abc"
+
+
 def test_frame_outlives_its_views(pipe):
     push, pull = pipe
     push.send(b"y" * 1000)
     frame = pull.recv(copy=False)
-    view = memoryview(frame)
+    view = memoryview(frame) if BUFFER_API else frame.buffer
     del frame
     gc.collect()
-    assert bytes(view) == b"y" * 1000  # the view keeps the frame alive
+    assert bytes(view) == b"y" * 1000  # the view keeps the frame (or its copy) alive
 
 
 def test_recv_multipart_copy_false(pipe):

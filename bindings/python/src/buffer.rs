@@ -1,26 +1,21 @@
-//! The buffer protocol: the one hand-written FFI edge of the binding.
+//! The buffer protocol, on CPython ≥ 3.11 only: the one hand-written FFI edge of the
+//! binding.
 //!
 //! The extension is built for the stable ABI of CPython 3.9 (`abi3-py39`: one wheel for 3.9
 //! and later). The buffer API (`Py_buffer`, `PyObject_GetBuffer`, `PyBuffer_Release`,
-//! `PyBuffer_FillInfo` and the type slot `Py_bf_getbuffer` = 1) joined the *limited* API in
-//! 3.11, so PyO3 does not offer it to a 3.9 build, and it is declared here by hand. It is
-//! nonetheless part of every interpreter the wheel supports, with this exact ABI:
-//! - the functions and the `Py_buffer` layout are unchanged since CPython 3.3;
-//! - `PyType_FromSpec` accepts the buffer slots since 3.9 ("Changed in version 3.9: slots in
-//!   PyBufferProcs may be set in the unlimited API"; 3.11 only admitted them to the limited
-//!   headers);
-//! - 3.9 and 3.10 are final, end-of-life releases: their ABI can no longer change, and
-//!   `make test-python` runs the whole suite on 3.9.
-//!
-//! So [`init`] enables it on every interpreter from 3.9 (and refuses nothing older, which
-//! `requires-python` keeps out anyway).
+//! `PyBuffer_FillInfo` and the type slot `Py_bf_getbuffer` = 1) joined the stable ABI in
+//! 3.11, so PyO3 does not offer it to a 3.9 build. It is declared here by hand, with the
+//! layout and signatures the 3.11 stable ABI fixes, and used only after [`init`] has seen a
+//! running interpreter ≥ 3.11: the wheel keeps its abi3 promise on 3.9 and 3.10 (nothing
+//! of the 3.11 ABI is called there) and still gets zero-copy frames on 3.11+.
 //!
 //! What it gives:
 //! - [`read`]: the bytes of any object with the buffer protocol (memoryview, array,
-//!   numpy…), borrowed for a copy into a frame;
+//!   numpy…), borrowed for a copy into a frame (3.11+; older interpreters go through
+//!   `memoryview(obj).tobytes()`, see `frame::to_frame`);
 //! - [`frame_type`]: the `Frame` class, a subclass of the PyO3 class `_Frame` made with
-//!   `PyType_FromSpecWithBases`, which carries a `Py_bf_getbuffer` slot exposing the
-//!   frame's bytes read-only and without a copy (`memoryview(frame)`).
+//!   `PyType_FromSpecWithBases`, which on 3.11+ carries a `Py_bf_getbuffer` slot exposing
+//!   the frame's bytes read-only and without a copy (`memoryview(frame)`).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -36,8 +31,8 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::frame::PyFrame;
 
-/// `Py_buffer` as `Include/pybuffer.h` defines it, the same layout in every CPython from 3.3
-/// (and in the 3.11+ stable ABI).
+/// `Py_buffer` as the stable ABI (3.11+) defines it (`Include/pybuffer.h`); the same layout
+/// as every CPython 3 release.
 #[repr(C)]
 struct PyBuffer {
     buf: *mut c_void,
@@ -59,8 +54,9 @@ const PYBUF_SIMPLE: c_int = 0;
 const PY_BF_GETBUFFER: c_int = 1;
 
 extern "C" {
-    // In the limited API from CPython 3.11; exported, with this signature, by every CPython 3
-    // (see the module's comment for why 3.9 and 3.10 may use them).
+    // In the stable ABI from CPython 3.11. Exported by every CPython 3 (so the module loads
+    // on 3.9 and 3.10 too), but called only when `buffer_api()` says the running
+    // interpreter is ≥ 3.11.
     fn PyObject_GetBuffer(obj: *mut ffi::PyObject, view: *mut PyBuffer, flags: c_int) -> c_int;
     fn PyBuffer_Release(view: *mut PyBuffer);
     fn PyBuffer_FillInfo(
@@ -73,8 +69,8 @@ extern "C" {
     ) -> c_int;
 }
 
-/// Whether the running interpreter has the buffer API with the ABI declared here (≥ 3.9).
-/// Set once by [`init`], before anything else of the module runs.
+/// Whether the running interpreter has the buffer API in its stable ABI (≥ 3.11). Set once
+/// by [`init`], before anything else of the module runs.
 static BUFFER_API: OnceLock<bool> = OnceLock::new();
 
 pub fn buffer_api() -> bool {
@@ -86,10 +82,10 @@ static FRAME_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Checks the running interpreter's version and makes the `Frame` class: a subclass of the
 /// PyO3 class `_Frame` (which holds the data and every method) that adds only the buffer
-/// slot, on ≥ 3.9. Called once from the module's initialisation.
+/// slot, on ≥ 3.11. Called once from the module's initialisation.
 pub fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
     let version = py.version_info();
-    let api = (version.major, version.minor) >= (3, 9);
+    let api = (version.major, version.minor) >= (3, 11);
     let _ = BUFFER_API.set(api);
 
     let base = py.get_type::<PyFrame>();
@@ -166,8 +162,9 @@ const FRAME_DOC: &std::ffi::CStr = c"Frame(data=None, track=False, copy=None, co
 --
 
 A message frame, like pyzmq's zmq.Frame: what recv(copy=False) returns, and what send
-accepts without copying. It exposes the buffer protocol over the received bytes without
-copying them (memoryview(frame), frame.buffer).";
+accepts without copying. On CPython 3.11+ it exposes the buffer protocol over the
+received bytes without copying them (memoryview(frame), frame.buffer); on 3.9 and 3.10
+frame.buffer is a memoryview of a copy (frame.bytes).";
 
 /// The `Frame` class made by [`init`].
 pub fn frame_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -177,9 +174,9 @@ pub fn frame_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
         .ok_or_else(|| PyRuntimeError::new_err("ferromq._ferromq is not initialised"))
 }
 
-/// Copies the bytes of `obj`'s buffer out with `f`. `None` when `obj` has no simple
-/// contiguous buffer (not a buffer at all, or strided): the caller then goes through
-/// `memoryview`.
+/// Copies the bytes of `obj`'s buffer out with `f`, on CPython ≥ 3.11. `None` when the
+/// buffer API is not available here (3.9, 3.10) or `obj` has no simple contiguous buffer
+/// (not a buffer at all, or strided): the caller then goes through `memoryview`.
 pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
     if !buffer_api() {
         return None;
@@ -197,9 +194,9 @@ pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> 
         suboffsets: ptr::null_mut(),
         internal: ptr::null_mut(),
     };
-    // SAFETY: the interpreter is ≥ 3.9 (checked above), where this function has the
-    // declared ABI (see the module's comment); `obj` is a live object and the GIL is held;
-    // `view` is writable memory of the right layout.
+    // SAFETY: the interpreter is ≥ 3.11 (checked above), where this function is in the
+    // stable ABI; `obj` is a live object and the GIL is held; `view` is writable memory
+    // of the right layout.
     let rc = unsafe { PyObject_GetBuffer(obj.as_ptr(), &mut view, PYBUF_SIMPLE) };
     if rc != 0 {
         // Not a buffer, or not a contiguous one: let the caller report or gather it.
@@ -223,7 +220,7 @@ pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> 
     }
 }
 
-/// `bf_getbuffer` of `Frame` (installed on ≥ 3.9): a read-only, one-dimensional
+/// `bf_getbuffer` of `Frame` (installed only on ≥ 3.11): a read-only, one-dimensional
 /// byte view of the frame's payload, without copying it. The view holds a reference to the
 /// frame, whose bytes never change or move (a frozen object), so they outlive the view.
 unsafe extern "C" fn frame_getbuffer(
@@ -242,8 +239,8 @@ unsafe extern "C" fn frame_getbuffer(
         let any = unsafe { Borrowed::from_ptr(py, obj) };
         let frame = any.cast::<PyFrame>()?;
         let data = frame.get().frame.as_slice();
-        // SAFETY: this slot exists only on ≥ 3.9, where PyBuffer_FillInfo has the declared
-        // ABI (see the module's comment). `view` is the caller's Py_buffer; `obj` is stored in it with a new reference
+        // SAFETY: this slot exists only on ≥ 3.11, where PyBuffer_FillInfo is in the stable
+        // ABI. `view` is the caller's Py_buffer; `obj` is stored in it with a new reference
         // (released by PyBuffer_Release), which keeps the frame, and so `data`, alive.
         // readonly=1: a writable request fails with BufferError.
         let rc = unsafe {
