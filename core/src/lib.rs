@@ -33,7 +33,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use message::{Frame, Message};
 pub use monitor::MonitorEvent;
 pub use options::{OptionValue, SocketOption, SocketOptions};
-pub use poll::{poll, PollItem, PollTarget, POLLERR};
+pub use poll::{poll, wait_for_readiness, PollItem, PollTarget, POLLERR};
 pub use proxy::{proxy, proxy_steerable, proxy_steerable_interruptible};
 pub use signal::PeerIdentity;
 pub use socket::{flags, Interrupt, Socket, Unsent, INTERRUPT_CHECK, POLLIN, POLLOUT};

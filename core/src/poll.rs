@@ -14,6 +14,46 @@ use rustix::event::{poll as poll_fds, PollFd, PollFlags};
 use crate::error::{Error, ErrorKind, Result};
 use crate::socket::{Socket, POLLIN, POLLOUT};
 
+/// Blocks until `wake` or the readiness descriptor of one of `sockets` becomes readable, or
+/// `timeout` passes; returns the indexes (in `sockets`) of those whose descriptor fired.
+///
+/// For a binding's own reactor thread, which parks operations of many sockets and must also
+/// be woken by its event loop (`wake`). A fired socket may have nothing to do (the descriptor
+/// signals any change of ZMQ_EVENTS): the caller tries its operations again. The timeout is
+/// rounded up by half a millisecond, so that a deadline is never polled a bit early.
+pub fn wait_for_readiness(
+    wake: BorrowedFd<'_>,
+    sockets: &[&Socket],
+    timeout: Option<Duration>,
+) -> Vec<usize> {
+    let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(sockets.len() + 1);
+    fds.push(PollFd::from_borrowed_fd(wake, PollFlags::IN));
+    for socket in sockets {
+        fds.push(PollFd::from_borrowed_fd(
+            socket.readiness_fd(),
+            PollFlags::IN,
+        ));
+    }
+    let timespec = timeout.map(|t| {
+        let t = t + Duration::from_micros(500);
+        rustix::event::Timespec {
+            tv_sec: t.as_secs() as _,
+            tv_nsec: t.subsec_nanos() as _,
+        }
+    });
+    match poll_fds(&mut fds, timespec.as_ref()) {
+        Ok(_) | Err(rustix::io::Errno::INTR) => {}
+        // Not expected with valid descriptors; don't turn it into a busy loop.
+        Err(_) => std::thread::sleep(Duration::from_millis(1)),
+    }
+    fds[1..]
+        .iter()
+        .enumerate()
+        .filter(|(_, fd)| !fd.revents().is_empty())
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// ZMQ_POLLERR: an error condition on a raw descriptor.
 pub const POLLERR: i32 = 4;
 

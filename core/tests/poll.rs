@@ -3,12 +3,12 @@
 mod common;
 
 use std::io::Write;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ferromq::{flags, poll, Context, PollItem, SocketType, POLLIN, POLLOUT};
+use ferromq::{flags, poll, wait_for_readiness, Context, PollItem, SocketType, POLLIN, POLLOUT};
 
 #[test]
 fn poll_reports_which_sockets_and_fds_are_ready() {
@@ -141,4 +141,53 @@ fn libc_pollfd(fd: i32) -> libc::pollfd {
 fn unsafe_poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> i32 {
     // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd for the call's duration.
     unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) }
+}
+
+/// The reactor primitive the Node and Erlang bindings share: wake-ups from the wake
+/// descriptor, from sockets' readiness descriptors, and the timeout.
+#[test]
+fn wait_for_readiness_reports_fired_sockets_the_wake_fd_and_the_timeout() {
+    let ctx = Context::new();
+    let (idle, busy) = (ferro(&ctx, SocketType::Pull), ferro(&ctx, SocketType::Pull));
+    let (_idle_ep, busy_ep) = (ferro_bind(&idle), ferro_bind(&busy));
+    let (mut wake_writer, wake) = UnixStream::pair().unwrap();
+    // Drain whatever setup signalled, so only what follows can fire.
+    let _ = (idle.events().unwrap(), busy.events().unwrap());
+
+    let start = Instant::now();
+    let fired = wait_for_readiness(
+        wake.as_fd(),
+        &[&idle, &busy],
+        Some(Duration::from_millis(50)),
+    );
+    assert!(fired.is_empty(), "nothing happened: {fired:?}");
+    assert!(
+        start.elapsed() >= Duration::from_millis(50),
+        "the timeout is honoured"
+    );
+
+    let push = ferro(&ctx, SocketType::Push);
+    push.connect(&busy_ep).unwrap();
+    push.send(&b"x"[..], 0).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = Vec::new();
+    while !seen.contains(&1) && Instant::now() < deadline {
+        seen = wait_for_readiness(wake.as_fd(), &[&idle, &busy], Some(Duration::from_secs(5)));
+        let _ = busy.events();
+    }
+    assert!(
+        seen.contains(&1) && !seen.contains(&0),
+        "only the busy socket fired: {seen:?}"
+    );
+    assert_eq!(busy.recv(0).unwrap(), &b"x"[..]);
+
+    let _ = (idle.events().unwrap(), busy.events().unwrap());
+    wake_writer.write_all(b"w").unwrap();
+    let start = Instant::now();
+    let fired = wait_for_readiness(wake.as_fd(), &[&idle, &busy], Some(Duration::from_secs(5)));
+    assert!(fired.is_empty(), "the wake fd fires no socket: {fired:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "the wake fd ends the wait"
+    );
 }

@@ -20,7 +20,7 @@
 //! messages are monitor events, which the reactor decodes before handing them over.
 
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -30,7 +30,7 @@ use ferromq::{flags, Error, ErrorKind, Message, MonitorEvent, Socket, Unsent, PO
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags, Timespec};
+use rustix::event::{eventfd, EventfdFlags};
 
 use crate::convert::{error_to_js, message_to_js};
 use crate::observer::ObservedEvent;
@@ -330,35 +330,10 @@ impl Reactor {
                 }
                 (targets, nearest.map(|d| d.saturating_duration_since(now)))
             };
-            let raw: Vec<RawFd> = targets
-                .iter()
-                .map(|(_, s)| s.socket.readiness_fd().as_raw_fd())
-                .collect();
-            let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(raw.len() + 1);
-            fds.push(PollFd::new(&self.wake_fd, PollFlags::IN));
-            for fd in &raw {
-                // SAFETY: `targets` keeps each socket (and so its eventfd) alive during poll.
-                let fd = unsafe { BorrowedFd::borrow_raw(*fd) };
-                fds.push(PollFd::from_borrowed_fd(fd, PollFlags::IN));
+            let sockets: Vec<&Socket> = targets.iter().map(|(_, s)| &s.socket).collect();
+            for i in ferromq::wait_for_readiness(self.wake_fd.as_fd(), &sockets, timeout) {
+                fired.push(targets[i].0);
             }
-            let timespec = timeout.map(|d| {
-                // Round up so that a deadline is never polled as "a bit before".
-                let d = d + Duration::from_micros(500);
-                Timespec {
-                    tv_sec: d.as_secs() as _,
-                    tv_nsec: d.subsec_nanos() as _,
-                }
-            });
-            match poll(&mut fds, timespec.as_ref()) {
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(_) => std::thread::sleep(Duration::from_millis(1)),
-            }
-            for (i, (id, _)) in targets.iter().enumerate() {
-                if !fds[i + 1].revents().is_empty() {
-                    fired.push(*id);
-                }
-            }
-            drop(fds);
         }
     }
 
