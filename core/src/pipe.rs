@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use atomic_waker::AtomicWaker;
 
+use crate::direct_write::DirectWrite;
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
 use crate::spsc::{self, Consumer, Producer};
@@ -89,6 +90,8 @@ struct Queue {
     /// CONFLATE: the writer keeps only the newest message queued, here instead of the ring.
     conflate: AtomicBool,
     newest: Mutex<Option<Message>>,
+    /// The reader (an engine) lets the writer write to its connection while it is idle.
+    direct: Arc<DirectWrite>,
 }
 
 impl Queue {
@@ -102,6 +105,7 @@ impl Queue {
             reader_done: AtomicBool::new(false),
             conflate: AtomicBool::new(false),
             newest: Mutex::new(None),
+            direct: Arc::default(),
         }
     }
 
@@ -151,6 +155,8 @@ pub(crate) struct PipeEnd {
     /// no division per message).
     reads_until_publish: u64,
     closed: bool,
+    /// Single messages may be written straight to an idle connection (see [`PipeEnd::send`]).
+    direct_writes: bool,
 }
 
 /// Creates a pipe. `a_to_b_hwm` bounds what `a` may queue for `b`, and the reverse.
@@ -195,6 +201,7 @@ impl PipeEnd {
             read: 0,
             reads_until_publish: 1,
             closed: false,
+            direct_writes: false,
         }
     }
 
@@ -280,8 +287,23 @@ impl PipeEnd {
         }
     }
 
-    /// Queues and flushes one message.
+    /// Queues and flushes one message. With direct writes on (REQ and REP), a message sent
+    /// while the conversation is in lockstep (nothing more came in from this peer) goes
+    /// straight to the connection when its engine is idle (`direct_write.rs`).
     pub(crate) fn send(&mut self, msg: Message) -> Result<(), Message> {
+        let msg = if self.direct_writes && self.rx.is_empty() {
+            let peer = &self.peer;
+            let peer_id = self.peer_id;
+            let direct = &self.outgoing.direct;
+            match direct.try_write(msg, self.written, || {
+                peer.notify(|| PipeEvent::Readable(peer_id))
+            }) {
+                Ok(()) => return Ok(()),
+                Err(msg) => msg,
+            }
+        } else {
+            msg
+        };
         self.write(msg)?;
         self.flush();
         Ok(())
@@ -296,6 +318,25 @@ impl PipeEnd {
             return true;
         }
         false
+    }
+
+    /// Socket end: sends single messages straight to the connection when its engine is
+    /// idle (REQ and REP, whose lockstep makes the engine's wake-up most of the latency).
+    pub(crate) fn enable_direct_writes(&mut self) {
+        self.direct_writes = true;
+        self.outgoing.direct.want();
+    }
+
+    /// Engine end: the writer wants direct writes; the engine offers its connection when
+    /// idle ([`DirectWrite::offer`]) and reclaims it before writing itself.
+    pub(crate) fn direct_writes(&self) -> Option<&Arc<DirectWrite>> {
+        let direct = &self.incoming.direct;
+        direct.is_wanted().then_some(direct)
+    }
+
+    /// Messages taken from this end so far (what an engine's offer names).
+    pub(crate) fn read_count(&self) -> u64 {
+        self.read
     }
 
     // ----- reading -----
@@ -337,7 +378,7 @@ impl PipeEnd {
     }
 
     /// Whether a message is waiting to be read.
-    fn has_incoming(&self) -> bool {
+    pub(crate) fn has_incoming(&self) -> bool {
         !self.rx.is_empty()
             || (self.incoming.conflate.load(Ordering::Relaxed) && self.incoming.newest().is_some())
     }

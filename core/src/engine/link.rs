@@ -87,7 +87,7 @@ impl SocketLink {
         waker: &Arc<AtomicWaker>,
         peer: Option<PeerIdentity>,
     ) -> PipeEnd {
-        let (socket_end, io_end) = pipe_pair(
+        let (mut socket_end, io_end) = pipe_pair(
             Listener::Socket(self.signal.clone()),
             Listener::Task(waker.clone()),
             options.send_hwm(),
@@ -95,6 +95,8 @@ impl SocketLink {
         );
         if options.conflates(self.socket_type) {
             socket_end.set_conflate();
+        } else if matches!(self.socket_type, SocketType::Req | SocketType::Rep) {
+            socket_end.enable_direct_writes();
         }
         self.signal.post(PipeEvent::Attached(socket_end, peer));
         io_end

@@ -23,6 +23,7 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
+use crate::direct_write::DirectWrite;
 use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::message::{Frame, Message};
@@ -198,6 +199,15 @@ impl Codec {
         }
     }
 
+    /// Bytes of a message the application thread began writing itself (a partial direct
+    /// write): queued before anything else.
+    fn push_leftover(&mut self, bytes: &[u8]) {
+        debug_assert_eq!(self.output_len(), 0, "leftover behind other output");
+        if let Codec::Zmtp(conn) = self {
+            conn.outbound().extend_from_slice(bytes);
+        }
+    }
+
     fn send_command(&mut self, cmd: &Command) {
         if let Codec::Zmtp(conn) = self {
             conn.send_command(cmd);
@@ -246,6 +256,10 @@ pub(crate) struct StreamEngine<S> {
     fd: RawFd,
     /// The handshake completed (monitor: a later loss is not a handshake failure).
     handshaken: bool,
+    /// The pipe's direct-write state, when its socket writes directly (REQ, REP), and
+    /// whether the connection is offered to it now (see `direct_write.rs`).
+    direct: Option<Arc<DirectWrite>>,
+    offered: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
@@ -281,6 +295,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             endpoint,
             fd,
             handshaken: false,
+            direct: None,
+            offered: false,
         }
     }
 
@@ -302,6 +318,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             *pipe = Some(link.attach_new_pipe(&self.options, &self.waker, Some(peer)));
         }
         let end = self.drive(pipe, link, shutdown).await;
+        // The application must not write to a connection that has ended.
+        self.reclaim_output();
         if end.is_lost() {
             self.report_lost(&end, &link.monitor);
         }
@@ -376,6 +394,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                     if pipe.as_ref().is_some_and(|p| p.is_peer_closed()) && link.is_closed() => {}
                 Woke::Shutdown => return EngineEnd::Shutdown,
                 Woke::Timer => {
+                    self.reclaim_output();
                     if !self.codec.is_ready() {
                         return EngineEnd::HandshakeTimeout;
                     }
@@ -449,8 +468,15 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 return Poll::Ready(None);
             }
 
-            // Outbound: gather messages from the pipe, then write.
-            if self.codec.is_ready() {
+            // Outbound: gather messages from the pipe, then write. While the connection is
+            // offered to the socket, there is nothing to write unless the pipe has messages.
+            if self.offered
+                && (pipe.as_ref().is_some_and(|p| p.has_incoming())
+                    || self.direct.as_ref().is_some_and(|d| d.is_given_back()))
+            {
+                self.reclaim_output();
+            }
+            if self.codec.is_ready() && !self.offered {
                 if let Some(pipe) = pipe.as_mut() {
                     while self.codec.output_len() < WRITE_BATCH {
                         match pipe.read() {
@@ -480,7 +506,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                     if self.stalled.is_some() && p.arm_writable() {
                         retry = true;
                     }
-                    if self.codec.is_ready() && (self.codec.output_len() == 0) && p.arm_readable() {
+                    if self.arm_output(p) {
                         retry = true;
                     }
                 }
@@ -488,6 +514,46 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                     return Poll::Pending;
                 }
             }
+        }
+    }
+
+    /// With everything written: asks the pipe to wake us for the socket's next message and
+    /// offers the socket to write it itself (`direct_write.rs`). Returns true if a message
+    /// is already waiting (nothing armed or offered: the caller goes round again).
+    fn arm_output(&mut self, pipe: &PipeEnd) -> bool {
+        if !self.codec.is_ready() || self.codec.output_len() != 0 {
+            return false;
+        }
+        if pipe.arm_readable() {
+            return true;
+        }
+        if !self.codec.is_raw() && !self.offered {
+            self.offer_output(pipe);
+        }
+        false
+    }
+
+    /// Lets the socket write straight to the connection until [`Self::reclaim_output`], if
+    /// it wants to.
+    fn offer_output(&mut self, pipe: &PipeEnd) {
+        if self.direct.is_none() {
+            self.direct = pipe.direct_writes().cloned();
+        }
+        if let Some(direct) = &self.direct {
+            direct.offer(self.fd, pipe.read_count());
+            self.offered = true;
+        }
+    }
+
+    /// Takes the connection's output back from the socket before writing anything: waits
+    /// out a direct write in progress, and queues first what a partial one left.
+    fn reclaim_output(&mut self) {
+        if !self.offered {
+            return;
+        }
+        self.offered = false;
+        if let Some(leftover) = self.direct.as_ref().and_then(|d| d.reclaim()) {
+            self.codec.push_leftover(&leftover);
         }
     }
 
@@ -516,6 +582,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         if self.input.is_empty() {
             return Ok(delivered);
         }
+        // Decoding may queue commands (PONG, ERROR): the output must be ours.
+        self.reclaim_output();
         let before = self.input.len();
         let StreamEngine {
             codec,
@@ -564,6 +632,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
         });
         if let Some(p) = pipe.as_mut() {
+            // Offered before the socket is woken, so that its answer can go out directly.
+            self.arm_output(p);
             p.flush();
         }
         if ready_peer.is_some() {
@@ -601,6 +671,10 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
 
     /// Writes as much queued output as the stream takes. Returns whether anything was written.
     fn poll_write_out(&mut self, cx: &mut TaskContext<'_>) -> io::Result<bool> {
+        debug_assert!(
+            !self.offered || self.codec.output_len() == 0,
+            "output while offered"
+        );
         let mut wrote = false;
         loop {
             let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
@@ -618,6 +692,18 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 }
                 Poll::Ready(Err(e)) => return Err(e),
                 Poll::Pending => return Ok(wrote),
+            }
+        }
+    }
+}
+
+impl<S> Drop for StreamEngine<S> {
+    /// The descriptor closes with the stream, right after this: the socket must not be
+    /// writing to it (an engine task can also be dropped mid-run, at runtime shutdown).
+    fn drop(&mut self) {
+        if self.offered {
+            if let Some(direct) = &self.direct {
+                direct.reclaim();
             }
         }
     }
