@@ -25,6 +25,8 @@ function loadAddon() {
 
 const native = loadAddon()
 
+const { Buffer } = require("buffer")
+
 const { NativeContext, NativeSocket, NativeProxy, NativeObserver } = native
 
 /* libzmq's errno per code, from the core; plus the two the binding itself raises. */
@@ -206,10 +208,28 @@ const context = new Context()
 const RECV = 0
 const SEND = 1
 
+/* The most messages one receive drains from the addon at once (see `receive()`). */
+const RECEIVE_BATCH = 64
+/* A frame that the addon hands over as a Buffer of its own rather than in the slab. */
+const LARGE = 0xffffffff
+
+/* The class of Node's Buffers (what Buffer.from(arrayBuffer, offset, length) constructs,
+   after argument checks we do not need): a view into a slab costs a third as much. */
+const SlabBuffer =
+  typeof Buffer[Symbol.species] === "function" && Buffer[Symbol.species].prototype === Buffer.prototype
+    ? Buffer[Symbol.species]
+    : function SlabBuffer(slab, offset, length) {
+        return Buffer.from(slab, offset, length)
+      }
+
 class SocketState {
   constructor(ctx, handle, type) {
     this.ctx = ctx
     this.native = handle
+    /* The hot path as plain N-API functions (bindings/node/src/fast.rs). */
+    const [send, receive] = handle.fastOps()
+    this.nativeSend = send
+    this.nativeReceive = receive
     this.type = type
     this.closed = false
     this.sendTimeout = -1
@@ -221,7 +241,79 @@ class SocketState {
     /* `sock.events`, created on first access; and every open observer of the socket. */
     this.observer = null
     this.observers = new Set()
+    /* Messages received from the addon in one batch and not yet handed out (see
+       `takeQueued`): the batch's slab, its header words, the next header word and data
+       offset, the messages left, and the large frames' Buffers (`[slab, …]`) or null. */
+    this.qSlab = null
+    this.qMeta = null
+    this.qWord = 0
+    this.qOffset = 0
+    this.qLeft = 0
+    this.qLarge = null
+    this.qNextLarge = 0
+    /* How many messages one receive may drain: one for REQ/REP (lockstep) and with
+       CONFLATE (only the newest message counts); else at most the receive HWM. */
+    this.rcvhwm = 1000
+    this.conflate = false
+    this.batch = batchSize(this)
   }
+}
+
+function batchSize(state) {
+  if (state.type === 3 || state.type === 4 || state.conflate) {
+    return 1
+  }
+  return state.rcvhwm > 0 ? Math.min(RECEIVE_BATCH, state.rcvhwm) : RECEIVE_BATCH
+}
+
+/* Queues a batch from the addon: an ArrayBuffer slab, or `[slab, large Buffer, …]`. The
+   slab's header (32-bit words): message count, data offset, then per message its frame
+   count and per frame its length (LARGE: the next large Buffer). Then the frame bytes. */
+function queueBatch(state, batch) {
+  let slab = batch
+  if (!(batch instanceof ArrayBuffer)) {
+    slab = batch[0]
+    state.qLarge = batch
+    state.qNextLarge = 1
+  }
+  const meta = new Uint32Array(slab, 0, slab.byteLength >>> 2)
+  state.qSlab = slab
+  state.qMeta = meta
+  state.qLeft = meta[0]
+  state.qOffset = meta[1]
+  state.qWord = 2
+}
+
+/* The next queued message: an array of Buffers, views into the batch's slab. */
+function takeQueued(state) {
+  const meta = state.qMeta
+  const slab = state.qSlab
+  let word = state.qWord
+  let offset = state.qOffset
+  const count = meta[word++]
+  const frames = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const length = meta[word++]
+    if (length === LARGE) {
+      frames[i] = state.qLarge[state.qNextLarge++]
+    } else {
+      frames[i] = new SlabBuffer(slab, offset, length)
+      offset += length
+    }
+  }
+  state.qWord = word
+  state.qOffset = offset
+  if (--state.qLeft === 0) {
+    clearQueue(state)
+  }
+  return frames
+}
+
+function clearQueue(state) {
+  state.qSlab = null
+  state.qMeta = null
+  state.qLarge = null
+  state.qLeft = 0
 }
 
 function checkOpen(state) {
@@ -259,9 +351,33 @@ function settle(state, token, error, value) {
   }
 }
 
+/* A message now: from the queue, else from a new batch; null if the receive was parked
+   under `token`. */
 function tryReceive(state, token) {
-  const frames = state.native.receive(token, state.receiveTimeout)
-  return frames
+  if (state.qLeft === 0) {
+    const batch = state.nativeReceive(token, state.receiveTimeout, state.batch)
+    if (batch === null) {
+      return null
+    }
+    queueBatch(state, batch)
+  }
+  return takeQueued(state)
+}
+
+/* Messages a socket already took into its receive queue (see `queueBatch`) are not in the
+   core any more, so a proxy started on it would never see them: they are forwarded first.
+   A message that cannot be sent now stays queued, and the proxy does not start. */
+function forwardQueued(from, to) {
+  while (from.qLeft > 0) {
+    if ((to.native.events() & 2) === 0) {
+      throw zmqError(
+        "EAGAIN",
+        `Proxy cannot start: ${from.qLeft} message(s) received before it started cannot be ` +
+          "forwarded yet (the other socket is at its high water mark)",
+      )
+    }
+    to.nativeSend(takeQueued(from), 0, 0)
+  }
 }
 
 /* The message of `send()`: a frame or an array of frames. Frame types are checked by the
@@ -338,7 +454,7 @@ class Socket {
   /** Whether a message can be received now without waiting. */
   get readable() {
     const state = this[STATE]
-    return !state.closed && (state.native.events() & 1) !== 0
+    return !state.closed && (state.qLeft > 0 || (state.native.events() & 1) !== 0)
   }
 
   /** Whether a message can be sent now without waiting. */
@@ -436,6 +552,7 @@ class Socket {
     }
     state.closed = true
     state.native.close()
+    clearQueue(state) /* as libzmq drops what was not received */
     for (const token of [state.recv, state.send]) {
       if (token !== 0) {
         settle(state, token, zmqError("EAGAIN", "Socket was closed"))
@@ -472,7 +589,7 @@ class Socket {
     }
     let sent
     try {
-      sent = state.native.send(message, token, state.sendTimeout)
+      sent = state.nativeSend(message, token, state.sendTimeout)
     } catch (error) {
       const fixed = fixError(error)
       if (fixed instanceof TypeError) {
@@ -572,7 +689,7 @@ function deferSend(state, token, message) {
     }
     let sent
     try {
-      sent = state.native.send(message, token, state.sendTimeout)
+      sent = state.nativeSend(message, token, state.sendTimeout)
     } catch (error) {
       settle(state, token, fixError(error))
       return
@@ -805,7 +922,19 @@ function defineOpt(targets, name, id, type, access = RW, values) {
             /* The timeouts are applied by the binding: keep a copy for send/receive. */
             this[STATE][id === 27 ? "receiveTimeout" : "sendTimeout"] = Math.trunc(value)
           }
-        : values
+        : id === 24 || id === 54
+          ? function set(value) {
+              conv.set(this, id, value)
+              /* They bound how many messages one receive may take from the addon. */
+              const state = this[STATE]
+              if (id === 24) {
+                state.rcvhwm = Math.trunc(value)
+              } else {
+                state.conflate = value
+              }
+              state.batch = batchSize(state)
+            }
+          : values
           ? function set(value) {
               conv.set(this, id, values.indexOf(value))
             }
@@ -1265,6 +1394,12 @@ class Proxy {
       return Promise.reject(zmqError("EINVAL", "Proxy sockets must share a context"))
     }
     const ctx = front.ctx
+    try {
+      forwardQueued(front, back)
+      forwardQueued(back, front)
+    } catch (error) {
+      return Promise.reject(fixError(error))
+    }
     const token = ctx.nextToken()
     try {
       state.native = new NativeProxy(front.native, back.native, token)

@@ -47,3 +47,31 @@ test("Proxy shuttles ROUTER/DEALER traffic, pauses, resumes and terminates", asy
 test("Proxy argument checks", () => {
   assert.throws(() => new zmq.Proxy({}, {}), TypeError)
 })
+
+test("Proxy first forwards what its sockets had already taken into their receive queues", async () => {
+  const frontEnd = new zmq.Pull({ linger: 0 })
+  const backEnd = new zmq.Push({ linger: 0 })
+  const sender = new zmq.Push({ linger: 0 })
+  const sink = new zmq.Pull({ linger: 0 })
+  await frontEnd.bind("inproc://proxy-queued-front")
+  await backEnd.bind("inproc://proxy-queued-back")
+  sender.connect("inproc://proxy-queued-front")
+  sink.connect("inproc://proxy-queued-back")
+  for (let i = 0; i < 5; i++) {
+    await sender.send(`m${i}`)
+  }
+  await sleep(50)
+  // One receive takes the whole batch: m0 is returned, m1..m4 wait in the socket's queue.
+  assert.deepEqual((await frontEnd.receive()).map(String), ["m0"])
+  assert.ok(frontEnd.readable, "the rest is queued")
+
+  const proxy = new zmq.Proxy(frontEnd, backEnd)
+  const running = proxy.run()
+  await sender.send("m5")
+  for (let i = 1; i <= 5; i++) {
+    assert.deepEqual((await within(3000, sink.receive())).map(String), [`m${i}`])
+  }
+  proxy.terminate()
+  await within(3000, running, "proxy.run()")
+  closeAll(frontEnd, backEnd, sender, sink)
+})

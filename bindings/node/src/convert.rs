@@ -181,6 +181,28 @@ unsafe fn string_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<
     Ok(Frame::from(buf))
 }
 
+/// A frame from a Buffer, typed array or DataView.
+unsafe fn view_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut len = 0usize;
+    // Node's buffer info works for every ArrayBufferView and gives its bytes.
+    check(
+        unsafe { sys::napi_get_buffer_info(env, value, &mut data, &mut len) },
+        "buffer",
+    )?;
+    if len == 0 || data.is_null() {
+        return Ok(Frame::empty());
+    }
+    if len >= BORROW_THRESHOLD {
+        let buffer = unsafe { Buffer::from_napi_value(env, value) }
+            .map_err(|e| ArgError(format!("cannot borrow the buffer: {e}")))?;
+        js_owned_acquire(buffer.as_ptr() as usize);
+        return Ok(Frame::from(Bytes::from_owner(Borrowed { buffer })));
+    }
+    let slice = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
+    Ok(Frame::copy_from_slice(slice))
+}
+
 unsafe fn object_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
     let mut is_view = false;
     check(
@@ -194,24 +216,7 @@ unsafe fn object_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<
         )?;
     }
     if is_view {
-        let mut data: *mut c_void = ptr::null_mut();
-        let mut len = 0usize;
-        // Node's buffer info works for every ArrayBufferView and gives its bytes.
-        check(
-            unsafe { sys::napi_get_buffer_info(env, value, &mut data, &mut len) },
-            "buffer",
-        )?;
-        if len == 0 || data.is_null() {
-            return Ok(Frame::empty());
-        }
-        if len >= BORROW_THRESHOLD {
-            let buffer = unsafe { Buffer::from_napi_value(env, value) }
-                .map_err(|e| ArgError(format!("cannot borrow the buffer: {e}")))?;
-            js_owned_acquire(buffer.as_ptr() as usize);
-            return Ok(Frame::from(Bytes::from_owner(Borrowed { buffer })));
-        }
-        let slice = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
-        return Ok(Frame::copy_from_slice(slice));
+        return unsafe { view_frame(env, value) };
     }
     let mut is_ab = false;
     check(
@@ -242,13 +247,26 @@ unsafe fn object_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<
 /// # Safety
 /// `env` and `value` must be valid for the current call.
 pub unsafe fn message_from_js(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Message> {
+    // The common case first, in as few N-API calls as possible: one Buffer (typeof,
+    // is_typedarray, buffer info) or one string.
+    if type_of(env, value)? != sys::ValueType::napi_object {
+        return Ok(Message::single(unsafe { frame_from_js(env, value) }?));
+    }
+    let mut is_view = false;
+    check(
+        unsafe { sys::napi_is_typedarray(env, value, &mut is_view) },
+        "message",
+    )?;
+    if is_view {
+        return Ok(Message::single(unsafe { view_frame(env, value) }?));
+    }
     let mut is_array = false;
     check(
         unsafe { sys::napi_is_array(env, value, &mut is_array) },
         "message",
     )?;
     if !is_array {
-        return Ok(Message::single(unsafe { frame_from_js(env, value) }?));
+        return Ok(Message::single(unsafe { object_frame(env, value) }?));
     }
     let mut len = 0u32;
     check(

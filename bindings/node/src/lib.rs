@@ -6,29 +6,30 @@
 //!
 //! * `NativeContext`: a core context plus its reactor thread (see `reactor.rs`) and the
 //!   thread-safe function through which finished operations come back to JavaScript.
-//! * `NativeSocket`: bind/connect/…, options, and `send`/`receive`, which complete at once
-//!   when they can and otherwise park the operation with the reactor under a token.
+//! * `NativeSocket`: bind/connect/…, options, and (`fast_ops`, see `fast.rs`) `send` and a
+//!   batched `receive` as plain N-API functions, which complete at once when they can and
+//!   otherwise park the operation with the reactor under a token.
 //! * `NativeProxy`: `zmq_proxy_steerable` on a thread of its own, steered over inproc.
 //! * `NativeObserver` (`observer.rs`): a socket's monitor events, received like messages.
 
 #![deny(clippy::all)]
 
 mod convert;
+mod fast;
 mod observer;
 mod reactor;
 
 use std::collections::HashMap;
-use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use ferromq::{flags, ErrorKind, Message, OptionValue, Socket, SocketOption, SocketType};
+use ferromq::{flags, ErrorKind, OptionValue, Socket, SocketOption, SocketType};
 use napi::bindgen_prelude::{Buffer, Function, JsValue, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{sys, Env};
 use napi_derive::napi;
 
-use crate::convert::{message_from_js, message_to_js, ArgError};
+use crate::convert::ArgError;
 use crate::reactor::{Batch, Completion, Outcome, Reactor, SockEntry};
 
 /// Errors thrown to JavaScript carry libzmq's code (`e.code`, e.g. "EAGAIN"); the JavaScript
@@ -203,44 +204,13 @@ impl NativeSocket {
         self.entry.closed.load(Ordering::SeqCst) || self.socket().is_closed()
     }
 
-    /// Sends `message` (a frame or an array of frames). Returns true if it was queued now;
-    /// false if it was parked under `token` (it completes later). With `timeout_ms` 0 a
-    /// message that cannot be queued now fails with EAGAIN instead.
-    #[napi]
-    pub fn send(
-        &self,
-        env: Env,
-        message: Unknown<'_>,
-        token: u32,
-        timeout_ms: i32,
-    ) -> Result<bool, &'static str> {
-        let msg = unsafe { message_from_js(env.raw(), message.raw()) }.map_err(arg_error)?;
-        self.send_msg(msg, token, timeout_ms)
-    }
-
-    /// Receives a message: an array of Buffers if one is there; null if the receive was
-    /// parked under `token`. With `timeout_ms` 0, EAGAIN instead of parking.
-    #[napi(ts_return_type = "Buffer[] | null")]
-    pub fn receive(
-        &self,
-        env: Env,
-        token: u32,
-        timeout_ms: i32,
-    ) -> Result<sys::napi_value, &'static str> {
-        let result = self.socket().recv_msg(flags::DONTWAIT);
-        self.touched();
-        match result {
-            Ok(msg) => unsafe { message_to_js(env.raw(), msg) }.map_err(napi_failure),
-            Err(e) if e.is_again() && timeout_ms != 0 => {
-                self.reactor
-                    .park_recv(&self.entry, token, timeout_ms)
-                    .map_err(reactor_failure)?;
-                let mut null = ptr::null_mut();
-                unsafe { sys::napi_get_null(env.raw(), &mut null) };
-                Ok(null)
-            }
-            Err(e) => Err(zmq_error(e)),
-        }
+    /// `[send, receive]`: the socket's hot path as plain N-API functions (see `fast.rs`).
+    #[napi(
+        ts_return_type = "[(message: unknown, token: number, timeoutMs: number) => boolean, (token: number, timeoutMs: number, max: number) => ArrayBuffer | unknown[] | null]"
+    )]
+    pub fn fast_ops(&self, env: Env) -> Result<sys::napi_value, &'static str> {
+        unsafe { fast::create(env.raw(), self.entry.clone(), self.reactor.clone()) }
+            .map_err(napi_failure)
     }
 
     /// ZMQ_EVENTS: 1 (POLLIN) if a message can be received now, 2 (POLLOUT) if one can be sent.
@@ -293,32 +263,6 @@ impl NativeSocket {
         let value = value?;
         let bytes = value.as_bytes(option).map_err(zmq_error)?;
         Ok(Buffer::from(bytes.to_vec()))
-    }
-}
-
-impl NativeSocket {
-    fn send_msg(&self, msg: Message, token: u32, timeout_ms: i32) -> Result<bool, &'static str> {
-        if timeout_ms == 0 {
-            let result = self.socket().send_msg(msg, flags::DONTWAIT);
-            self.touched();
-            return result.map(|()| true).map_err(zmq_error);
-        }
-        // On EAGAIN the core hands the message back; the reactor parks it until writable.
-        let result = self.socket().try_send_msg(msg, flags::DONTWAIT, None);
-        self.touched();
-        match result {
-            Ok(()) => Ok(true),
-            Err(ferromq::Unsent {
-                error,
-                message: Some(msg),
-            }) if error.is_again() => {
-                self.reactor
-                    .park_send(&self.entry, token, msg, timeout_ms)
-                    .map_err(reactor_failure)?;
-                Ok(false)
-            }
-            Err(unsent) => Err(zmq_error(unsent.error)),
-        }
     }
 }
 
