@@ -25,6 +25,37 @@ test("wrong arguments throw TypeError with a message that says what was wrong", 
   sock.close()
 })
 
+test("the addon's raw send/receive functions throw on wrong arguments instead of crashing", () => {
+  const native = require(`../ferromq.${process.platform}-${process.arch}-gnu.node`)
+  const ctx = new native.NativeContext(1, () => {})
+  const push = new native.NativeSocket(ctx, 8)
+  const pull = new native.NativeSocket(ctx, 7)
+  const [send] = push.fastOps()
+  const [, receive] = pull.fastOps()
+  const invalid = (message) => ({ code: "ERR_INVALID_ARG_TYPE", message })
+  assert.throws(() => send(), invalid(/token and timeout must be numbers/))
+  assert.throws(() => send("x", "1", 0), invalid(/token and timeout must be numbers/))
+  assert.throws(() => send(undefined, 1, 0), invalid(/undefined/))
+  assert.throws(() => send(Symbol("s"), 1, 0), invalid(/symbol/))
+  assert.throws(() => send({}, 1, 0), invalid(/plain object/))
+  assert.throws(() => send([], 1, 0), invalid(/at least one frame/))
+  /* An exception raised in JavaScript while the addon reads the message is the one thrown. */
+  const tricky = ["ok"]
+  Object.defineProperty(tricky, 1, {
+    get() {
+      throw new Error("getter boom")
+    },
+  })
+  assert.throws(() => send(tricky, 1, 0), /getter boom/)
+  assert.throws(() => receive(), invalid(/token, timeout and max must be numbers/))
+  assert.throws(() => receive(1, 0, {}), invalid(/must be numbers/))
+  /* Bound to their socket: no `this` needed, any `this` ignored. */
+  assert.throws(() => receive.call({}, 1, 0, 8), { code: "EAGAIN" })
+  assert.throws(() => send.call(null, "x", 1, 0), { code: "EAGAIN" })
+  push.close()
+  pull.close()
+})
+
 test("errors carry libzmq's code and errno", async () => {
   const a = new zmq.Pull()
   await a.bind("tcp://127.0.0.1:*")

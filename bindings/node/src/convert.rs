@@ -21,6 +21,8 @@ use ferromq::{Frame, Message};
 use napi::bindgen_prelude::{Buffer, FromNapiValue};
 use napi::sys;
 
+use crate::raw::{self, Env, Status, Value};
+
 /// Payloads at least this large are borrowed from JavaScript rather than copied.
 pub const BORROW_THRESHOLD: usize = 64 * 1024;
 /// Received frames at least this large become external Buffers rather than copies.
@@ -81,45 +83,38 @@ pub struct ArgError(pub String);
 
 pub type ArgResult<T> = std::result::Result<T, ArgError>;
 
-fn check(status: sys::napi_status, what: &str) -> ArgResult<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(ArgError(format!(
-            "cannot read {what} (napi status {status})"
-        )))
-    }
+/// For `map_err`: a failed N-API call while reading `what`.
+fn cannot_read(what: &'static str) -> impl FnOnce(Status) -> ArgError {
+    move |status| ArgError(format!("cannot read {what} ({status})"))
 }
 
-fn type_of(env: sys::napi_env, value: sys::napi_value) -> ArgResult<sys::napi_valuetype> {
-    let mut ty = 0;
-    check(
-        unsafe { sys::napi_typeof(env, value, &mut ty) },
-        "value type",
-    )?;
-    Ok(ty)
+/// A frame of the bytes at `data`, copied.
+///
+/// # Safety
+/// `data` must point to `len` readable bytes (or be anything when `len` is 0).
+unsafe fn copy_frame(data: *const u8, len: usize) -> Frame {
+    if len == 0 || data.is_null() {
+        return Frame::empty();
+    }
+    // SAFETY: the caller's promise.
+    Frame::copy_from_slice(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
 /// One frame from a JavaScript value: string (UTF-8), Buffer / typed array / DataView,
 /// ArrayBuffer / SharedArrayBuffer, a number (its decimal string, as zeromq.js sends it), or
 /// null (an empty frame).
-///
-/// # Safety
-/// `env` and `value` must be valid for the current call.
-pub unsafe fn frame_from_js(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
-    let ty = type_of(env, value)?;
+pub fn frame_from_js(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
+    let ty = env.type_of(value).map_err(cannot_read("value type"))?;
     match ty {
-        sys::ValueType::napi_string => unsafe { string_frame(env, value) },
+        sys::ValueType::napi_string => string_frame(env, value),
         sys::ValueType::napi_null => Ok(Frame::empty()),
         sys::ValueType::napi_number => {
-            let mut text = ptr::null_mut();
-            check(
-                unsafe { sys::napi_coerce_to_string(env, value, &mut text) },
-                "number",
-            )?;
-            unsafe { string_frame(env, text) }
+            let text = env
+                .coerce_to_string(value)
+                .map_err(cannot_read("number"))?;
+            string_frame(env, text)
         }
-        sys::ValueType::napi_object => unsafe { object_frame(env, value) },
+        sys::ValueType::napi_object => object_frame(env, value),
         _ => Err(ArgError(format!(
             "a message frame must be a Buffer, TypedArray, ArrayBuffer, string, number or null, not {}",
             type_name(ty)
@@ -140,101 +135,53 @@ fn type_name(ty: sys::napi_valuetype) -> &'static str {
     }
 }
 
-unsafe fn string_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
+fn string_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
     // Short strings (the common case) are encoded on the stack, straight into an inline frame.
     let mut small = [0u8; Frame::INLINE_CAPACITY + 1];
-    let mut written = 0usize;
-    check(
-        unsafe {
-            sys::napi_get_value_string_utf8(
-                env,
-                value,
-                small.as_mut_ptr().cast(),
-                small.len(),
-                &mut written,
-            )
-        },
-        "string",
-    )?;
+    let written = env
+        .string_utf8(value, &mut small)
+        .map_err(cannot_read("string"))?;
     if written < Frame::INLINE_CAPACITY {
         return Ok(Frame::copy_from_slice(&small[..written]));
     }
-    let mut len = 0usize;
-    check(
-        unsafe { sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut len) },
-        "string",
-    )?;
+    let len = env
+        .string_utf8(value, &mut [])
+        .map_err(cannot_read("string"))?;
     let mut buf = vec![0u8; len + 1];
-    check(
-        unsafe {
-            sys::napi_get_value_string_utf8(
-                env,
-                value,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut len,
-            )
-        },
-        "string",
-    )?;
+    let len = env
+        .string_utf8(value, &mut buf)
+        .map_err(cannot_read("string"))?;
     buf.truncate(len);
     Ok(Frame::from(buf))
 }
 
 /// A frame from a Buffer, typed array or DataView.
-unsafe fn view_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
-    let mut data: *mut c_void = ptr::null_mut();
-    let mut len = 0usize;
+fn view_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
     // Node's buffer info works for every ArrayBufferView and gives its bytes.
-    check(
-        unsafe { sys::napi_get_buffer_info(env, value, &mut data, &mut len) },
-        "buffer",
-    )?;
-    if len == 0 || data.is_null() {
-        return Ok(Frame::empty());
-    }
+    let (data, len) = env.buffer_info(value).map_err(cannot_read("buffer"))?;
     if len >= BORROW_THRESHOLD {
-        let buffer = unsafe { Buffer::from_napi_value(env, value) }
+        // SAFETY: `value` is a live view of the running call, in its env.
+        let buffer = unsafe { Buffer::from_napi_value(env.raw(), value.raw()) }
             .map_err(|e| ArgError(format!("cannot borrow the buffer: {e}")))?;
         js_owned_acquire(buffer.as_ptr() as usize);
         return Ok(Frame::from(Bytes::from_owner(Borrowed { buffer })));
     }
-    let slice = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
-    Ok(Frame::copy_from_slice(slice))
+    // SAFETY: the view's bytes, read before any JavaScript can run (and detach them).
+    Ok(unsafe { copy_frame(data, len) })
 }
 
-unsafe fn object_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Frame> {
-    let mut is_view = false;
-    check(
-        unsafe { sys::napi_is_typedarray(env, value, &mut is_view) },
-        "value",
-    )?;
-    if !is_view {
-        check(
-            unsafe { sys::napi_is_dataview(env, value, &mut is_view) },
-            "value",
-        )?;
-    }
+fn object_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
+    let is_view = env.is_typedarray(value).map_err(cannot_read("value"))?
+        || env.is_dataview(value).map_err(cannot_read("value"))?;
     if is_view {
-        return unsafe { view_frame(env, value) };
+        return view_frame(env, value);
     }
-    let mut is_ab = false;
-    check(
-        unsafe { sys::napi_is_arraybuffer(env, value, &mut is_ab) },
-        "value",
-    )?;
-    if is_ab {
-        let mut data: *mut c_void = ptr::null_mut();
-        let mut len = 0usize;
-        check(
-            unsafe { sys::napi_get_arraybuffer_info(env, value, &mut data, &mut len) },
-            "ArrayBuffer",
-        )?;
-        if len == 0 || data.is_null() {
-            return Ok(Frame::empty());
-        }
-        let slice = unsafe { std::slice::from_raw_parts(data as *const u8, len) };
-        return Ok(Frame::copy_from_slice(slice));
+    if env.is_arraybuffer(value).map_err(cannot_read("value"))? {
+        let (data, len) = env
+            .arraybuffer_info(value)
+            .map_err(cannot_read("ArrayBuffer"))?;
+        // SAFETY: the ArrayBuffer's bytes, read before any JavaScript can run.
+        return Ok(unsafe { copy_frame(data, len) });
     }
     Err(ArgError(
         "a message frame must be a Buffer, TypedArray, ArrayBuffer, string, number or null, not a plain object"
@@ -243,163 +190,97 @@ unsafe fn object_frame(env: sys::napi_env, value: sys::napi_value) -> ArgResult<
 }
 
 /// A whole message from a frame or an array of frames.
-///
-/// # Safety
-/// `env` and `value` must be valid for the current call.
-pub unsafe fn message_from_js(env: sys::napi_env, value: sys::napi_value) -> ArgResult<Message> {
+pub fn message_from_js(env: Env<'_>, value: Value<'_>) -> ArgResult<Message> {
     // The common case first, in as few N-API calls as possible: one Buffer (typeof,
     // is_typedarray, buffer info) or one string.
-    if type_of(env, value)? != sys::ValueType::napi_object {
-        return Ok(Message::single(unsafe { frame_from_js(env, value) }?));
+    if env.type_of(value).map_err(cannot_read("value type"))? != sys::ValueType::napi_object {
+        return Ok(Message::single(frame_from_js(env, value)?));
     }
-    let mut is_view = false;
-    check(
-        unsafe { sys::napi_is_typedarray(env, value, &mut is_view) },
-        "message",
-    )?;
-    if is_view {
-        return Ok(Message::single(unsafe { view_frame(env, value) }?));
+    if env.is_typedarray(value).map_err(cannot_read("message"))? {
+        return Ok(Message::single(view_frame(env, value)?));
     }
-    let mut is_array = false;
-    check(
-        unsafe { sys::napi_is_array(env, value, &mut is_array) },
-        "message",
-    )?;
-    if !is_array {
-        return Ok(Message::single(unsafe { object_frame(env, value) }?));
+    if !env.is_array(value).map_err(cannot_read("message"))? {
+        return Ok(Message::single(object_frame(env, value)?));
     }
-    let mut len = 0u32;
-    check(
-        unsafe { sys::napi_get_array_length(env, value, &mut len) },
-        "message",
-    )?;
+    let len = env.array_length(value).map_err(cannot_read("message"))?;
     if len == 0 {
         return Err(ArgError("a message must have at least one frame".into()));
     }
     let mut msg = Message::new();
     for i in 0..len {
-        let mut element = ptr::null_mut();
-        check(
-            unsafe { sys::napi_get_element(env, value, i, &mut element) },
-            "frame",
-        )?;
-        let frame = unsafe { frame_from_js(env, element) }
+        let element = env.get_element(value, i).map_err(cannot_read("frame"))?;
+        let frame = frame_from_js(env, element)
             .map_err(|ArgError(m)| ArgError(format!("frame {i}: {m}")))?;
         msg.push_back(frame);
     }
     Ok(msg)
 }
 
+/// Finalizer of an external Buffer over a core frame's bytes.
+///
+/// # Safety
+/// N-API calls it once, with the data and hint `frame_to_js` gave
+/// `napi_create_external_buffer`.
 unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
-    js_owned_release(data as usize);
-    drop(unsafe { Box::from_raw(hint as *mut Bytes) });
+    raw::finalizer(|| {
+        js_owned_release(data as usize);
+        // SAFETY: `hint` is the `Box<Bytes>` that `frame_to_js` leaked for this Buffer.
+        drop(unsafe { Box::from_raw(hint.cast::<Bytes>()) });
+    });
 }
 
 /// A Buffer holding `frame`'s payload (external over the core's memory when large).
-///
-/// # Safety
-/// `env` must be valid for the current call, on the JS thread.
-pub unsafe fn frame_to_js(env: sys::napi_env, frame: Frame) -> napi::Result<sys::napi_value> {
-    let mut result = ptr::null_mut();
+pub fn frame_to_js<'s>(env: Env<'s>, frame: Frame) -> raw::Result<Value<'s>> {
     let len = frame.len();
-    if len >= EXTERNAL_THRESHOLD {
-        let bytes = frame.into_bytes();
-        let data = bytes.as_ptr() as usize;
-        if js_owned_claim(data) {
-            let hint = Box::into_raw(Box::new(bytes));
-            let status = unsafe {
-                sys::napi_create_external_buffer(
-                    env,
-                    len,
-                    data as *mut c_void,
-                    Some(release_external),
-                    hint.cast(),
-                    &mut result,
-                )
-            };
-            if status == sys::Status::napi_ok {
-                return Ok(result);
-            }
-            // Not allowed here (or failed): copy instead.
-            js_owned_release(data);
-            let bytes = unsafe { Box::from_raw(hint) };
-            return unsafe { copy_to_js(env, &bytes) };
-        }
-        return unsafe { copy_to_js(env, &bytes) };
+    if len < EXTERNAL_THRESHOLD {
+        return env.buffer_copy(frame.as_slice());
     }
-    unsafe { copy_to_js(env, frame.as_slice()) }
-}
-
-unsafe fn copy_to_js(env: sys::napi_env, data: &[u8]) -> napi::Result<sys::napi_value> {
+    let bytes = frame.into_bytes();
+    let data = bytes.as_ptr() as usize;
+    if !js_owned_claim(data) {
+        return env.buffer_copy(&bytes);
+    }
+    let hint = Box::into_raw(Box::new(bytes));
     let mut result = ptr::null_mut();
+    // SAFETY: `env` is live (the invariant of `Env`). The Buffer is over the `len` bytes of
+    // the `Bytes` in `hint`, which is leaked to keep them alive (and unchanged: `Bytes` is
+    // immutable) until the finalizer drops it; no other ArrayBuffer covers them
+    // (`js_owned_claim`).
     let status = unsafe {
-        sys::napi_create_buffer_copy(
-            env,
-            data.len(),
-            data.as_ptr().cast(),
-            ptr::null_mut(),
+        sys::napi_create_external_buffer(
+            env.raw(),
+            len,
+            data as *mut c_void,
+            Some(release_external),
+            hint.cast(),
             &mut result,
         )
     };
-    napi::check_status!(status, "cannot create a Buffer")?;
-    Ok(result)
+    if status == sys::Status::napi_ok {
+        // SAFETY: `result` is the handle N-API just created in this call.
+        return Ok(unsafe { Value::from_raw(result) });
+    }
+    // Not allowed here (or failed): copy instead.
+    js_owned_release(data);
+    // SAFETY: N-API did not take `hint`: it is still the box leaked above.
+    let bytes = unsafe { Box::from_raw(hint) };
+    env.buffer_copy(&bytes)
 }
 
 /// An array of Buffers, one per frame.
-///
-/// # Safety
-/// `env` must be valid for the current call, on the JS thread.
-pub unsafe fn message_to_js(env: sys::napi_env, msg: Message) -> napi::Result<sys::napi_value> {
-    let mut array = ptr::null_mut();
-    napi::check_status!(
-        unsafe { sys::napi_create_array_with_length(env, msg.len(), &mut array) },
-        "cannot create an array"
-    )?;
+pub fn message_to_js<'s>(env: Env<'s>, msg: Message) -> raw::Result<Value<'s>> {
+    let array = env.array(msg.len())?;
     for (i, frame) in msg.into_iter().enumerate() {
-        let buffer = unsafe { frame_to_js(env, frame) }?;
-        napi::check_status!(
-            unsafe { sys::napi_set_element(env, array, i as u32, buffer) },
-            "cannot fill the array"
-        )?;
+        env.set_element(array, i as u32, frame_to_js(env, frame)?)?;
     }
     Ok(array)
 }
 
 /// A JavaScript Error with libzmq's `code` (e.g. "EAGAIN") and `errno`.
-///
-/// # Safety
-/// `env` must be valid for the current call, on the JS thread.
-pub unsafe fn error_to_js(
-    env: sys::napi_env,
-    err: &ferromq::Error,
-) -> napi::Result<sys::napi_value> {
-    let code = err.kind().code();
-    let message = err.to_string();
-    let mut code_js = ptr::null_mut();
-    let mut msg_js = ptr::null_mut();
-    let mut error = ptr::null_mut();
-    let mut errno = ptr::null_mut();
-    unsafe {
-        napi::check_status!(sys::napi_create_string_utf8(
-            env,
-            code.as_ptr().cast(),
-            code.len() as isize,
-            &mut code_js
-        ))?;
-        napi::check_status!(sys::napi_create_string_utf8(
-            env,
-            message.as_ptr().cast(),
-            message.len() as isize,
-            &mut msg_js
-        ))?;
-        napi::check_status!(sys::napi_create_error(env, code_js, msg_js, &mut error))?;
-        napi::check_status!(sys::napi_create_int32(env, err.errno(), &mut errno))?;
-        napi::check_status!(sys::napi_set_named_property(
-            env,
-            error,
-            c"errno".as_ptr(),
-            errno
-        ))?;
-    }
+pub fn error_to_js<'s>(env: Env<'s>, err: &ferromq::Error) -> raw::Result<Value<'s>> {
+    let code = env.string(err.kind().code())?;
+    let message = env.string(&err.to_string())?;
+    let error = env.error(code, message)?;
+    env.set_named_property(error, c"errno", env.int32(err.errno())?)?;
     Ok(error)
 }

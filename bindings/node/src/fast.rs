@@ -27,8 +27,6 @@
 //! most one modest slab alive.
 
 use std::cell::RefCell;
-use std::ffi::{c_void, CString};
-use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -36,6 +34,7 @@ use ferromq::{flags, Message};
 use napi::sys;
 
 use crate::convert::{frame_to_js, message_from_js, ArgError, EXTERNAL_THRESHOLD};
+use crate::raw::{self, Env, JsResult, Thrown, Value};
 use crate::reactor::{Reactor, SockEntry};
 
 /// The header word of a frame that comes as a Buffer of its own.
@@ -50,172 +49,77 @@ pub const MAX_BATCH: u32 = 256;
 pub struct FastSocket {
     entry: Arc<SockEntry>,
     reactor: Arc<Reactor>,
-    /// The batch being assembled and its header: reused, so no allocation per call.
-    batch: RefCell<(Vec<Message>, Vec<u32>)>,
+    /// The batch being assembled: reused, so no allocation per call.
+    batch: RefCell<Vec<Message>>,
 }
 
 /// `[send, receive]` for `entry`.
-///
-/// # Safety
-/// `env` must be valid for the current call, on the JavaScript thread.
-pub unsafe fn create(
-    env: sys::napi_env,
+pub fn create<'s>(
+    env: Env<'s>,
     entry: Arc<SockEntry>,
     reactor: Arc<Reactor>,
-) -> napi::Result<sys::napi_value> {
+) -> raw::Result<Value<'s>> {
     let shared = Rc::new(FastSocket {
         entry,
         reactor,
-        batch: RefCell::new((Vec::new(), Vec::new())),
+        batch: RefCell::new(Vec::new()),
     });
-    let mut array = ptr::null_mut();
-    napi::check_status!(unsafe { sys::napi_create_array_with_length(env, 2, &mut array) })?;
-    let functions: [(&std::ffi::CStr, RawCallback); 2] =
-        [(c"send", send_callback), (c"receive", receive_callback)];
-    for (index, (name, callback)) in functions.into_iter().enumerate() {
-        let data = Rc::into_raw(shared.clone()) as *mut c_void;
-        let mut function = ptr::null_mut();
-        let status = unsafe {
-            sys::napi_create_function(
-                env,
-                name.as_ptr(),
-                name.to_bytes().len() as isize,
-                Some(callback),
-                data,
-                &mut function,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            drop(unsafe { Rc::from_raw(data as *const FastSocket) });
-            napi::check_status!(status, "cannot create a function")?;
-        }
-        // The function owns its reference to the socket: released when it is collected.
-        let status = unsafe {
-            sys::napi_add_finalizer(
-                env,
-                function,
-                data,
-                Some(release),
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        if status != sys::Status::napi_ok {
-            drop(unsafe { Rc::from_raw(data as *const FastSocket) });
-            napi::check_status!(status, "cannot create a function")?;
-        }
-        napi::check_status!(unsafe { sys::napi_set_element(env, array, index as u32, function) })?;
-    }
+    let send = env.function(c"send", send_callback, shared.clone())?;
+    let receive = env.function(c"receive", receive_callback, shared)?;
+    let array = env.array(2)?;
+    env.set_element(array, 0, send)?;
+    env.set_element(array, 1, receive)?;
     Ok(array)
 }
 
-type RawCallback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
-
-unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    drop(unsafe { Rc::from_raw(data as *const FastSocket) });
+fn throw_zmq(env: Env<'_>, err: &ferromq::Error) -> Thrown {
+    env.throw_error(err.kind().code(), &err.to_string())
 }
 
-/// The callback's arguments (missing ones are `undefined`) and its socket.
-unsafe fn args<const N: usize>(
+fn reactor_failure(env: Env<'_>, err: &std::io::Error) -> Thrown {
+    env.throw_error("EIO", &format!("cannot start the reactor thread: {err}"))
+}
+
+/// `send(message, token, timeoutMs)`: see [`send`].
+///
+/// # Safety
+/// Called by N-API only, as the function `create` made.
+unsafe extern "C" fn send_callback(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-) -> Option<([sys::napi_value; N], &'static FastSocket)> {
-    let mut argv = [ptr::null_mut(); N];
-    let mut argc = N;
-    let mut data = ptr::null_mut();
-    let status = unsafe {
-        sys::napi_get_cb_info(
-            env,
-            info,
-            &mut argc,
-            argv.as_mut_ptr(),
-            ptr::null_mut(),
-            &mut data,
-        )
-    };
-    if status != sys::Status::napi_ok || data.is_null() {
-        return None;
-    }
-    if argc < N {
-        let mut undefined = ptr::null_mut();
-        unsafe { sys::napi_get_undefined(env, &mut undefined) };
-        for arg in &mut argv[argc..] {
-            *arg = undefined;
-        }
-    }
-    // The function holds a reference to its FastSocket for as long as it can be called.
-    Some((argv, unsafe { &*(data as *const FastSocket) }))
-}
-
-/// Throws an Error with `code` (as napi-rs's errors: the JavaScript side reads `e.code`).
-unsafe fn throw(env: sys::napi_env, code: &str, message: &str) -> sys::napi_value {
-    let code = CString::new(code).unwrap_or_default();
-    let message = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    unsafe { sys::napi_throw_error(env, code.as_ptr(), message.as_ptr()) };
-    ptr::null_mut()
-}
-
-unsafe fn throw_zmq(env: sys::napi_env, err: &ferromq::Error) -> sys::napi_value {
-    unsafe { throw(env, err.kind().code(), &err.to_string()) }
-}
-
-unsafe fn int_arg(env: sys::napi_env, value: sys::napi_value) -> Option<i32> {
-    let mut out = 0;
-    (unsafe { sys::napi_get_value_int32(env, value, &mut out) } == sys::Status::napi_ok)
-        .then_some(out)
-}
-
-unsafe fn boolean(env: sys::napi_env, value: bool) -> sys::napi_value {
-    let mut out = ptr::null_mut();
-    unsafe { sys::napi_get_boolean(env, value, &mut out) };
-    out
-}
-
-unsafe fn null(env: sys::napi_env) -> sys::napi_value {
-    let mut out = ptr::null_mut();
-    unsafe { sys::napi_get_null(env, &mut out) };
-    out
+) -> sys::napi_value {
+    // SAFETY: N-API passes the env and info of this call to a function `create` made with
+    // an `Rc<FastSocket>`.
+    unsafe { raw::callback(env, info, send) }
 }
 
 /// `send(message, token, timeoutMs)`: true if the message was queued now; false if it was
 /// parked under `token` (it completes later). With `timeoutMs` 0 a message that cannot be
 /// queued now fails with EAGAIN instead.
-unsafe extern "C" fn send_callback(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    let Some(([message, token, timeout], fast)) = (unsafe { args::<3>(env, info) }) else {
-        return unsafe { throw(env, "EINVAL", "bad call") };
+fn send<'s>(
+    env: Env<'s>,
+    [message, token, timeout]: [Value<'s>; 3],
+    fast: &FastSocket,
+) -> JsResult<'s> {
+    let (Some(token), Some(timeout_ms)) = (env.get_int32(token), env.get_int32(timeout)) else {
+        return Err(env.throw_error("ERR_INVALID_ARG_TYPE", "token and timeout must be numbers"));
     };
-    let (Some(token), Some(timeout_ms)) = (unsafe { int_arg(env, token) }, unsafe {
-        int_arg(env, timeout)
-    }) else {
-        return unsafe {
-            throw(
-                env,
-                "ERR_INVALID_ARG_TYPE",
-                "token and timeout must be numbers",
-            )
-        };
-    };
-    let msg = match unsafe { message_from_js(env, message) } {
-        Ok(msg) => msg,
-        Err(ArgError(text)) => return unsafe { throw(env, "ERR_INVALID_ARG_TYPE", &text) },
-    };
+    let msg = message_from_js(env, message)
+        .map_err(|ArgError(text)| env.throw_error("ERR_INVALID_ARG_TYPE", &text))?;
     let socket = &fast.entry.socket;
     if timeout_ms == 0 {
         let result = socket.send_msg(msg, flags::DONTWAIT);
         fast.reactor.recheck(&fast.entry);
         return match result {
-            Ok(()) => unsafe { boolean(env, true) },
-            Err(e) => unsafe { throw_zmq(env, &e) },
+            Ok(()) => Ok(env.boolean(true)),
+            Err(e) => Err(throw_zmq(env, &e)),
         };
     }
     // On EAGAIN the core hands the message back; the reactor parks it until writable.
     let result = socket.try_send_msg(msg, flags::DONTWAIT, None);
     fast.reactor.recheck(&fast.entry);
     match result {
-        Ok(()) => unsafe { boolean(env, true) },
+        Ok(()) => Ok(env.boolean(true)),
         Err(ferromq::Unsent {
             error,
             message: Some(msg),
@@ -224,52 +128,49 @@ unsafe extern "C" fn send_callback(
                 .reactor
                 .park_send(&fast.entry, token as u32, msg, timeout_ms)
             {
-                Ok(()) => unsafe { boolean(env, false) },
-                Err(e) => unsafe { reactor_failure(env, &e) },
+                Ok(()) => Ok(env.boolean(false)),
+                Err(e) => Err(reactor_failure(env, &e)),
             }
         }
-        Err(unsent) => unsafe { throw_zmq(env, &unsent.error) },
+        Err(unsent) => Err(throw_zmq(env, &unsent.error)),
     }
 }
 
-unsafe fn reactor_failure(env: sys::napi_env, err: &std::io::Error) -> sys::napi_value {
-    unsafe {
-        throw(
-            env,
-            "EIO",
-            &format!("cannot start the reactor thread: {err}"),
-        )
-    }
+/// `receive(token, timeoutMs, max)`: see [`receive`].
+///
+/// # Safety
+/// Called by N-API only, as the function `create` made.
+unsafe extern "C" fn receive_callback(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: N-API passes the env and info of this call to a function `create` made with
+    // an `Rc<FastSocket>`.
+    unsafe { raw::callback(env, info, receive) }
 }
 
 /// `receive(token, timeoutMs, max)`: a batch of up to `max` messages (see the module
 /// documentation) if at least one is there; null if the receive was parked under `token`.
 /// With `timeoutMs` 0, EAGAIN instead of parking.
-unsafe extern "C" fn receive_callback(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    let Some(([token, timeout, max], fast)) = (unsafe { args::<3>(env, info) }) else {
-        return unsafe { throw(env, "EINVAL", "bad call") };
-    };
+fn receive<'s>(
+    env: Env<'s>,
+    [token, timeout, max]: [Value<'s>; 3],
+    fast: &FastSocket,
+) -> JsResult<'s> {
     let (Some(token), Some(timeout_ms), Some(max)) = (
-        unsafe { int_arg(env, token) },
-        unsafe { int_arg(env, timeout) },
-        unsafe { int_arg(env, max) },
+        env.get_int32(token),
+        env.get_int32(timeout),
+        env.get_int32(max),
     ) else {
-        return unsafe {
-            throw(
-                env,
-                "ERR_INVALID_ARG_TYPE",
-                "token, timeout and max must be numbers",
-            )
-        };
+        return Err(env.throw_error(
+            "ERR_INVALID_ARG_TYPE",
+            "token, timeout and max must be numbers",
+        ));
     };
     let max = (max.max(1) as u32).min(MAX_BATCH) as usize;
-    let Ok(mut guard) = fast.batch.try_borrow_mut() else {
-        return unsafe { throw(env, "EBUSY", "receive re-entered") };
+    let Ok(mut messages) = fast.batch.try_borrow_mut() else {
+        return Err(env.throw_error("EBUSY", "receive re-entered"));
     };
-    let (messages, header) = &mut *guard;
     messages.clear();
     let socket = &fast.entry.socket;
     let mut failure = None;
@@ -304,83 +205,74 @@ unsafe extern "C" fn receive_callback(
     fast.reactor.recheck(&fast.entry);
     if messages.is_empty() {
         let Some(e) = failure else {
-            return unsafe { throw(env, "EINVAL", "empty batch") };
+            return Err(env.throw_error("EINVAL", "empty batch"));
         };
         if e.is_again() && timeout_ms != 0 {
             return match fast
                 .reactor
                 .park_recv(&fast.entry, token as u32, timeout_ms)
             {
-                Ok(()) => unsafe { null(env) },
-                Err(e) => unsafe { reactor_failure(env, &e) },
+                Ok(()) => Ok(env.null()),
+                Err(e) => Err(reactor_failure(env, &e)),
             };
         }
-        return unsafe { throw_zmq(env, &e) };
+        return Err(throw_zmq(env, &e));
     }
     // Any error after the first message comes again with the next call: it is not lost.
-    match unsafe { batch_to_js(env, messages, header, frames, slab_bytes, large) } {
-        Ok(value) => value,
-        Err(e) => unsafe { throw(env, "EIO", &e.reason) },
-    }
+    batch_to_js(env, &mut messages, frames, slab_bytes, large)
+        .map_err(|status| env.throw_error("EIO", &format!("cannot create a batch ({status})")))
 }
 
 /// The slab (and large frames) of `messages`, which it empties.
-unsafe fn batch_to_js(
-    env: sys::napi_env,
+fn batch_to_js<'s>(
+    env: Env<'s>,
     messages: &mut Vec<Message>,
-    header: &mut Vec<u32>,
     frames: usize,
     slab_bytes: usize,
     large: u32,
-) -> napi::Result<sys::napi_value> {
+) -> raw::Result<Value<'s>> {
     let header_words = 2 + messages.len() + frames;
     let data_offset = header_words * 4;
-    let mut slab = ptr::null_mut();
-    let mut base: *mut c_void = ptr::null_mut();
-    napi::check_status!(
-        unsafe {
-            sys::napi_create_arraybuffer(env, data_offset + slab_bytes, &mut base, &mut slab)
-        },
-        "cannot create a batch"
-    )?;
-    let mut result = slab;
+    let len = data_offset + slab_bytes;
+    let (slab, base) = env.arraybuffer(len)?;
+    let result = if large > 0 {
+        env.array(1 + large as usize)?
+    } else {
+        slab
+    };
+    // SAFETY: the `len` zero-filled bytes N-API just allocated for `slab`. JavaScript cannot
+    // reach `slab` (to detach it) before it is put into `result` or returned, after the last
+    // use of this slice.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(base, len) };
+    let (header, data) = bytes.split_at_mut(data_offset);
+    let mut words = header.chunks_exact_mut(4);
+    let mut put = |word: u32| {
+        if let Some(slot) = words.next() {
+            slot.copy_from_slice(&word.to_ne_bytes());
+        }
+    };
+    put(messages.len() as u32);
+    put(data_offset as u32);
+    let mut offset = 0;
     let mut next_large = 1u32;
-    if large > 0 {
-        napi::check_status!(unsafe {
-            sys::napi_create_array_with_length(env, 1 + large as usize, &mut result)
-        })?;
-        napi::check_status!(unsafe { sys::napi_set_element(env, result, 0, slab) })?;
-    }
-    header.clear();
-    header.push(messages.len() as u32);
-    header.push(data_offset as u32);
-    let base = base as *mut u8;
-    let mut offset = data_offset;
     for msg in messages.drain(..) {
-        header.push(msg.len() as u32);
+        put(msg.len() as u32);
         for frame in msg {
             let len = frame.len();
             if len >= EXTERNAL_THRESHOLD {
-                header.push(LARGE);
-                let buffer = unsafe { frame_to_js(env, frame) }?;
-                napi::check_status!(unsafe {
-                    sys::napi_set_element(env, result, next_large, buffer)
-                })?;
+                put(LARGE);
+                env.set_element(result, next_large, frame_to_js(env, frame)?)?;
                 next_large += 1;
             } else {
-                header.push(len as u32);
-                // SAFETY: the slab has room for every small frame after the header.
-                unsafe {
-                    ptr::copy_nonoverlapping(frame.as_slice().as_ptr(), base.add(offset), len)
-                };
+                put(len as u32);
+                data[offset..offset + len].copy_from_slice(frame.as_slice());
                 offset += len;
             }
         }
     }
-    debug_assert_eq!(header.len(), header_words);
-    // SAFETY: the header fits before `data_offset`; the slab is freshly allocated.
-    unsafe {
-        ptr::copy_nonoverlapping(header.as_ptr().cast::<u8>(), base, data_offset);
+    debug_assert!(words.next().is_none() && offset == data.len());
+    if large > 0 {
+        env.set_element(result, 0, slab)?;
     }
     Ok(result)
 }

@@ -17,6 +17,7 @@
 mod convert;
 mod fast;
 mod observer;
+mod raw;
 mod reactor;
 
 use std::collections::HashMap;
@@ -55,7 +56,7 @@ fn reactor_failure(err: std::io::Error) -> napi::Error<&'static str> {
 static NEXT_SOCKET_ID: AtomicU64 = AtomicU64::new(1);
 
 /// libzmq's errno for each code the core reports (for `e.errno`).
-#[napi]
+#[napi(catch_unwind)]
 pub fn error_numbers() -> HashMap<String, i32> {
     ErrorKind::ALL
         .into_iter()
@@ -64,7 +65,7 @@ pub fn error_numbers() -> HashMap<String, i32> {
 }
 
 /// The version of the FerroMQ core.
-#[napi]
+#[napi(catch_unwind)]
 pub fn core_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
@@ -79,7 +80,7 @@ pub struct NativeContext {
 #[napi]
 impl NativeContext {
     /// `on_complete(batch)` is called on the JavaScript thread with finished operations.
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new(
         env: Env,
         io_threads: u32,
@@ -93,6 +94,7 @@ impl NativeContext {
             .build_callback(|call| Ok(Batch(call.value)))
             .map_err(napi_failure)?;
         // Idle until an operation is parked: an idle context must not keep the process alive.
+        // SAFETY: the env of this call, and the thread-safe function just created in it.
         unsafe { sys::napi_unref_threadsafe_function(env.raw(), completions.raw()) };
         let reactor = Reactor::new(completions)
             .map_err(|e| napi::Error::new("EIO", format!("cannot create the reactor: {e}")))?;
@@ -100,9 +102,11 @@ impl NativeContext {
     }
 
     /// Whether operations are parked: keeps the event loop alive while they are.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_active(&self, env: Env, active: bool) {
         let raw = self.reactor.completions().raw();
+        // SAFETY: the env of this call; the context's thread-safe function lives as long as
+        // the context.
         unsafe {
             if active {
                 sys::napi_ref_threadsafe_function(env.raw(), raw);
@@ -112,7 +116,7 @@ impl NativeContext {
         }
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn io_threads(&self) -> u32 {
         self.ctx.io_threads() as u32
     }
@@ -146,7 +150,7 @@ impl NativeSocket {
 
 #[napi]
 impl NativeSocket {
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new(ctx: &NativeContext, socket_type: i32) -> Result<Self, &'static str> {
         let kind = SocketType::from_raw(socket_type).ok_or_else(|| {
             napi::Error::new("EINVAL", format!("unknown socket type {socket_type}"))
@@ -163,28 +167,28 @@ impl NativeSocket {
         })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn bind(&self, address: String) -> Result<(), &'static str> {
         let result = self.socket().bind(&address).map_err(zmq_error);
         self.touched();
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn unbind(&self, address: String) -> Result<(), &'static str> {
         let result = self.socket().unbind(&address).map_err(zmq_error);
         self.touched();
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn connect(&self, address: String) -> Result<(), &'static str> {
         let result = self.socket().connect(&address).map_err(zmq_error);
         self.touched();
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn disconnect(&self, address: String) -> Result<(), &'static str> {
         let result = self.socket().disconnect(&address).map_err(zmq_error);
         self.touched();
@@ -192,36 +196,40 @@ impl NativeSocket {
     }
 
     /// Closes the socket; its parked operations are dropped (JavaScript rejects them).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.entry.closed.store(true, Ordering::SeqCst);
         self.reactor.forget(&self.entry);
         self.socket().close();
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn is_closed(&self) -> bool {
         self.entry.closed.load(Ordering::SeqCst) || self.socket().is_closed()
     }
 
     /// `[send, receive]`: the socket's hot path as plain N-API functions (see `fast.rs`).
     #[napi(
+        catch_unwind,
         ts_return_type = "[(message: unknown, token: number, timeoutMs: number) => boolean, (token: number, timeoutMs: number, max: number) => ArrayBuffer | unknown[] | null]"
     )]
     pub fn fast_ops(&self, env: Env) -> Result<sys::napi_value, &'static str> {
-        unsafe { fast::create(env.raw(), self.entry.clone(), self.reactor.clone()) }
-            .map_err(napi_failure)
+        // SAFETY: the env napi-rs passed to this method call.
+        let env = unsafe { raw::Env::from_raw(env.raw()) };
+        fast::create(env, self.entry.clone(), self.reactor.clone())
+            .map(raw::Value::raw)
+            .map_err(|status| napi_failure(status.into()))
     }
 
     /// ZMQ_EVENTS: 1 (POLLIN) if a message can be received now, 2 (POLLOUT) if one can be sent.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn events(&self) -> Result<i32, &'static str> {
         let result = self.socket().events().map_err(zmq_error);
         self.touched();
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_int_option(&self, option: i32, value: i64) -> Result<(), &'static str> {
         let option = SocketOption::from_raw(option).map_err(zmq_error)?;
         let result = self.socket().set_option(option, value).map_err(zmq_error);
@@ -230,7 +238,7 @@ impl NativeSocket {
     }
 
     /// A binary option from a string (UTF-8), a Buffer/typed array, or null (empty).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set_bytes_option(
         &self,
         env: Env,
@@ -238,7 +246,14 @@ impl NativeSocket {
         value: Unknown<'_>,
     ) -> Result<(), &'static str> {
         let option = SocketOption::from_raw(option).map_err(zmq_error)?;
-        let frame = unsafe { convert::frame_from_js(env.raw(), value.raw()) }.map_err(arg_error)?;
+        // SAFETY: the env and argument napi-rs passed to this method call.
+        let (env, value) = unsafe {
+            (
+                raw::Env::from_raw(env.raw()),
+                raw::Value::from_raw(value.raw()),
+            )
+        };
+        let frame = convert::frame_from_js(env, value).map_err(arg_error)?;
         let result = self
             .socket()
             .set_option(option, OptionValue::from(frame.as_slice()))
@@ -247,7 +262,7 @@ impl NativeSocket {
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_int_option(&self, option: i32) -> Result<i64, &'static str> {
         let option = SocketOption::from_raw(option).map_err(zmq_error)?;
         let result = self.socket().get_int(option).map_err(zmq_error);
@@ -255,7 +270,7 @@ impl NativeSocket {
         result
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn get_bytes_option(&self, option: i32) -> Result<Buffer, &'static str> {
         let option = SocketOption::from_raw(option).map_err(zmq_error)?;
         let value = self.socket().get_option(option).map_err(zmq_error);
@@ -277,7 +292,7 @@ pub struct NativeProxy {
 
 #[napi]
 impl NativeProxy {
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new(
         front: &NativeSocket,
         back: &NativeSocket,
@@ -315,7 +330,7 @@ impl NativeProxy {
     }
 
     /// Sends PAUSE, RESUME or TERMINATE to the proxy.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn command(&self, command: String) -> Result<(), &'static str> {
         self.control
             .send(command.as_str(), flags::DONTWAIT)

@@ -60,7 +60,7 @@ pub struct NativeObserver {
 impl NativeObserver {
     /// Starts monitoring `socket` (every event). Fails with the core's error (ENOTSOCK for a
     /// closed socket).
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new(socket: &NativeSocket) -> Result<Self, &'static str> {
         let id = NEXT_OBSERVER_ID.fetch_add(1, Ordering::Relaxed);
         let endpoint = format!("inproc://ferromq-node-monitor-{}-{id}", std::process::id());
@@ -94,13 +94,14 @@ impl NativeObserver {
 
     /// The next event, if one is queued: `{event, value, endpoint}`; otherwise null, and the
     /// receive is parked under `token` (it completes through the context's callback).
-    #[napi(ts_return_type = "ObservedEvent | null")]
+    #[napi(catch_unwind, ts_return_type = "ObservedEvent | null")]
     pub fn receive(&self, env: Env, token: u32) -> Result<sys::napi_value, &'static str> {
         let result = self.entry.socket.recv_msg(flags::DONTWAIT);
         self.reactor.recheck(&self.entry);
         match result {
             Ok(msg) => {
                 let event = MonitorEvent::parse(&msg).map_err(zmq_error)?;
+                // SAFETY: the env napi-rs passed to this method call.
                 unsafe { ObservedEvent::to_napi_value(env.raw(), ObservedEvent::from(event)) }
                     .map_err(napi_failure)
             }
@@ -109,6 +110,7 @@ impl NativeObserver {
                     .park_recv(&self.entry, token, -1)
                     .map_err(reactor_failure)?;
                 let mut null = ptr::null_mut();
+                // SAFETY: the env napi-rs passed to this method call; `null` is a local.
                 unsafe { sys::napi_get_null(env.raw(), &mut null) };
                 Ok(null)
             }
@@ -118,7 +120,7 @@ impl NativeObserver {
 
     /// Stops reading events: a parked receive is dropped (JavaScript settles it), and the
     /// observed socket's monitor is stopped if it is still this observer's.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.shutdown();
     }
@@ -153,7 +155,7 @@ impl Drop for NativeObserver {
 /// The system's description of `errno` (strerror), for the `error` of monitor events.
 // Called from JavaScript only; Rust's own test build sees no caller.
 #[cfg_attr(test, allow(dead_code))]
-#[napi]
+#[napi(catch_unwind)]
 pub fn errno_message(errno: i32) -> String {
     let text = std::io::Error::from_raw_os_error(errno).to_string();
     // Rust appends " (os error N)"; libzmq's zmq_strerror does not.

@@ -34,6 +34,7 @@ use rustix::event::{eventfd, EventfdFlags};
 
 use crate::convert::{error_to_js, message_to_js};
 use crate::observer::ObservedEvent;
+use crate::raw::{self, Env, Value};
 
 /// A socket as the binding shares it between the JavaScript thread and the reactor.
 pub struct SockEntry {
@@ -95,37 +96,41 @@ pub struct Batch(pub Vec<Completion>);
 
 impl ToNapiValue for Batch {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let mut array = std::ptr::null_mut();
-        napi::check_status!(unsafe {
-            sys::napi_create_array_with_length(env, val.0.len() * 3, &mut array)
-        })?;
+        // SAFETY: napi-rs passes the env of the thread-safe function's call into JavaScript.
+        let env = unsafe { Env::from_raw(env) };
+        // napi-rs's thread-safe function calls this without catching panics.
+        raw::no_panic(|| Ok(val.into_js(env)?.raw()))
+    }
+}
+
+impl Batch {
+    fn into_js<'s>(self, env: Env<'s>) -> napi::Result<Value<'s>> {
+        let array = env.array(self.0.len() * 3)?;
         let mut index = 0u32;
-        let mut push = |value: sys::napi_value| -> napi::Result<()> {
-            napi::check_status!(unsafe { sys::napi_set_element(env, array, index, value) })?;
+        let mut push = |value: Value<'s>| -> raw::Result<()> {
+            env.set_element(array, index, value)?;
             index += 1;
             Ok(())
         };
-        for completion in val.0 {
-            let mut token = std::ptr::null_mut();
-            let mut kind = std::ptr::null_mut();
-            let (kind_value, payload) = match completion.outcome {
-                Outcome::Received(msg) => (0, unsafe { message_to_js(env, msg) }?),
-                Outcome::Event(event) => (0, unsafe {
-                    ObservedEvent::to_napi_value(env, ObservedEvent::from(event))
-                }?),
-                Outcome::Sent | Outcome::Done => {
-                    let mut undefined = std::ptr::null_mut();
-                    napi::check_status!(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
-                    (1, undefined)
+        for completion in self.0 {
+            let (kind, payload) = match completion.outcome {
+                Outcome::Received(msg) => (0, message_to_js(env, msg)?),
+                Outcome::Event(event) => {
+                    // SAFETY: `env` is live (the invariant of `Env`), and so is the handle
+                    // napi-rs creates in it.
+                    let event = unsafe {
+                        Value::from_raw(ObservedEvent::to_napi_value(
+                            env.raw(),
+                            ObservedEvent::from(event),
+                        )?)
+                    };
+                    (0, event)
                 }
-                Outcome::Failed(err) => (2, unsafe { error_to_js(env, &err) }?),
+                Outcome::Sent | Outcome::Done => (1, env.undefined()),
+                Outcome::Failed(err) => (2, error_to_js(env, &err)?),
             };
-            napi::check_status!(unsafe {
-                sys::napi_create_uint32(env, completion.token, &mut token)
-            })?;
-            napi::check_status!(unsafe { sys::napi_create_int32(env, kind_value, &mut kind) })?;
-            push(token)?;
-            push(kind)?;
+            push(env.uint32(completion.token)?)?;
+            push(env.int32(kind)?)?;
             push(payload)?;
         }
         Ok(array)
