@@ -36,6 +36,16 @@ cargo build --release -p ferromq-bench
 mkdir -p target/bench
 gcc -O2 -Wall -o target/bench/libzmq-perf bench/libzmq/perf.c -lzmq -lpthread
 
+if [ "${1:-}" != "--report-only" ]; then
+    # The bindings measured are this tree's, built in release mode: the Node addon, and
+    # the Python package installed from ./python (a stale install would be measured
+    # otherwise). Without them the binding rows say why they are missing.
+    (cd node && npm run build) || echo "bench: the Node addon did not build"
+    PYTHON="${PYTHON:-python3}"
+    "$PYTHON" -m pip install --quiet --root-user-action=ignore --force-reinstall --no-deps ./python ||
+        echo "bench: the Python package did not install"
+fi
+
 exec target/release/ferromq-bench --root "$PWD" \
     --libzmq-perf target/bench/libzmq-perf \
     --ferromq-perf target/release/ferromq-perf "$@"
