@@ -90,8 +90,7 @@ class _Frame:
     def fast_copy(self) -> Frame: ...
 
 class Frame(_Frame):
-    """A message frame. On CPython >= 3.11 it has the buffer protocol (``memoryview(frame)``,
-    zero-copy); on 3.9 and 3.10 use ``frame.buffer`` (a view of a copy) or ``frame.bytes``."""
+    """A message frame, with the buffer protocol (``memoryview(frame)``, zero-copy)."""
 
     def __new__(
         cls, data: Buffer | None = None, track: bool = False, copy: bool | None = None, copy_threshold: int | None = None

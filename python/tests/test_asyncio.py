@@ -92,7 +92,7 @@ def test_many_messages_both_ways_concurrently(actx):
 
         await asyncio.gather(produce(a, b"A"), produce(b, b"B"), consume(b, b"A"), consume(a, b"B"))
 
-    run(main(), timeout=60)
+    run(main(), timeout=45)
 
 
 def test_send_waits_for_room(actx):
@@ -120,7 +120,7 @@ def test_send_waits_for_room(actx):
 
         await asyncio.gather(produce(), consume())
 
-    run(main(), timeout=60)
+    run(main(), timeout=45)
 
 
 def test_cancelled_recv_loses_no_message(actx):
@@ -164,7 +164,7 @@ def test_cancel_racing_arrival(actx):
         await asyncio.gather(sender(), receiver())
         assert got == [b"%d" % i for i in range(n)]
 
-    run(main(), timeout=60)
+    run(main(), timeout=45)
 
 
 def test_wait_for_timeouts_do_not_accumulate_waiters(actx):

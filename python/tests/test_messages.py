@@ -12,11 +12,6 @@ import pytest
 import ferromq as zmq
 from conftest import endpoint
 
-#: The buffer API is in CPython's stable ABI from 3.11: there, a Frame exposes the buffer
-#: protocol itself, without copying; on 3.9 and 3.10, ``frame.buffer`` is a memoryview of
-#: a copy (``frame.bytes``) and ``memoryview(frame)`` is refused.
-BUFFER_API = sys.version_info >= (3, 11)
-
 
 @pytest.fixture
 def pipe(ctx):
@@ -80,9 +75,9 @@ def test_recv_copy_false_gives_frames(pipe):
         head.buffer[0:1] = b"z"
 
 
-@pytest.mark.skipif(not BUFFER_API, reason="the buffer protocol needs CPython >= 3.11 (stable ABI)")
 def test_frame_buffer_protocol_is_zero_copy():
-    """3.11+: the frame exports its own bytes (the view's ``obj`` is the frame, not a copy)."""
+    """Every CPython (3.9+): the frame exports its own bytes (the view's ``obj`` is the frame,
+    not a copy)."""
     c = zmq.Context()
     pull, push = c.socket(zmq.PULL), c.socket(zmq.PUSH)
     pull.rcvtimeo = 5000
@@ -103,26 +98,67 @@ def test_frame_buffer_protocol_is_zero_copy():
     c.destroy(linger=0)
 
 
-@pytest.mark.skipif(BUFFER_API, reason="3.9 and 3.10 only")
-def test_frame_buffer_before_311_is_a_copy():
-    """3.9/3.10: no buffer API in the stable ABI, so the documented fallback: memoryview(frame)
-    is refused and frame.buffer is a view of frame.bytes (one copy, made once)."""
+def test_frame_buffer_is_the_frame_on_every_version():
+    """No fallback on any CPython (3.9+; 3.9 and 3.10 once had one): ``frame.buffer`` is a view
+    of the frame itself, not of ``frame.bytes`` (a separate copy, made on demand), and every
+    kind of frame exports its bytes: made by the user, copied, multipart, a Python subclass."""
     frame = zmq.Frame(b"abc")
-    with pytest.raises(TypeError):
-        memoryview(frame)
     view = frame.buffer
-    assert isinstance(view.obj, bytes) and view.obj is frame.bytes
-    assert view.readonly and bytes(view) == b"abc"
+    assert view.obj is frame and view.readonly and bytes(view) == b"abc"
+    assert frame.bytes == b"abc" and view.obj is not frame.bytes
+    with pytest.raises(TypeError, match="read-only"):
+        view[0:1] = b"z"
+    copied = copy.copy(frame)
+    assert type(copied) is zmq.Frame and memoryview(copied).obj is copied
+    assert bytes(memoryview(copied)) == b"abc"
+
+    class Sub(zmq.Frame):
+        pass
+
+    sub = Sub(b"xyz")
+    assert memoryview(sub).obj is sub and bytes(memoryview(sub)) == b"xyz"
+    assert memoryview(zmq.Frame()).nbytes == 0
+    c = zmq.Context()
+    pull, push = c.socket(zmq.PULL), c.socket(zmq.PUSH)
+    pull.rcvtimeo = 5000
+    push.connect(endpoint(pull))
+    push.send_multipart([b"one", b"", b"z" * 70_000])
+    frames = pull.recv_multipart(copy=False)
+    views = [memoryview(f) for f in frames]
+    assert all(v.obj is f and v.readonly for v, f in zip(views, frames))
+    assert [bytes(v) for v in views] == [b"one", b"", b"z" * 70_000]
+    push.send(views[2])  # a view of a frame is itself sent like any buffer
+    assert pull.recv() == b"z" * 70_000
+    c.destroy(linger=0)
+
+
+def test_frame_type_references_balance(pipe):
+    """Frames are made as ``_Frame`` and switched to ``Frame`` in place: the type references
+    that switch moves (and that each frame's deallocation drops) must balance."""
+    push, pull = pipe
+    base = zmq.Frame.__mro__[1]
+    assert base.__name__ == "_Frame"
+    gc.collect()
+    before = sys.getrefcount(zmq.Frame), sys.getrefcount(base)
+    for i in range(2000):
+        push.send(b"r" * (i % 300))
+        frame = pull.recv(copy=False)
+        view = memoryview(frame)
+        twin = copy.copy(frame)
+        assert type(frame) is type(twin) is zmq.Frame and bytes(twin) == bytes(view)
+        del frame, view, twin
+    gc.collect()
+    assert (sys.getrefcount(zmq.Frame), sys.getrefcount(base)) == before
 
 
 def test_frame_outlives_its_views(pipe):
     push, pull = pipe
     push.send(b"y" * 1000)
     frame = pull.recv(copy=False)
-    view = memoryview(frame) if BUFFER_API else frame.buffer
+    view = memoryview(frame)
     del frame
     gc.collect()
-    assert bytes(view) == b"y" * 1000  # the view keeps the frame (or its copy) alive
+    assert bytes(view) == b"y" * 1000  # the view keeps the frame alive
 
 
 def test_recv_multipart_copy_false(pipe):

@@ -139,7 +139,7 @@ SIGINT_SCRIPT = textwrap.dedent(
 
 def test_sigint_interrupts_blocking_calls():
     proc = subprocess.run(
-        [sys.executable, "-c", SIGINT_SCRIPT], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", SIGINT_SCRIPT], capture_output=True, text=True, timeout=30
     )
     assert proc.returncode == 0, proc.stderr
     lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
@@ -173,7 +173,7 @@ TERM_SIGINT_SCRIPT = textwrap.dedent(
 
 def test_sigint_interrupts_term_waiting_for_linger():
     proc = subprocess.run(
-        [sys.executable, "-c", TERM_SIGINT_SCRIPT], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", TERM_SIGINT_SCRIPT], capture_output=True, text=True, timeout=30
     )
     assert proc.returncode == 0, proc.stderr
     name, latency = proc.stdout.split()

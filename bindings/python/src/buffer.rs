@@ -1,21 +1,27 @@
-//! The buffer protocol, on CPython ≥ 3.11 only: the one hand-written FFI edge of the
-//! binding.
+//! The buffer protocol: the one hand-written FFI edge of the binding.
 //!
 //! The extension is built for the stable ABI of CPython 3.9 (`abi3-py39`: one wheel for 3.9
 //! and later). The buffer API (`Py_buffer`, `PyObject_GetBuffer`, `PyBuffer_Release`,
-//! `PyBuffer_FillInfo` and the type slot `Py_bf_getbuffer` = 1) joined the stable ABI in
-//! 3.11, so PyO3 does not offer it to a 3.9 build. It is declared here by hand, with the
-//! layout and signatures the 3.11 stable ABI fixes, and used only after [`init`] has seen a
-//! running interpreter ≥ 3.11: the wheel keeps its abi3 promise on 3.9 and 3.10 (nothing
-//! of the 3.11 ABI is called there) and still gets zero-copy frames on 3.11+.
+//! `PyBuffer_FillInfo` and the type slot `Py_bf_getbuffer` = 1) joined the *limited* API in
+//! 3.11, so PyO3 does not offer it to a 3.9 build, and it is declared here by hand. It is
+//! nonetheless part of every interpreter the wheel supports, with this exact ABI:
+//! - the three functions are exported by every CPython 3 with these signatures, and the
+//!   `Py_buffer` layout is unchanged since 3.3;
+//! - `PyType_FromSpec` accepts the buffer slots since 3.9 (bpo-40724: "slots in
+//!   PyBufferProcs may be set in the unlimited API"; 3.11 only admitted them to the limited
+//!   headers);
+//! - no CPython changes its ABI within a minor version, so what 3.9.x and 3.10.x export is
+//!   fixed; `make test-python` runs the whole suite, zero-copy frames included, on 3.9.
+//!
+//! So [`init`] enables it on every interpreter from 3.9 (older ones cannot load the wheel:
+//! `requires-python` and the cp39 tag keep them out).
 //!
 //! What it gives:
 //! - [`read`]: the bytes of any object with the buffer protocol (memoryview, array,
-//!   numpy…), borrowed for a copy into a frame (3.11+; older interpreters go through
-//!   `memoryview(obj).tobytes()`, see `frame::to_frame`);
+//!   numpy…), borrowed for a copy into a frame;
 //! - [`frame_type`]: the `Frame` class, a subclass of the PyO3 class `_Frame` made with
-//!   `PyType_FromSpecWithBases`, which on 3.11+ carries a `Py_bf_getbuffer` slot exposing
-//!   the frame's bytes read-only and without a copy (`memoryview(frame)`).
+//!   `PyType_FromSpecWithBases`, which carries a `Py_bf_getbuffer` slot exposing the
+//!   frame's bytes read-only and without a copy (`memoryview(frame)`).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -31,8 +37,8 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::frame::PyFrame;
 
-/// `Py_buffer` as the stable ABI (3.11+) defines it (`Include/pybuffer.h`); the same layout
-/// as every CPython 3 release.
+/// `Py_buffer` as `Include/pybuffer.h` defines it, the same layout in every CPython from 3.3
+/// (and in the 3.11+ stable ABI).
 #[repr(C)]
 struct PyBuffer {
     buf: *mut c_void,
@@ -54,9 +60,8 @@ const PYBUF_SIMPLE: c_int = 0;
 const PY_BF_GETBUFFER: c_int = 1;
 
 extern "C" {
-    // In the stable ABI from CPython 3.11. Exported by every CPython 3 (so the module loads
-    // on 3.9 and 3.10 too), but called only when `buffer_api()` says the running
-    // interpreter is ≥ 3.11.
+    // In the limited API from CPython 3.11; exported, with this signature, by every CPython 3
+    // (see the module's comment for why 3.9 and 3.10 may use them).
     fn PyObject_GetBuffer(obj: *mut ffi::PyObject, view: *mut PyBuffer, flags: c_int) -> c_int;
     fn PyBuffer_Release(view: *mut PyBuffer);
     fn PyBuffer_FillInfo(
@@ -69,8 +74,8 @@ extern "C" {
     ) -> c_int;
 }
 
-/// Whether the running interpreter has the buffer API in its stable ABI (≥ 3.11). Set once
-/// by [`init`], before anything else of the module runs.
+/// Whether the running interpreter has the buffer API with the ABI declared here (≥ 3.9).
+/// Set once by [`init`], before anything else of the module runs.
 static BUFFER_API: OnceLock<bool> = OnceLock::new();
 
 pub fn buffer_api() -> bool {
@@ -82,10 +87,10 @@ static FRAME_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// Checks the running interpreter's version and makes the `Frame` class: a subclass of the
 /// PyO3 class `_Frame` (which holds the data and every method) that adds only the buffer
-/// slot, on ≥ 3.11. Called once from the module's initialisation.
+/// slot, on ≥ 3.9. Called once from the module's initialisation.
 pub fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
     let version = py.version_info();
-    let api = (version.major, version.minor) >= (3, 11);
+    let api = (version.major, version.minor) >= (3, 9);
     let _ = BUFFER_API.set(api);
 
     let base = py.get_type::<PyFrame>();
@@ -131,6 +136,12 @@ pub fn init(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
 /// (take a reference to the new type, drop the old one, switch `ob_type`), minus the
 /// attribute machinery, which would cost more than creating the object. `init` checked with
 /// a real `__class__` assignment that CPython finds the two layouts compatible.
+///
+/// The same on every supported CPython: since 3.8 an instance of a heap type owns a
+/// reference to it, which PyO3's `tp_dealloc` (inherited by `Frame`) releases, on
+/// `Py_TYPE(obj)` (here `Frame`), after freeing with that type's `tp_free` (inherited, the
+/// same); both types have the same flags, GC included. `test_messages.py` checks that the
+/// two types' reference counts balance over many frames.
 pub fn retype(obj: Bound<'_, PyFrame>) -> PyResult<Bound<'_, PyAny>> {
     let py = obj.py();
     let frame_type = frame_type(py)?;
@@ -162,9 +173,8 @@ const FRAME_DOC: &std::ffi::CStr = c"Frame(data=None, track=False, copy=None, co
 --
 
 A message frame, like pyzmq's zmq.Frame: what recv(copy=False) returns, and what send
-accepts without copying. On CPython 3.11+ it exposes the buffer protocol over the
-received bytes without copying them (memoryview(frame), frame.buffer); on 3.9 and 3.10
-frame.buffer is a memoryview of a copy (frame.bytes).";
+accepts without copying. It exposes the buffer protocol over the received bytes without
+copying them (memoryview(frame), frame.buffer).";
 
 /// The `Frame` class made by [`init`].
 pub fn frame_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -174,9 +184,9 @@ pub fn frame_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
         .ok_or_else(|| PyRuntimeError::new_err("ferromq._ferromq is not initialised"))
 }
 
-/// Copies the bytes of `obj`'s buffer out with `f`, on CPython ≥ 3.11. `None` when the
-/// buffer API is not available here (3.9, 3.10) or `obj` has no simple contiguous buffer
-/// (not a buffer at all, or strided): the caller then goes through `memoryview`.
+/// Copies the bytes of `obj`'s buffer out with `f`. `None` when `obj` has no simple
+/// contiguous buffer (not a buffer at all, or strided): the caller then goes through
+/// `memoryview`.
 pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
     if !buffer_api() {
         return None;
@@ -194,9 +204,9 @@ pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> 
         suboffsets: ptr::null_mut(),
         internal: ptr::null_mut(),
     };
-    // SAFETY: the interpreter is ≥ 3.11 (checked above), where this function is in the
-    // stable ABI; `obj` is a live object and the GIL is held; `view` is writable memory
-    // of the right layout.
+    // SAFETY: the interpreter is ≥ 3.9 (checked above), where this function has the
+    // declared ABI (see the module's comment); `obj` is a live object and the GIL is held;
+    // `view` is writable memory of the right layout.
     let rc = unsafe { PyObject_GetBuffer(obj.as_ptr(), &mut view, PYBUF_SIMPLE) };
     if rc != 0 {
         // Not a buffer, or not a contiguous one: let the caller report or gather it.
@@ -220,7 +230,7 @@ pub fn read<T>(obj: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> T) -> Option<T> 
     }
 }
 
-/// `bf_getbuffer` of `Frame` (installed only on ≥ 3.11): a read-only, one-dimensional
+/// `bf_getbuffer` of `Frame` (installed on ≥ 3.9): a read-only, one-dimensional
 /// byte view of the frame's payload, without copying it. The view holds a reference to the
 /// frame, whose bytes never change or move (a frozen object), so they outlive the view.
 unsafe extern "C" fn frame_getbuffer(
@@ -239,9 +249,10 @@ unsafe extern "C" fn frame_getbuffer(
         let any = unsafe { Borrowed::from_ptr(py, obj) };
         let frame = any.cast::<PyFrame>()?;
         let data = frame.get().frame.as_slice();
-        // SAFETY: this slot exists only on ≥ 3.11, where PyBuffer_FillInfo is in the stable
-        // ABI. `view` is the caller's Py_buffer; `obj` is stored in it with a new reference
-        // (released by PyBuffer_Release), which keeps the frame, and so `data`, alive.
+        // SAFETY: this slot exists only on ≥ 3.9, where PyBuffer_FillInfo has the declared
+        // ABI (see the module's comment). `view` is the caller's Py_buffer; `obj` is stored
+        // in it with a new reference (released by PyBuffer_Release), which keeps the frame,
+        // and so `data`, alive.
         // readonly=1: a writable request fails with BufferError.
         let rc = unsafe {
             PyBuffer_FillInfo(

@@ -1,6 +1,6 @@
 //! Frames across the boundary: Python buffers into core frames (one copy, or none for large
 //! `bytes`), and received frames out as `bytes` or as `Frame` objects over the core's memory
-//! (no copy; exposed through the buffer protocol on CPython ≥ 3.11, see `buffer.rs`).
+//! (no copy; exposed through the buffer protocol, see `buffer.rs`).
 
 use bytes::Bytes;
 use ferromq::Frame;
@@ -35,9 +35,9 @@ fn bytes_frame(bytes: &Bound<'_, PyBytes>) -> Frame {
 /// Converts a Python object to a frame: `bytes`, a `Frame`, or anything with the buffer
 /// protocol (bytearray, memoryview, array, numpy…). `what` names the argument in errors.
 ///
-/// `bytes` and `bytearray` are read through the limited API of every version. Other buffers
-/// are read in place on CPython ≥ 3.11 (the buffer API); on 3.9 and 3.10, and for strided
-/// buffers, `memoryview(obj).tobytes()` gathers them first (one more copy).
+/// `bytes` and `bytearray` are read through the limited API. Other buffers are read in place
+/// through the buffer API (`buffer.rs`); strided ones are gathered first with
+/// `memoryview(obj).tobytes()` (one more copy).
 pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Frame> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(bytes_frame(bytes));
@@ -81,11 +81,11 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
 
 /// The data of a message frame: the base class (`_Frame`) of `ferromq.Frame`, which holds
 /// the core frame and every method. `Frame` itself (made in `buffer.rs`) only adds the
-/// buffer protocol, on CPython ≥ 3.11; make frames with [`new_frame`], never with
+/// buffer protocol; make frames with [`new_frame`], never with
 /// `Py::new(PyFrame…)`, so they are `Frame`s.
 ///
-/// It shares the core's buffer: `memoryview(frame)` and `frame.buffer` are zero-copy on
-/// 3.11+; `frame.bytes` copies once and caches the result.
+/// It shares the core's buffer: `memoryview(frame)` and `frame.buffer` are zero-copy;
+/// `frame.bytes` copies once and caches the result.
 #[pyclass(frozen, subclass, module = "ferromq._ferromq", name = "_Frame")]
 pub struct PyFrame {
     pub frame: Frame,
@@ -143,8 +143,8 @@ impl PyFrame {
             .clone()
     }
 
-    /// A read-only memoryview of the payload: zero-copy on CPython ≥ 3.11 (over the frame
-    /// itself); on 3.9 and 3.10, over `frame.bytes` (one copy, made once).
+    /// A read-only memoryview of the payload: zero-copy, over the frame itself (over
+    /// `frame.bytes`, one copy, for a bare `_Frame`, which user code never sees).
     #[getter]
     fn buffer<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
         if buffer::buffer_api() && slf.is_instance(buffer::frame_type(slf.py())?)? {
