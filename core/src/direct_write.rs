@@ -136,10 +136,12 @@ impl DirectWrite {
             return Err(msg);
         }
         let mut headers = [[0u8; MAX_HEADER]; MAX_FRAMES];
+        let mut header_lens = [0usize; MAX_FRAMES];
         let mut total = 0;
         for (i, frame) in frames.iter().enumerate() {
             let header = FrameHeader::data(frame.len(), i + 1 < frames.len());
-            total += header.encoded_len() + frame.len();
+            header_lens[i] = header.encoded_len();
+            total += header_lens[i] + frame.len();
             let mut out: &mut [u8] = &mut headers[i];
             header.encode(&mut out);
         }
@@ -156,8 +158,7 @@ impl DirectWrite {
         }
         let mut parts: [&[u8]; 2 * MAX_FRAMES] = [&[]; 2 * MAX_FRAMES];
         for (i, frame) in frames.iter().enumerate() {
-            let header_len = FrameHeader::data(frame.len(), false).encoded_len();
-            parts[2 * i] = &headers[i][..header_len];
+            parts[2 * i] = &headers[i][..header_lens[i]];
             parts[2 * i + 1] = frame;
         }
         let parts = &parts[..2 * frames.len()];
