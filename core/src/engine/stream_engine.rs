@@ -633,7 +633,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         });
         if let Some(p) = pipe.as_mut() {
             // Offered before the socket is woken, so that its answer can go out directly.
-            self.arm_output(p);
+            // Other sockets arm only when the engine goes idle: arming here would make their
+            // next send wake a busy engine.
+            if p.direct_writes().is_some() {
+                self.arm_output(p);
+            }
             p.flush();
         }
         if ready_peer.is_some() {
