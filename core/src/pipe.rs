@@ -16,6 +16,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use atomic_waker::AtomicWaker;
+use crossbeam_utils::CachePadded;
 
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
@@ -25,6 +26,10 @@ use crate::spsc::{self, Consumer, Producer};
 /// The reader publishes its read count at least every this many messages (see
 /// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
 const MAX_READ_COUNT_BATCH: u64 = 32;
+
+/// How many more looks an inproc read takes at an empty pipe (a few spin-loop hints apart,
+/// well under a microsecond in all) before it reports it empty.
+const BRIEF_WAIT_CHECKS: u32 = 8;
 
 /// Identifies a pipe end, unique in the process.
 pub type PipeId = u64;
@@ -76,12 +81,14 @@ impl DeferredSocket {
 /// One direction of a pipe: the state both ends share (the messages themselves travel in
 /// an [`spsc`] ring whose two ends the two pipe ends own).
 struct Queue {
-    /// Messages taken out so far, published by the reader for the writer's HWM check.
-    read_count: AtomicU64,
+    /// Messages taken out so far, published by the reader for the writer's HWM check. On
+    /// its own cache line, as is `reader_waiting`: the writer reads the other fields on
+    /// every message, and a reader's store next to them would cost it a cache miss.
+    read_count: CachePadded<AtomicU64>,
     /// Maximum messages queued; 0 means no limit. Changes only when an inproc connection
     /// made before its bind learns the binder's HWMs.
     capacity: AtomicU64,
-    reader_waiting: AtomicBool,
+    reader_waiting: CachePadded<AtomicBool>,
     writer_waiting: AtomicBool,
     /// The writer has closed: nothing more will be queued.
     writer_done: AtomicBool,
@@ -97,9 +104,9 @@ struct Queue {
 impl Queue {
     fn new(capacity: u64) -> Queue {
         Queue {
-            read_count: AtomicU64::new(0),
+            read_count: CachePadded::new(AtomicU64::new(0)),
             capacity: AtomicU64::new(capacity),
-            reader_waiting: AtomicBool::new(false),
+            reader_waiting: CachePadded::new(AtomicBool::new(false)),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
             reader_done: AtomicBool::new(false),
@@ -157,6 +164,9 @@ pub(crate) struct PipeEnd {
     closed: bool,
     /// Single messages may be written straight to an idle connection (see [`PipeEnd::send`]).
     direct_writes: bool,
+    /// Inproc: an empty read looks again briefly before it reports nothing
+    /// ([`PipeEnd::pop_after_brief_wait`]).
+    wait_briefly_when_empty: bool,
 }
 
 /// Creates a pipe. `a_to_b_hwm` bounds what `a` may queue for `b`, and the reverse.
@@ -181,6 +191,20 @@ pub(crate) fn pipe_pair(
     (a, b)
 }
 
+/// [`pipe_pair`] for two sockets in one process (inproc): both readers are application
+/// threads, which look again briefly before they report an empty pipe.
+pub(crate) fn inproc_pipe_pair(
+    a_listener: Listener,
+    b_listener: Listener,
+    a_to_b_hwm: u64,
+    b_to_a_hwm: u64,
+) -> (PipeEnd, PipeEnd) {
+    let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
+    a.wait_briefly_when_empty = true;
+    b.wait_briefly_when_empty = true;
+    (a, b)
+}
+
 impl PipeEnd {
     fn new(
         (id, peer_id): (PipeId, PipeId),
@@ -202,6 +226,7 @@ impl PipeEnd {
             reads_until_publish: 1,
             closed: false,
             direct_writes: false,
+            wait_briefly_when_empty: false,
         }
     }
 
@@ -348,7 +373,11 @@ impl PipeEnd {
     /// a writer that sleeps on a full queue is then woken at the latest when the reader
     /// empties it (libzmq's low-water-mark idea).
     pub(crate) fn read(&mut self) -> Option<Message> {
-        let msg = match self.rx.pop() {
+        let popped = match self.rx.pop() {
+            None if self.wait_briefly_when_empty => self.pop_after_brief_wait(),
+            popped => popped,
+        };
+        let msg = match popped {
             Some(msg) if !self.incoming.conflate.load(Ordering::Relaxed) => Some(msg),
             ring => self.read_conflated(ring),
         };
@@ -362,6 +391,23 @@ impl PipeEnd {
             self.publish_read_count();
         }
         Some(msg)
+    }
+
+    /// Inproc: the writer is another application thread, often a few hundred nanoseconds
+    /// from its next message. Looking again a few times before giving up spares both sides
+    /// the arm-and-notify round (`arm_readable`, then a mailbox event) when a stream of
+    /// messages only briefly runs dry.
+    #[cold]
+    fn pop_after_brief_wait(&mut self) -> Option<Message> {
+        for _ in 0..BRIEF_WAIT_CHECKS {
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+            if let Some(msg) = self.rx.pop() {
+                return Some(msg);
+            }
+        }
+        None
     }
 
     /// CONFLATE: the newest message wins; older ones still in the ring (written before the

@@ -93,10 +93,13 @@ impl SocketSignal {
         }
     }
 
-    /// Whether events are waiting (cheap: one atomic load).
+    /// Whether events are waiting (cheap: one atomic load, on every send and receive).
+    ///
+    /// The flag alone is enough: `post` sets it after queueing, and `drain` clears it
+    /// before popping, so an event is either popped by a drain or leaves the flag set.
     #[inline]
     pub(crate) fn has_events(&self) -> bool {
-        self.signalled.load(Ordering::Acquire) || !self.events.is_empty()
+        self.signalled.load(Ordering::Acquire)
     }
 
     /// Blocks until an event is posted or `deadline` passes. Returns false on timeout.

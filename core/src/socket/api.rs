@@ -1,15 +1,16 @@
 //! The public socket: frames and multipart messages, blocking with SNDTIMEO/RCVTIMEO,
 //! options, and bind/connect. The routing rules live in the socket type's `Pattern`.
 //!
-//! A socket may be used from any thread (`Send + Sync`): its state sits behind a mutex that
+//! A socket may be used from any thread (`Send + Sync`): its state sits behind a lock (`state_lock.rs`) that
 //! only application threads take, never the I/O threads, and that is released while a call
 //! blocks.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
+use super::state_lock::{StateGuard, StateLock};
 use crate::context::Context;
 use crate::engine::ipc::{self, IpcConnector};
 use crate::engine::link::{shutdown_channel, ShutdownSender, SocketLink};
@@ -63,7 +64,7 @@ pub struct Socket {
 struct Shared {
     ctx: Context,
     link: Arc<SocketLink>,
-    state: Mutex<State>,
+    state: StateLock<State>,
     /// This socket's entry in the context's list of open sockets.
     registry_id: u64,
 }
@@ -107,7 +108,7 @@ impl Socket {
                 ctx,
                 link,
                 registry_id,
-                state: Mutex::new(State {
+                state: StateLock::new(State {
                     socket_type,
                     pattern,
                     options,
@@ -133,8 +134,8 @@ impl Socket {
     }
 
     #[inline]
-    fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> Result<StateGuard<'_, State>> {
+        let state = self.shared.state.lock();
         if state.closed {
             return Err(Error::new(ErrorKind::NotSocket, "the socket is closed"));
         }
@@ -146,7 +147,7 @@ impl Socket {
 
     /// Locks the state and applies pending pipe events.
     #[inline]
-    fn lock_and_update(&self) -> Result<MutexGuard<'_, State>> {
+    fn lock_and_update(&self) -> Result<StateGuard<'_, State>> {
         let mut state = self.lock()?;
         state.process_events(&self.shared.link.signal);
         Ok(state)
@@ -156,10 +157,10 @@ impl Socket {
     /// interrupt hook, wakes every [`INTERRUPT_CHECK`] to run it; its error ends the call.
     fn wait<'a>(
         &'a self,
-        state: MutexGuard<'a, State>,
+        state: StateGuard<'a, State>,
         deadline: Option<Instant>,
         interrupt: &mut Interrupt<'_>,
-    ) -> Result<MutexGuard<'a, State>> {
+    ) -> Result<StateGuard<'a, State>> {
         let spin = !state.uses_io_threads;
         drop(state);
         let signal = &self.shared.link.signal;
@@ -503,7 +504,7 @@ impl Socket {
 
     fn send_locked<'a>(
         &'a self,
-        mut state: MutexGuard<'a, State>,
+        mut state: StateGuard<'a, State>,
         mut msg: Message,
         flags: i32,
         interrupt: &mut Interrupt<'_>,
@@ -542,10 +543,10 @@ impl Socket {
 
     fn wait_until_sendable<'a>(
         &'a self,
-        mut state: MutexGuard<'a, State>,
+        mut state: StateGuard<'a, State>,
         flags: i32,
         interrupt: &mut Interrupt<'_>,
-    ) -> Result<MutexGuard<'a, State>> {
+    ) -> Result<StateGuard<'a, State>> {
         state.pattern.check_send()?;
         let deadline = deadline(flags, state.options.sndtimeo_ms);
         while !state.pattern.can_send() {
@@ -619,10 +620,10 @@ impl Socket {
 
     fn recv_locked<'a>(
         &'a self,
-        mut state: MutexGuard<'a, State>,
+        mut state: StateGuard<'a, State>,
         flags: i32,
         interrupt: &mut Interrupt<'_>,
-    ) -> Result<(MutexGuard<'a, State>, Message)> {
+    ) -> Result<(StateGuard<'a, State>, Message)> {
         let deadline = deadline(flags, state.options.rcvtimeo_ms);
         loop {
             match state.pattern.recv() {
@@ -637,7 +638,7 @@ impl Socket {
 
     /// Whether the last frame returned by `recv` has more frames after it (ZMQ_RCVMORE).
     pub fn rcvmore(&self) -> bool {
-        self.shared.state.lock().map(|s| s.rcvmore).unwrap_or(false)
+        self.shared.state.lock().rcvmore
     }
 
     // ----- options -----
@@ -738,13 +739,13 @@ impl Socket {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.shared.state.lock().map(|s| s.closed).unwrap_or(true)
+        self.shared.state.lock().closed
     }
 }
 
 impl Shared {
     fn close(&self, linger: Option<i32>) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.lock();
         if state.closed {
             return;
         }

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use crate::engine::link::SocketLink;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::SocketOptions;
-use crate::pipe::{pipe_pair, DeferredSocket, Listener, PipeCloser, PipeEnd, PipeId};
+use crate::pipe::{inproc_pipe_pair, DeferredSocket, Listener, PipeCloser, PipeEnd, PipeId};
 use crate::signal::{PeerIdentity, PipeEvent};
 
 #[derive(Default)]
@@ -174,7 +174,7 @@ impl InprocRegistry {
                         binder.identity.socket_type
                     );
                 }
-                let (end, theirs) = pipe_pair(
+                let (end, theirs) = inproc_pipe_pair(
                     mine.clone(),
                     Listener::Socket(binder_link.signal.clone()),
                     hwm(connector.sndhwm, binder.rcvhwm),
@@ -199,7 +199,7 @@ impl InprocRegistry {
                 // Until the binder is known, its options are libzmq's defaults.
                 let unknown = SocketOptions::default();
                 let deferred = Arc::new(DeferredSocket::default());
-                let (end, theirs) = pipe_pair(
+                let (end, theirs) = inproc_pipe_pair(
                     mine.clone(),
                     Listener::Deferred(deferred.clone()),
                     hwm(connector.sndhwm, unknown.rcvhwm),
