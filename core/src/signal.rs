@@ -175,6 +175,34 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// `has_events` reads only the flag: a consumer that drains only when it says so, while
+    /// another thread posts, must still end up with every event (none left queued behind a
+    /// cleared flag).
+    #[test]
+    fn the_flag_alone_covers_every_posted_event() {
+        const POSTS: usize = 200_000;
+        let signal = Arc::new(SocketSignal::new().unwrap());
+        let poster = {
+            let signal = signal.clone();
+            std::thread::spawn(move || {
+                for _ in 0..POSTS {
+                    signal.post(PipeEvent::Wake);
+                }
+            })
+        };
+        let mut received = 0;
+        while !poster.is_finished() {
+            if signal.has_events() {
+                signal.drain(|_| received += 1);
+            }
+        }
+        poster.join().unwrap();
+        if signal.has_events() {
+            signal.drain(|_| received += 1);
+        }
+        assert_eq!(received, POSTS, "{} events stranded", signal.events.len());
+    }
+
     /// An event-loop consumer sleeps on the fd and drains when it fires, while another
     /// thread posts continuously. After a lost wake-up the fd stays unreadable with events
     /// queued: the consumer's poll times out.
