@@ -621,7 +621,7 @@ mod tests {
                     if !socket_end.arm_readable() {
                         assert!(signal.wait(
                             Some(std::time::Instant::now() + std::time::Duration::from_secs(5)),
-                            false
+                            None
                         ));
                         signal.drain(|_| {});
                     }

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::state_lock::{StateGuard, StateLock};
 use crate::context::Context;
@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, MonitorSink};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
-use crate::signal::{PipeEvent, SocketSignal};
+use crate::signal::{PipeEvent, SocketSignal, INPROC_SPIN, LOCKSTEP_SPIN};
 use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket::patterns::new_pattern;
@@ -161,7 +161,7 @@ impl Socket {
         deadline: Option<Instant>,
         interrupt: &mut Interrupt<'_>,
     ) -> Result<StateGuard<'a, State>> {
-        let spin = !state.uses_io_threads;
+        let spin = state.spin_before_sleep();
         drop(state);
         let signal = &self.shared.link.signal;
         match interrupt {
@@ -803,6 +803,19 @@ impl State {
             PipeEvent::Closed(id) => pattern.closed(id),
             PipeEvent::Wake => {}
         });
+    }
+
+    /// How long a blocked call checks for events before it sleeps (`SocketSignal::wait`):
+    /// inproc-only sockets wait for another application thread, REQ and REP for an answer
+    /// a round trip away; other sockets over tcp or ipc sleep at once.
+    fn spin_before_sleep(&self) -> Option<Duration> {
+        if !self.uses_io_threads {
+            Some(INPROC_SPIN)
+        } else if matches!(self.socket_type, SocketType::Req | SocketType::Rep) {
+            Some(LOCKSTEP_SPIN)
+        } else {
+            None
+        }
     }
 
     fn events(&mut self) -> i32 {
