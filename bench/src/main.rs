@@ -323,6 +323,17 @@ fn run_core(cfg: &Config, res: &mut Results) {
         .collect();
     let total = cases.len() * cfg.reps * 2;
     let mut n = 0;
+    // One discarded run of each implementation first: the first measured case otherwise
+    // pays for whatever came before (the builds, cold page cache, an idle CPU's clock).
+    if let Some(first) = cases.first() {
+        for imp in [&cfg.libzmq, &cfg.ferromq] {
+            let _ = run_once(first, imp, cfg, None);
+        }
+        eprintln!(
+            "warm-up: one discarded run of {} per implementation",
+            first.id
+        );
+    }
     for case in &cases {
         for rep in 0..cfg.reps {
             // Alternate which implementation goes first, so drift hits both alike.

@@ -814,7 +814,8 @@ pub fn write(cfg: &Config, res: &Results) {
          each message, one I/O thread per context, HWM 1000 (libzmq's default) set explicitly on \
          both, except PUB/SUB where both use 0 so that no message drops.\n\
          - **Order.** For each test, repetition *i* runs libzmq then FerroMQ when *i* is even, \
-         FerroMQ then libzmq when odd; one run at a time. {reps} repetitions, median reported.\n\
+         FerroMQ then libzmq when odd; one run at a time. {reps} repetitions, median reported. \
+         Before the first test, one discarded run of each implementation warms the machine up.\n\
          - **Throughput** (libzmq's `local_thr`/`remote_thr` method): tcp and ipc use two \
          processes, the receiver binds, the sender connects 50 ms later; inproc uses one process, \
          receiver in the main thread, sender in another. The clock runs at the receiver from the \
