@@ -226,6 +226,45 @@ fn push_pull_both_ways_with_multipart() {
     }
 }
 
+/// Large frames are read into buffers the engine reuses once the application drops them:
+/// frames the application still holds must keep their bytes, whichever others it drops,
+/// through runs of large frames broken by small ones.
+#[test]
+fn held_large_frames_keep_their_bytes_while_others_are_dropped() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    for binder in BOTH {
+        let (pull, push) = pair_up(&ctx, &zctx, SocketType::Pull, zmq::PUSH, binder);
+        let sizes = |i: usize| (200 << 10) + i * 4099;
+        for i in 0..60usize {
+            push.send(vec![i as u8; sizes(i)], 0).unwrap();
+            if i % 17 == 16 {
+                push.send(&b"small"[..], 0).unwrap();
+            }
+        }
+        let mut held = Vec::new();
+        for i in 0..60usize {
+            let frame = pull.recv(0).unwrap();
+            assert_eq!(frame.len(), sizes(i), "message {i}");
+            assert!(
+                frame.iter().all(|&b| b == i as u8),
+                "message {i} on arrival"
+            );
+            if i % 3 != 1 {
+                held.push((i, frame));
+            }
+            if i % 17 == 16 {
+                assert_eq!(pull.recv(0).unwrap(), &b"small"[..]);
+            }
+        }
+        for (i, frame) in &held {
+            assert!(
+                frame.iter().all(|&b| b == *i as u8),
+                "message {i} changed after later messages arrived ({binder:?} binds)"
+            );
+        }
+    }
+}
+
 #[test]
 fn pub_sub_both_ways_with_prefix_filtering() {
     let (ctx, zctx) = (Context::new(), zmq::Context::new());

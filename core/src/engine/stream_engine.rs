@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use crate::direct_write::DirectWrite;
 use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
+use crate::engine::spare_buffers::SpareBuffers;
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
@@ -244,6 +245,8 @@ pub(crate) struct StreamEngine<S> {
     stream: S,
     codec: Codec,
     input: BytesMut,
+    /// Read buffers given up after large frames, reused once the socket drops those frames.
+    spare_inputs: SpareBuffers,
     /// A decoded message the pipe had no room for (RCVHWM reached): delivered first.
     stalled: Option<Message>,
     waker: Arc<AtomicWaker>,
@@ -287,6 +290,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             stream,
             codec,
             input: BytesMut::with_capacity(READ_CHUNK),
+            spare_inputs: SpareBuffers::default(),
             stalled: None,
             waker,
             options: options.clone(),
@@ -658,7 +662,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         if let Some(wanted) = self.codec.input_wanted(&self.input) {
             let missing = wanted - self.input.len();
             if missing > free {
-                self.input.reserve(missing.min(MAX_RESERVE));
+                self.spare_inputs
+                    .grow(&mut self.input, missing.min(MAX_RESERVE));
                 return;
             }
         }
@@ -666,10 +671,12 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         let enough = if like_last > 0 {
             like_last
         } else {
+            self.spare_inputs.release();
             READ_CHUNK / 4
         };
         if free < enough {
-            self.input.reserve(READ_CHUNK.max(like_last));
+            self.spare_inputs
+                .grow(&mut self.input, READ_CHUNK.max(like_last));
         }
     }
 
