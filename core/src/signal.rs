@@ -182,6 +182,21 @@ fn duration_to_timespec(duration: Duration) -> rustix::event::Timespec {
 mod tests {
     use super::*;
     use std::sync::Arc;
+    use std::thread::JoinHandle;
+
+    /// A signal, and a thread posting `posts` events to it.
+    fn posting_thread(posts: usize) -> (Arc<SocketSignal>, JoinHandle<()>) {
+        let signal = Arc::new(SocketSignal::new().unwrap());
+        let poster = {
+            let signal = signal.clone();
+            std::thread::spawn(move || {
+                for _ in 0..posts {
+                    signal.post(PipeEvent::Wake);
+                }
+            })
+        };
+        (signal, poster)
+    }
 
     /// `has_events` reads only the flag: a consumer that drains only when it says so, while
     /// another thread posts, must still end up with every event (none left queued behind a
@@ -189,15 +204,7 @@ mod tests {
     #[test]
     fn the_flag_alone_covers_every_posted_event() {
         const POSTS: usize = 200_000;
-        let signal = Arc::new(SocketSignal::new().unwrap());
-        let poster = {
-            let signal = signal.clone();
-            std::thread::spawn(move || {
-                for _ in 0..POSTS {
-                    signal.post(PipeEvent::Wake);
-                }
-            })
-        };
+        let (signal, poster) = posting_thread(POSTS);
         let mut received = 0;
         while !poster.is_finished() {
             if signal.has_events() {
@@ -217,15 +224,7 @@ mod tests {
     #[test]
     fn an_fd_sleeper_never_misses_a_post() {
         const POSTS: usize = 300_000;
-        let signal = Arc::new(SocketSignal::new().unwrap());
-        let poster = {
-            let signal = signal.clone();
-            std::thread::spawn(move || {
-                for _ in 0..POSTS {
-                    signal.post(PipeEvent::Wake);
-                }
-            })
-        };
+        let (signal, poster) = posting_thread(POSTS);
         let mut received = 0;
         while received < POSTS {
             let mut fds = [PollFd::new(&signal.eventfd, PollFlags::IN)];

@@ -51,9 +51,7 @@ impl SpareBuffers {
 
     /// Large frames stopped coming: the kept memory goes back to the allocator.
     pub(crate) fn release(&mut self) {
-        if !self.kept.is_empty() {
-            self.kept.clear();
-        }
+        self.kept.clear();
     }
 }
 
