@@ -82,13 +82,13 @@ impl DeferredSocket {
 /// an [`spsc`] ring whose two ends the two pipe ends own).
 struct Queue {
     /// Messages taken out so far, published by the reader for the writer's HWM check. On
-    /// its own cache line, as is `reader_waiting`: the writer reads the other fields on
+    /// its own cache line, as is `reader_wait`: the writer reads the other fields on
     /// every message, and a reader's store next to them would cost it a cache miss.
     read_count: CachePadded<AtomicU64>,
     /// Maximum messages queued; 0 means no limit. Changes only when an inproc connection
     /// made before its bind learns the binder's HWMs.
     capacity: AtomicU64,
-    reader_waiting: CachePadded<AtomicBool>,
+    reader_wait: CachePadded<ReaderWait>,
     writer_waiting: AtomicBool,
     /// The writer has closed: nothing more will be queued.
     writer_done: AtomicBool,
@@ -101,12 +101,21 @@ struct Queue {
     direct: Arc<DirectWrite>,
 }
 
+/// The reader's request to be woken (see [`PipeEnd::arm_readable`]).
+#[derive(Default)]
+struct ReaderWait {
+    armed: AtomicBool,
+    /// Wake it only once the writer has written this many messages in all (0: at the next
+    /// one), for an engine that waits for a batch (`engine/write_coalescing.rs`).
+    until_written: AtomicU64,
+}
+
 impl Queue {
     fn new(capacity: u64) -> Queue {
         Queue {
             read_count: CachePadded::new(AtomicU64::new(0)),
             capacity: AtomicU64::new(capacity),
-            reader_waiting: CachePadded::new(AtomicBool::new(false)),
+            reader_wait: CachePadded::new(ReaderWait::default()),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
             reader_done: AtomicBool::new(false),
@@ -303,9 +312,10 @@ impl PipeEnd {
         } else {
             fence(Ordering::SeqCst);
         }
-        let queue = &self.outgoing;
-        if queue.reader_waiting.load(Ordering::SeqCst)
-            && queue.reader_waiting.swap(false, Ordering::SeqCst)
+        let wait = &self.outgoing.reader_wait;
+        if wait.armed.load(Ordering::SeqCst)
+            && self.written >= wait.until_written.load(Ordering::Relaxed)
+            && wait.armed.swap(false, Ordering::SeqCst)
         {
             let peer_id = self.peer_id;
             self.peer.notify(|| PipeEvent::Readable(peer_id));
@@ -341,6 +351,12 @@ impl PipeEnd {
         if self.has_room() || self.outgoing.reader_done.load(Ordering::SeqCst) {
             self.outgoing.writer_waiting.store(false, Ordering::SeqCst);
             return true;
+        }
+        // A reader waiting for a batch must not wait for more than the pipe can hold.
+        let wait = &self.outgoing.reader_wait;
+        if wait.armed.load(Ordering::SeqCst) && wait.armed.swap(false, Ordering::SeqCst) {
+            let peer_id = self.peer_id;
+            self.peer.notify(|| PipeEvent::Readable(peer_id));
         }
         false
     }
@@ -450,12 +466,38 @@ impl PipeEnd {
     /// peer has closed): then nothing is armed and the caller should read again.
     pub(crate) fn arm_readable(&self) -> bool {
         let queue = &self.incoming;
-        queue.reader_waiting.store(true, Ordering::SeqCst);
+        queue.reader_wait.until_written.store(0, Ordering::Relaxed);
+        queue.reader_wait.armed.store(true, Ordering::SeqCst);
         if self.has_incoming() || queue.writer_done.load(Ordering::SeqCst) {
-            queue.reader_waiting.store(false, Ordering::SeqCst);
+            queue.reader_wait.armed.store(false, Ordering::SeqCst);
             return true;
         }
         false
+    }
+
+    /// Like [`arm_readable`](Self::arm_readable), but the notification waits until `count`
+    /// messages are queued (or the writer finds the pipe full, or closes). Returns true if
+    /// that many already are: then nothing is armed.
+    pub(crate) fn arm_readable_when_queued(&self, count: u64) -> bool {
+        let queue = &self.incoming;
+        if queue.conflate.load(Ordering::Relaxed) {
+            return self.arm_readable();
+        }
+        queue
+            .reader_wait
+            .until_written
+            .store(self.read + count, Ordering::Relaxed);
+        queue.reader_wait.armed.store(true, Ordering::SeqCst);
+        if self.rx.len() as u64 >= count || queue.writer_done.load(Ordering::SeqCst) {
+            queue.reader_wait.armed.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// The most messages the other end may queue for this one (0: no limit).
+    pub(crate) fn incoming_hwm(&self) -> u64 {
+        self.incoming.capacity()
     }
 
     // ----- lifetime -----
@@ -574,6 +616,68 @@ mod tests {
         assert_eq!(b.read().unwrap().frames()[0], &[1u8]);
         assert_eq!(b.read().unwrap().frames()[0], &[2u8]);
         assert!(b.read().is_none());
+    }
+
+    /// Counts how often the task it stands for is woken.
+    struct WakeCounter(AtomicU64);
+
+    impl std::task::Wake for WakeCounter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Registers a fresh counter as the task `waker` stands for.
+    fn count_wakes(waker: &AtomicWaker) -> Arc<WakeCounter> {
+        let counter = Arc::new(WakeCounter(AtomicU64::new(0)));
+        waker.register(&std::task::Waker::from(counter.clone()));
+        counter
+    }
+
+    #[test]
+    fn a_reader_waiting_for_a_batch_is_woken_once_it_is_queued() {
+        let (mut a, mut b, _, b_waker) = task_pair(10);
+        let wakes = count_wakes(&b_waker);
+        assert!(!b.arm_readable_when_queued(4));
+        for i in 0..3u8 {
+            a.send(Message::single(&[i][..])).unwrap();
+        }
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            0,
+            "three of four: still waiting"
+        );
+        a.send(Message::single(&b"4"[..])).unwrap();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+
+        // Counted from what the reader has read, and not armed when enough are queued.
+        for _ in 0..4 {
+            b.read().unwrap();
+        }
+        a.send(Message::single(&b"5"[..])).unwrap();
+        assert!(!b.arm_readable_when_queued(2));
+        let wakes = count_wakes(&b_waker);
+        a.send(Message::single(&b"6"[..])).unwrap();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(b.arm_readable_when_queued(2), "two are queued already");
+    }
+
+    #[test]
+    fn a_reader_waiting_for_more_than_fits_is_woken_by_a_full_pipe() {
+        let (mut a, b, _, b_waker) = task_pair(6);
+        let wakes = count_wakes(&b_waker);
+        assert!(!b.arm_readable_when_queued(8));
+        for i in 0..6u8 {
+            a.send(Message::single(&[i][..])).unwrap();
+        }
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        assert!(a.send(Message::single(&b"x"[..])).is_err());
+        assert!(!a.arm_writable(), "the pipe is full");
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            1,
+            "the writer waits: so must not the reader"
+        );
     }
 
     #[test]

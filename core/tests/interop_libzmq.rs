@@ -226,6 +226,43 @@ fn push_pull_both_ways_with_multipart() {
     }
 }
 
+/// A sender that outpaces its connection has its writes batched (`write_coalescing.rs`):
+/// the engine waits for more messages after a small write. Each burst must still arrive
+/// whole, in order and at once when the sender stops, for any HWM (none, below a batch, the
+/// default), without a later message to push it out.
+#[test]
+fn bursts_arrive_whole_when_the_sender_stops() {
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    for hwm in [0, 10, 1000] {
+        for binder in BOTH {
+            let push = ferro(&ctx, SocketType::Push);
+            push.set_option(SocketOption::SndHwm, hwm).unwrap();
+            let pull = libzmq(&zctx, zmq::PULL);
+            pull.set_rcvhwm(hwm).unwrap();
+            // Far above the batching delay (microseconds): a stuck tail fails quickly.
+            pull.set_rcvtimeo(1000).unwrap();
+            match binder {
+                Binder::Ferro => pull.connect(&ferro_bind(&push)).unwrap(),
+                Binder::Libzmq => push.connect(&libzmq_bind(&pull)).unwrap(),
+            }
+            let mut next = 0u32;
+            for burst in [1usize, 7, 3000, 20_000, 499, 2] {
+                let first = next;
+                for _ in 0..burst {
+                    push.send(&next.to_le_bytes()[..], 0).unwrap();
+                    next += 1;
+                }
+                for expected in first..next {
+                    let got = pull.recv_bytes(0).unwrap_or_else(|e| {
+                        panic!("message {expected} of a burst of {burst} (HWM {hwm}, {binder:?} binds): {e}")
+                    });
+                    assert_eq!(got, expected.to_le_bytes());
+                }
+            }
+        }
+    }
+}
+
 /// Large frames are read into buffers the engine reuses once the application drops them:
 /// frames the application still holds must keep their bytes, whichever others it drops,
 /// through runs of large frames broken by small ones.

@@ -9,3 +9,4 @@ pub(crate) mod session;
 mod spare_buffers;
 pub(crate) mod stream_engine;
 pub(crate) mod tcp;
+mod write_coalescing;

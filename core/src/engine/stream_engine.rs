@@ -5,7 +5,9 @@
 //!
 //! This is the I/O thread's hot path. Reads take up to `READ_CHUNK` bytes and decode every
 //! frame in them before the socket is notified once; writes gather messages from the pipe
-//! into one buffer of up to `WRITE_BATCH` bytes per syscall. Large frames are not copied:
+//! into one buffer of up to `WRITE_BATCH` bytes per syscall, and when the socket sends
+//! faster than the connection writes, a small write is followed by a short wait for a fuller
+//! batch (`write_coalescing.rs`). Large frames are not copied:
 //! they are written from their own buffers with vectored writes, and a large incoming frame
 //! gets a read buffer sized for it at once (so its payload is read in place, then shared).
 
@@ -27,6 +29,7 @@ use crate::direct_write::DirectWrite;
 use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::spare_buffers::SpareBuffers;
+use crate::engine::write_coalescing::{self, WriteCoalescing};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
@@ -263,6 +266,8 @@ pub(crate) struct StreamEngine<S> {
     /// whether the connection is offered to it now (see `direct_write.rs`).
     direct: Option<Arc<DirectWrite>>,
     offered: bool,
+    /// Waits for fuller batches when the socket sends faster than we write.
+    coalescing: WriteCoalescing,
 }
 
 impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
@@ -301,6 +306,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             handshaken: false,
             direct: None,
             offered: false,
+            coalescing: WriteCoalescing::default(),
         }
     }
 
@@ -432,6 +438,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         lingering: bool,
     ) -> Poll<Option<EngineEnd>> {
         self.waker.register(cx.waker());
+        self.coalescing.poll_timer(cx);
         let was_ready = self.codec.is_ready();
         loop {
             if !lingering && pipe.as_ref().is_some_and(|p| p.is_peer_closed()) {
@@ -480,16 +487,22 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             {
                 self.reclaim_output();
             }
+            let mut gathered = 0;
             if self.codec.is_ready() && !self.offered {
                 if let Some(pipe) = pipe.as_mut() {
                     while self.codec.output_len() < WRITE_BATCH {
                         match pipe.read() {
-                            Some(msg) => self.codec.send_message(&msg),
+                            Some(msg) => {
+                                self.codec.send_message(&msg);
+                                gathered += 1;
+                            }
                             None => break,
                         }
                     }
                 }
             }
+            let gathered_bytes = self.codec.output_len();
+            let input_progress = progress;
             match self.poll_write_out(cx) {
                 Ok(wrote) => progress |= wrote,
                 Err(e) => return Poll::Ready(Some(EngineEnd::Io(e))),
@@ -503,22 +516,46 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 }
             }
 
-            if !progress {
+            // A small write with more already queued: wait for a batch instead of writing
+            // again at once (`write_coalescing.rs`), unless input needs another round.
+            let batch_wanted = match pipe.as_ref() {
+                Some(p) if !input_progress && gathered > 0 && self.codec.output_len() == 0 => {
+                    self.batch_threshold(p, gathered, gathered_bytes)
+                }
+                _ => None,
+            };
+            if !progress || batch_wanted.is_some() {
                 // Arm the pipe notifications; if one fires already, go round again.
                 let mut retry = false;
                 if let Some(p) = pipe.as_mut() {
                     if self.stalled.is_some() && p.arm_writable() {
                         retry = true;
                     }
-                    if self.arm_output(p) {
-                        retry = true;
-                    }
+                    let output_ready = match batch_wanted {
+                        Some(count) => {
+                            p.arm_readable_when_queued(count) || !self.coalescing.start_timer(cx)
+                        }
+                        None => self.arm_output(p),
+                    };
+                    retry |= output_ready;
                 }
                 if !retry {
                     return Poll::Pending;
                 }
             }
         }
+    }
+
+    /// After writing `bytes` in `messages`: how many queued messages to wait for before the
+    /// next write, if the write was small and the socket has already queued more.
+    fn batch_threshold(&self, pipe: &PipeEnd, messages: usize, bytes: usize) -> Option<u64> {
+        if self.codec.is_raw() || pipe.direct_writes().is_some() {
+            return None;
+        }
+        if !self.coalescing.should_wait(bytes, pipe.has_incoming()) {
+            return None;
+        }
+        write_coalescing::wake_threshold(bytes, messages, pipe.incoming_hwm())
     }
 
     /// With everything written: asks the pipe to wake us for the socket's next message and
