@@ -409,6 +409,34 @@ impl PipeEnd {
         Some(msg)
     }
 
+    /// Reads messages and hands each to `take` until the pipe is empty or `take` returns
+    /// false (after taking that message). The same as calling [`read`](Self::read) in a
+    /// loop, with the per-call checks done once: an engine gathers a whole batch this way.
+    pub(crate) fn read_while(&mut self, mut take: impl FnMut(Message) -> bool) {
+        if self.wait_briefly_when_empty || self.incoming.conflate.load(Ordering::Relaxed) {
+            while let Some(msg) = self.read() {
+                if !take(msg) {
+                    return;
+                }
+            }
+            return;
+        }
+        loop {
+            let Some(msg) = self.rx.pop() else {
+                self.publish_read_count();
+                return;
+            };
+            self.read += 1;
+            self.reads_until_publish -= 1;
+            if self.reads_until_publish == 0 {
+                self.publish_read_count();
+            }
+            if !take(msg) {
+                return;
+            }
+        }
+    }
+
     /// Inproc: the writer is another application thread, often a few hundred nanoseconds
     /// from its next message. Looking again a few times before giving up spares both sides
     /// the arm-and-notify round (`arm_readable`, then a mailbox event) when a stream of
@@ -678,6 +706,32 @@ mod tests {
             1,
             "the writer waits: so must not the reader"
         );
+    }
+
+    #[test]
+    fn read_while_takes_messages_in_order_until_told_to_stop() {
+        let (mut a, mut b, _, _) = task_pair(4);
+        for i in 0..4u8 {
+            a.send(Message::single(&[i][..])).unwrap();
+        }
+        assert!(!a.is_writable(), "full at the HWM");
+        let mut taken = Vec::new();
+        b.read_while(|msg| {
+            taken.push(msg.frames()[0][0]);
+            taken.len() < 3
+        });
+        assert_eq!(
+            taken,
+            [0, 1, 2],
+            "stops after the message it was told to stop at"
+        );
+        assert!(a.is_writable(), "what was read is room for the writer");
+        b.read_while(|msg| {
+            taken.push(msg.frames()[0][0]);
+            true
+        });
+        assert_eq!(taken, [0, 1, 2, 3]);
+        assert!(b.read().is_none());
     }
 
     #[test]

@@ -488,17 +488,14 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 self.reclaim_output();
             }
             let mut gathered = 0;
-            if self.codec.is_ready() && !self.offered {
+            if self.codec.is_ready() && !self.offered && self.codec.output_len() < WRITE_BATCH {
                 if let Some(pipe) = pipe.as_mut() {
-                    while self.codec.output_len() < WRITE_BATCH {
-                        match pipe.read() {
-                            Some(msg) => {
-                                self.codec.send_message(&msg);
-                                gathered += 1;
-                            }
-                            None => break,
-                        }
-                    }
+                    let codec = &mut self.codec;
+                    pipe.read_while(|msg| {
+                        codec.send_message(&msg);
+                        gathered += 1;
+                        codec.output_len() < WRITE_BATCH
+                    });
                 }
             }
             let gathered_bytes = self.codec.output_len();

@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::{self, Command, Metadata, MAX_COMMAND_SIZE, MAX_PING_CONTEXT};
-use super::frame::FrameHeader;
+use super::frame::{FrameHeader, COMMAND, LONG, MORE};
 use super::greeting::Greeting;
 use super::mechanism::{Mechanism, Step};
 use super::{describe_name, ProtocolError};
@@ -184,6 +184,12 @@ impl Connection {
             "send_message before the ZMTP handshake completed"
         );
         let frames = msg.frames();
+        if let [only] = frames {
+            if let Some(inline) = only.inline_buffer() {
+                self.encode_inline_frame(inline, only.len());
+                return;
+            }
+        }
         let Some((last, init)) = frames.split_last() else {
             return;
         };
@@ -212,6 +218,28 @@ impl Connection {
                 }
                 _ => self.outbound.extend_from_slice(frame),
             }
+        }
+    }
+
+    /// The common case of [`Connection::send_message`]: a message of one small (inline)
+    /// frame, encoded as its two-byte header and the frame's whole inline buffer in one
+    /// fixed-size copy, of which only the header and the payload are kept.
+    #[inline]
+    fn encode_inline_frame(&mut self, inline: &[u8; Frame::INLINE_CAPACITY], len: usize) {
+        const ENCODED_MAX: usize = 2 + Frame::INLINE_CAPACITY;
+        let mut encoded = [0u8; ENCODED_MAX];
+        encoded[1] = len as u8;
+        encoded[2..].copy_from_slice(inline);
+        let out = &mut self.outbound;
+        out.reserve(ENCODED_MAX);
+        let start = out.len();
+        // SAFETY: `reserve` made room for ENCODED_MAX more bytes after the current length,
+        // which the copy fills; `set_len` then keeps the first `2 + len` of them (`len` is
+        // an inline frame's length, at most its capacity), all initialised by the copy.
+        unsafe {
+            let spare = out.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+            std::ptr::copy_nonoverlapping(encoded.as_ptr(), spare, ENCODED_MAX);
+            out.set_len(start + 2 + len);
         }
     }
 
@@ -319,6 +347,11 @@ impl Connection {
                     self.state = State::Handshake;
                 }
                 State::Handshake | State::Ready => {
+                    if matches!(self.state, State::Ready)
+                        && self.receive_short_frames(input, on_event).is_break()
+                    {
+                        return Ok(());
+                    }
                     let Some((header, header_len)) = FrameHeader::decode(input)? else {
                         return Ok(());
                     };
@@ -341,6 +374,50 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// Once ready: decodes the run of short data frames at the front of `input` (the bulk
+    /// of small-message traffic) and consumes them with one `advance`. Stops at anything
+    /// else (a command, a long or large frame, an incomplete one) for the general path.
+    /// Returns `Break` if `on_event` asked to stop; the frames before are consumed.
+    #[inline]
+    fn receive_short_frames(
+        &mut self,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        // A frame above MAXMSGSIZE goes to the general path, which refuses it.
+        let largest = (Frame::INLINE_CAPACITY as u64).min(self.max_frame) as usize;
+        let mut flow = ControlFlow::Continue(());
+        let mut taken = 0;
+        while let [flags, size, rest @ ..] = &input[taken..] {
+            let size = usize::from(*size);
+            if flags & (LONG | COMMAND) != 0 || size > largest || size > rest.len() {
+                break;
+            }
+            let frame = Frame::copy_from_slice(&rest[..size]);
+            taken += 2 + size;
+            if flags & MORE != 0 {
+                self.partial.push_back(frame);
+                continue;
+            }
+            let msg = if self.partial.is_empty() {
+                Message::single(frame)
+            } else {
+                let mut msg = std::mem::take(&mut self.partial);
+                msg.push_back(frame);
+                msg
+            };
+            if on_event(Event::Message(msg)).is_break() {
+                flow = ControlFlow::Break(());
+                break;
+            }
+        }
+        if taken > 0 {
+            self.recent_large_frame = 0;
+            input.advance(taken);
+        }
+        flow
     }
 
     /// Checks a command header; the total frame length once it has all arrived.
@@ -1141,6 +1218,88 @@ mod tests {
             ]
         );
         assert!(input.is_empty());
+    }
+
+    /// Small-frame traffic of every shape the short-frame path meets, and frames it must
+    /// leave to the general path, with the messages they make.
+    fn mixed_small_traffic() -> (Vec<u8>, Vec<Event>) {
+        let mut wire = Vec::new();
+        let mut events = Vec::new();
+        for size in [0usize, 1, 3, 4, 7, 8, 15, 16, 29, 30, 31, 200] {
+            let payload: Vec<u8> = (0..size as u8).collect();
+            wire.extend(data_frame(&payload, false));
+            events.push(Event::Message(Message::single(&payload[..])));
+        }
+        // Multipart: short parts, then a long last part.
+        wire.extend(data_frame(b"head", true));
+        wire.extend(data_frame(&[9; 30], true));
+        wire.extend(data_frame(&[8; 40], false));
+        events.push(Event::Message(Message::from_frames([
+            &b"head"[..],
+            &[9; 30][..],
+            &[8; 40][..],
+        ])));
+        // A PING between two short frames.
+        wire.extend(data_frame(b"before", false));
+        wire.extend(command_frame(&Command::Ping {
+            ttl_deciseconds: 0,
+            context: Bytes::new(),
+        }));
+        wire.extend(data_frame(b"after", false));
+        events.push(Event::Message(Message::single(&b"before"[..])));
+        events.push(Event::Ping { ttl_deciseconds: 0 });
+        events.push(Event::Message(Message::single(&b"after"[..])));
+        // A small frame in the long form (libzmq accepts it).
+        wire.extend([LONG, 0, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+        events.push(Event::Message(Message::single(&b"hi"[..])));
+        (wire, events)
+    }
+
+    #[test]
+    fn small_frames_decode_the_same_however_the_stream_is_cut() {
+        let (wire, expected) = mixed_small_traffic();
+        for chunk in [1, 2, 3, 5, 7, 16, 33, wire.len()] {
+            let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+            let mut input = BytesMut::new();
+            let mut events = Vec::new();
+            for piece in wire.chunks(chunk) {
+                input.extend_from_slice(piece);
+                conn.receive(&mut input, &mut |e| {
+                    events.push(e);
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            }
+            assert_eq!(events, expected, "fed {chunk} bytes at a time");
+            assert!(input.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_small_frame_above_the_maximum_size_is_refused() {
+        let mut cfg = config(SocketType::Pull);
+        cfg.max_msg_size = Some(10);
+        let mut conn = ready_connection(cfg, "PUSH");
+        let mut wire = data_frame(&[1; 10], false);
+        wire.extend(data_frame(&[2; 11], false));
+        let (events, result) = feed(&mut conn, &wire);
+        assert_eq!(events, [Event::Message(Message::single(&[1; 10][..]))]);
+        assert_eq!(
+            result,
+            Err(ProtocolError::FrameTooLarge { size: 11, max: 10 })
+        );
+    }
+
+    #[test]
+    fn single_small_frames_are_encoded_back_to_back() {
+        let mut conn = ready_connection(config(SocketType::Push), "PULL");
+        let mut expected = BytesMut::new();
+        for size in (0..=Frame::INLINE_CAPACITY).chain([31, 100, 255, 256]) {
+            let payload: Vec<u8> = (0..size).map(|i| (i * 7 + size) as u8).collect();
+            conn.send_message(&Message::single(&payload[..]));
+            crate::protocol::frame::encode_frame(&payload, false, false, &mut expected);
+        }
+        assert_eq!(conn.outbound().split(), expected);
     }
 
     #[test]
