@@ -27,9 +27,18 @@ use crate::spsc::{self, Consumer, Producer};
 /// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
 const MAX_READ_COUNT_BATCH: u64 = 32;
 
-/// How many more looks an inproc read takes at an empty pipe (a few spin-loop hints apart,
-/// well under a microsecond in all) before it reports it empty.
+/// How many more looks an inproc read takes at an empty pipe before it reports it empty.
 const BRIEF_WAIT_CHECKS: u32 = 8;
+/// Spin-loop hints between two of those looks (a hint takes about 25 ns on this project's
+/// AMD test machine): few when the reader had caught up already, so that an answer in a
+/// conversation is seen at once; more when it had just read a run of messages, so that the
+/// next look finds a batch. Every look reads the cache line the writer updates on each
+/// message, and makes the writer's next update fetch that line back from the reader's core.
+const SPINS_BETWEEN_LOOKS: u32 = 4;
+const SPINS_BETWEEN_LOOKS_STREAMING: u32 = 32;
+/// A reader that took at least this many messages since it last found the pipe empty is
+/// reading a stream.
+const STREAM_RUN: u64 = 8;
 
 /// Identifies a pipe end, unique in the process.
 pub type PipeId = u64;
@@ -176,6 +185,10 @@ pub(crate) struct PipeEnd {
     /// Inproc: an empty read looks again briefly before it reports nothing
     /// ([`PipeEnd::pop_after_brief_wait`]).
     wait_briefly_when_empty: bool,
+    /// `read` when this end last found its incoming queue empty, and whether the first look
+    /// after that found a message: both mean the writer is streaming (inproc, see above).
+    read_when_last_empty: u64,
+    next_look_found: bool,
 }
 
 /// Creates a pipe. `a_to_b_hwm` bounds what `a` may queue for `b`, and the reverse.
@@ -236,6 +249,8 @@ impl PipeEnd {
             closed: false,
             direct_writes: false,
             wait_briefly_when_empty: false,
+            read_when_last_empty: 0,
+            next_look_found: false,
         }
     }
 
@@ -440,17 +455,29 @@ impl PipeEnd {
     /// Inproc: the writer is another application thread, often a few hundred nanoseconds
     /// from its next message. Looking again a few times before giving up spares both sides
     /// the arm-and-notify round (`arm_readable`, then a mailbox event) when a stream of
-    /// messages only briefly runs dry.
+    /// messages only briefly runs dry. A reader of a stream looks less often (see
+    /// [`SPINS_BETWEEN_LOOKS_STREAMING`]).
     #[cold]
     fn pop_after_brief_wait(&mut self) -> Option<Message> {
-        for _ in 0..BRIEF_WAIT_CHECKS {
-            for _ in 0..4 {
+        // A conversation reads one message at a time: never a stream.
+        let run = self.read - self.read_when_last_empty;
+        let streaming = run >= STREAM_RUN || (run > 1 && self.next_look_found);
+        self.read_when_last_empty = self.read;
+        let spins = if streaming {
+            SPINS_BETWEEN_LOOKS_STREAMING
+        } else {
+            SPINS_BETWEEN_LOOKS
+        };
+        for look in 0..BRIEF_WAIT_CHECKS {
+            for _ in 0..spins {
                 std::hint::spin_loop();
             }
             if let Some(msg) = self.rx.pop() {
+                self.next_look_found = look == 0;
                 return Some(msg);
             }
         }
+        self.next_look_found = false;
         None
     }
 
