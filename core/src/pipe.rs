@@ -416,11 +416,7 @@ impl PipeEnd {
             self.publish_read_count();
             return None;
         };
-        self.read += 1;
-        self.reads_until_publish -= 1;
-        if self.reads_until_publish == 0 {
-            self.publish_read_count();
-        }
+        self.count_read();
         Some(msg)
     }
 
@@ -441,14 +437,20 @@ impl PipeEnd {
                 self.publish_read_count();
                 return;
             };
-            self.read += 1;
-            self.reads_until_publish -= 1;
-            if self.reads_until_publish == 0 {
-                self.publish_read_count();
-            }
+            self.count_read();
             if !take(msg) {
                 return;
             }
+        }
+    }
+
+    /// Counts one message taken from the ring; the count is published once per batch.
+    #[inline]
+    fn count_read(&mut self) {
+        self.read += 1;
+        self.reads_until_publish -= 1;
+        if self.reads_until_publish == 0 {
+            self.publish_read_count();
         }
     }
 

@@ -397,16 +397,8 @@ impl Connection {
             }
             let frame = Frame::copy_from_slice(&rest[..size]);
             taken += 2 + size;
-            if flags & MORE != 0 {
-                self.partial.push_back(frame);
+            let Some(msg) = self.assemble(frame, flags & MORE != 0) else {
                 continue;
-            }
-            let msg = if self.partial.is_empty() {
-                Message::single(frame)
-            } else {
-                let mut msg = std::mem::take(&mut self.partial);
-                msg.push_back(frame);
-                msg
             };
             if on_event(Event::Message(msg)).is_break() {
                 flow = ControlFlow::Break(());
@@ -481,18 +473,27 @@ impl Connection {
             input.advance(header_len);
             Frame::from(input.split_to(size).freeze())
         };
-        if header.more {
-            self.partial.push_back(frame);
-            return Ok(Some(ControlFlow::Continue(())));
+        match self.assemble(frame, header.more) {
+            Some(msg) => Ok(Some(on_event(Event::Message(msg)))),
+            None => Ok(Some(ControlFlow::Continue(()))),
         }
-        let msg = if self.partial.is_empty() {
+    }
+
+    /// Adds a received data frame to the message being assembled; returns the whole
+    /// message once its last frame is in.
+    #[inline]
+    fn assemble(&mut self, frame: Frame, more: bool) -> Option<Message> {
+        if more {
+            self.partial.push_back(frame);
+            return None;
+        }
+        Some(if self.partial.is_empty() {
             Message::single(frame)
         } else {
             let mut msg = std::mem::take(&mut self.partial);
             msg.push_back(frame);
             msg
-        };
-        Ok(Some(on_event(Event::Message(msg))))
+        })
     }
 
     /// Handles one whole command body.
