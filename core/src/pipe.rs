@@ -264,8 +264,13 @@ impl PipeEnd {
     }
 
     // ----- writing -----
+    //
+    // The writing functions are always inlined: with the load balancer's `send`, a socket's
+    // send becomes one function down to the ring (callgrind: 48 fewer instructions per
+    // inproc message, 78 fewer per message in a tcp sender's process).
 
     /// Whether a message could be queued now (below the HWM and the reader still there).
+    #[inline(always)]
     pub(crate) fn is_writable(&mut self) -> bool {
         if self.outgoing.reader_done.load(Ordering::Acquire) || self.closed {
             return false;
@@ -273,6 +278,7 @@ impl PipeEnd {
         self.has_room()
     }
 
+    #[inline(always)]
     fn has_room(&mut self) -> bool {
         let capacity = self.outgoing.capacity();
         if capacity == 0 || self.written - self.peer_read < capacity {
@@ -284,6 +290,7 @@ impl PipeEnd {
 
     /// Queues `msg` without notifying the reader; call [`flush`](Self::flush) after a batch.
     /// Gives the message back if the pipe is full or its reader is gone.
+    #[inline(always)]
     pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
         if !self.is_writable() {
             return Err(msg);
@@ -319,6 +326,7 @@ impl PipeEnd {
 
     /// Makes what was written visible to the reader, and wakes it if it went to sleep on an
     /// empty queue.
+    #[inline(always)]
     pub(crate) fn flush(&mut self) {
         // A full barrier (SeqCst read-modify-write) when there is something to publish;
         // the fence covers a conflated message, stored under a lock.
@@ -340,6 +348,7 @@ impl PipeEnd {
     /// Queues and flushes one message. With direct writes on (REQ and REP), a message sent
     /// while the conversation is in lockstep (nothing more came in from this peer) goes
     /// straight to the connection when its engine is idle (`direct_write.rs`).
+    #[inline(always)]
     pub(crate) fn send(&mut self, msg: Message) -> Result<(), Message> {
         let msg = if self.direct_writes && self.rx.is_empty() {
             let peer = &self.peer;

@@ -61,6 +61,7 @@ impl LoadBalancer {
 
     /// Sends `msg` to the next pipe with room and returns that pipe, or hands the message
     /// back if none has room.
+    #[inline(always)]
     pub(crate) fn send<T>(
         &mut self,
         pipes: &mut Pipes<T>,

@@ -92,7 +92,7 @@ impl<T, M> Peers<T, M> {
 
     /// Sends `msg` to the next pipe with room and returns that pipe, or hands the message
     /// back if none has room.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send(&mut self, msg: Message) -> Result<PipeId, Message> {
         self.lb.send(&mut self.pipes, msg)
     }
