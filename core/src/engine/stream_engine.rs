@@ -545,7 +545,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
 
     /// After writing `bytes` in `messages`: how many queued messages to wait for before the
     /// next write, if the write was small and the socket has already queued more.
-    fn batch_threshold(&self, pipe: &PipeEnd, messages: usize, bytes: usize) -> Option<u64> {
+    fn batch_threshold(&mut self, pipe: &PipeEnd, messages: usize, bytes: usize) -> Option<u64> {
         if self.codec.is_raw() || pipe.direct_writes().is_some() {
             return None;
         }

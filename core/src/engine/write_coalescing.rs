@@ -7,11 +7,12 @@
 //! every message read right after it was queued moves its cache line between the cores, so
 //! small messages then cost each side about twice their CPU, and throughput halves.
 //!
-//! So when a write was small and the pipe already holds more, the engine waits for a
-//! fuller batch: it asks the pipe to wake it once [`wake_threshold`] messages are queued,
+//! So when writes keep being small while the pipe already holds more, the engine waits for
+//! a fuller batch: it asks the pipe to wake it once [`wake_threshold`] messages are queued,
 //! and sets a short timer ([`MAX_DELAY`]) in case the sender stops before that. A message
-//! sent after a pause is written at once as before; only a stream that outpaces the
-//! connection is held, by at most the timer's delay.
+//! sent after a pause is written at once as before, and so is a short burst (the small
+//! writes before the [`STREAM_WRITES`]th in a row never wait): only a stream that keeps
+//! outpacing the connection is held, by at most the timer's delay.
 //!
 //! The timer is a timerfd (tokio's timers tick in milliseconds), made the first time a
 //! connection coalesces.
@@ -28,6 +29,8 @@ use tokio::io::unix::AsyncFd;
 pub(crate) const BATCH_BYTES: usize = 8 * 1024;
 /// The longest a queued message waits for others to join it.
 pub(crate) const MAX_DELAY: Duration = Duration::from_micros(50);
+/// Small writes in a row, each with more messages queued behind it, that make a stream.
+pub(crate) const STREAM_WRITES: u32 = 3;
 
 /// How many queued messages make a batch worth waking for, judging by the size of the
 /// messages just written: enough for [`BATCH_BYTES`], but at most half the pipe's HWM so
@@ -47,13 +50,24 @@ pub(crate) struct WriteCoalescing {
     /// Made on first use; `None` also after it failed (then no write is delayed).
     timer: Option<AsyncFd<OwnedFd>>,
     timer_failed: bool,
+    /// Small writes in a row with more queued behind each (reset when the pipe runs dry).
+    small_writes: u32,
 }
 
 impl WriteCoalescing {
-    /// Whether a write of `written_bytes` should be followed by a wait for more messages
-    /// rather than another write at once: it was small, and more are already queued.
-    pub(crate) fn should_wait(&self, written_bytes: usize, more_queued: bool) -> bool {
-        more_queued && written_bytes > 0 && written_bytes < BATCH_BYTES && !self.timer_failed
+    /// After a write of `written_bytes`: whether to wait for more messages rather than
+    /// write again at once. Only when it was small, more are already queued, and the same
+    /// happened after the writes before (a stream, not a short burst).
+    pub(crate) fn should_wait(&mut self, written_bytes: usize, more_queued: bool) -> bool {
+        if !more_queued {
+            self.small_writes = 0;
+            return false;
+        }
+        if written_bytes == 0 || written_bytes >= BATCH_BYTES || self.timer_failed {
+            return false;
+        }
+        self.small_writes = self.small_writes.saturating_add(1);
+        self.small_writes >= STREAM_WRITES
     }
 
     /// Starts (or restarts) the fallback timer, registering `cx` to be woken when it fires.
@@ -142,11 +156,22 @@ mod tests {
     }
 
     #[test]
-    fn only_small_writes_followed_by_more_messages_wait() {
-        let coalescing = WriteCoalescing::default();
+    fn only_a_stream_of_small_writes_with_more_queued_waits() {
+        let mut coalescing = WriteCoalescing::default();
+        // A short burst: the first small writes go out at once.
+        for _ in 1..STREAM_WRITES {
+            assert!(!coalescing.should_wait(550, true));
+        }
+        assert!(coalescing.should_wait(550, true));
+        assert!(coalescing.should_wait(550, true));
+        // A large write neither waits nor ends the stream; an empty pipe does.
+        assert!(!coalescing.should_wait(BATCH_BYTES, true));
         assert!(coalescing.should_wait(550, true));
         assert!(!coalescing.should_wait(550, false));
-        assert!(!coalescing.should_wait(BATCH_BYTES, true));
+        assert!(
+            !coalescing.should_wait(550, true),
+            "a new burst starts afresh"
+        );
         assert!(!coalescing.should_wait(0, true));
     }
 
