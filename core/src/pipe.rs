@@ -114,8 +114,9 @@ struct Queue {
 #[derive(Default)]
 struct ReaderWait {
     armed: AtomicBool,
-    /// Wake it only once the writer has written this many messages in all (0: at the next
-    /// one), for an engine that waits for a batch (`engine/write_coalescing.rs`).
+    /// Wake it only once the writer has written this many messages in all: one more than
+    /// the reader has read, or a batch for an engine that waits for one
+    /// (`engine/write_coalescing.rs`); 0 for a conflating pipe (any write).
     until_written: AtomicU64,
 }
 
@@ -531,14 +532,7 @@ impl PipeEnd {
     /// Asks to be notified when a message arrives. Returns true if one already has (or the
     /// peer has closed): then nothing is armed and the caller should read again.
     pub(crate) fn arm_readable(&self) -> bool {
-        let queue = &self.incoming;
-        queue.reader_wait.until_written.store(0, Ordering::Relaxed);
-        queue.reader_wait.armed.store(true, Ordering::SeqCst);
-        if self.has_incoming() || queue.writer_done.load(Ordering::SeqCst) {
-            queue.reader_wait.armed.store(false, Ordering::SeqCst);
-            return true;
-        }
-        false
+        self.arm_readable_when_queued(1)
     }
 
     /// Like [`arm_readable`](Self::arm_readable), but the notification waits until `count`
@@ -546,15 +540,20 @@ impl PipeEnd {
     /// that many already are: then nothing is armed.
     pub(crate) fn arm_readable_when_queued(&self, count: u64) -> bool {
         let queue = &self.incoming;
-        if queue.conflate.load(Ordering::Relaxed) {
-            return self.arm_readable();
-        }
+        // A conflating pipe keeps its newest message outside the ring: any write will do.
+        let conflates = queue.conflate.load(Ordering::Relaxed);
+        let until_written = if conflates { 0 } else { self.read + count };
         queue
             .reader_wait
             .until_written
-            .store(self.read + count, Ordering::Relaxed);
+            .store(until_written, Ordering::Relaxed);
         queue.reader_wait.armed.store(true, Ordering::SeqCst);
-        if self.rx.len() as u64 >= count || queue.writer_done.load(Ordering::SeqCst) {
+        let queued = if conflates {
+            self.has_incoming()
+        } else {
+            self.rx.len() as u64 >= count
+        };
+        if queued || queue.writer_done.load(Ordering::SeqCst) {
             queue.reader_wait.armed.store(false, Ordering::SeqCst);
             return true;
         }
