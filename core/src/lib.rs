@@ -31,7 +31,7 @@ pub(crate) mod transport;
 pub use context::Context;
 pub use device::{device, DeviceHandle, DeviceKind, ThreadDevice};
 pub use error::{Error, ErrorKind, Result};
-pub use message::{Frame, Message};
+pub use message::{Frame, IntoFrames, Message};
 pub use monitor::MonitorEvent;
 pub use options::{OptionValue, SocketOption, SocketOptions};
 pub use poll::{poll, wait_for_readiness, PollItem, PollTarget, POLLERR};

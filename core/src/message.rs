@@ -8,9 +8,9 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::ptr;
 
 use bytes::Bytes;
-use smallvec::SmallVec;
 
 /// One frame of a message.
 #[derive(Clone)]
@@ -107,19 +107,43 @@ impl Frame {
 /// where a call to the general `memcpy` costs more than the copy.
 #[inline]
 fn copy_small(dst: &mut [u8; Frame::INLINE_CAPACITY], src: &[u8]) {
+    assert!(src.len() <= Frame::INLINE_CAPACITY);
+    // SAFETY: `dst` has room for `src.len()` bytes (asserted) and does not overlap `src`.
+    unsafe { copy_small_to(dst.as_mut_ptr(), src) }
+}
+
+/// [`copy_small`] to raw memory (the pipe's ring).
+///
+/// # Safety
+/// `dst` is valid for writing `src.len()` bytes and does not overlap `src`.
+#[inline(always)]
+pub(crate) unsafe fn copy_small_to(dst: *mut u8, src: &[u8]) {
     let n = src.len();
-    if n >= 16 {
-        dst[..16].copy_from_slice(&src[..16]);
-        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
-    } else if n >= 8 {
-        dst[..8].copy_from_slice(&src[..8]);
-        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
-    } else if n >= 4 {
-        dst[..4].copy_from_slice(&src[..4]);
-        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
-    } else {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
+    let src = src.as_ptr();
+    // SAFETY (every copy below): both ranges lie within the first `n` bytes of `src` and of
+    // `dst` (the caller's contract); the two copies of one branch may cover the same
+    // destination bytes, with the same values.
+    unsafe {
+        if n >= 32 {
+            let mut at = 0;
+            while at + 32 < n {
+                ptr::copy_nonoverlapping(src.add(at), dst.add(at), 32);
+                at += 32;
+            }
+            ptr::copy_nonoverlapping(src.add(n - 32), dst.add(n - 32), 32);
+        } else if n >= 16 {
+            ptr::copy_nonoverlapping(src, dst, 16);
+            ptr::copy_nonoverlapping(src.add(n - 16), dst.add(n - 16), 16);
+        } else if n >= 8 {
+            ptr::copy_nonoverlapping(src, dst, 8);
+            ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
+        } else if n >= 4 {
+            ptr::copy_nonoverlapping(src, dst, 4);
+            ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+        } else {
+            for i in 0..n {
+                *dst.add(i) = *src.add(i);
+            }
         }
     }
 }
@@ -224,9 +248,57 @@ impl From<String> for Frame {
 }
 
 /// A whole (possibly multipart) message: one or more frames.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Message {
-    frames: SmallVec<[Frame; 1]>,
+    frames: Frames,
+}
+
+/// A message's frames: one in place (the common case, no allocation), or a vector. An enum
+/// rather than a small-vector type because it is no bigger than a frame (the vector fits
+/// beside the frame's own tag), so a message is 40 bytes, and messages are what the pipes
+/// move by the million.
+#[derive(Clone)]
+enum Frames {
+    One(Frame),
+    /// Any other number of frames, including none.
+    Many(Vec<Frame>),
+}
+
+impl Default for Frames {
+    fn default() -> Frames {
+        Frames::Many(Vec::new())
+    }
+}
+
+impl Frames {
+    fn from_vec(mut frames: Vec<Frame>) -> Frames {
+        if frames.len() == 1 {
+            Frames::One(frames.pop().unwrap_or_default())
+        } else {
+            Frames::Many(frames)
+        }
+    }
+
+    /// The frames as a vector, to change their number (allocates for one frame).
+    fn make_vec(&mut self) -> &mut Vec<Frame> {
+        if let Frames::One(_) = self {
+            let Frames::One(only) = std::mem::take(self) else {
+                unreachable!("matched above")
+            };
+            *self = Frames::Many(vec![only]);
+        }
+        match self {
+            Frames::Many(frames) => frames,
+            Frames::One(_) => unreachable!("replaced above"),
+        }
+    }
+
+    fn into_vec(self) -> Vec<Frame> {
+        match self {
+            Frames::One(only) => vec![only],
+            Frames::Many(frames) => frames,
+        }
+    }
 }
 
 impl Message {
@@ -238,7 +310,7 @@ impl Message {
     /// A single-frame message.
     pub fn single(frame: impl Into<Frame>) -> Message {
         Message {
-            frames: SmallVec::from_buf([frame.into()]),
+            frames: Frames::One(frame.into()),
         }
     }
 
@@ -247,91 +319,175 @@ impl Message {
         I: IntoIterator<Item = F>,
         F: Into<Frame>,
     {
-        Message {
-            frames: frames.into_iter().map(Into::into).collect(),
-        }
+        let mut frames = frames.into_iter().map(Into::into);
+        let frames = match (frames.next(), frames.next()) {
+            (None, _) => Frames::Many(Vec::new()),
+            (Some(only), None) => Frames::One(only),
+            (Some(first), Some(second)) => {
+                let mut all = vec![first, second];
+                all.extend(frames);
+                Frames::Many(all)
+            }
+        };
+        Message { frames }
     }
 
     pub fn push_back(&mut self, frame: impl Into<Frame>) {
-        self.frames.push(frame.into());
-    }
-
-    pub fn push_front(&mut self, frame: impl Into<Frame>) {
-        self.frames.insert(0, frame.into());
-    }
-
-    /// Takes the last frame (for a one-frame message, the cheapest way to its frame).
-    pub fn pop_back(&mut self) -> Option<Frame> {
-        self.frames.pop()
-    }
-
-    pub fn pop_front(&mut self) -> Option<Frame> {
-        if self.frames.is_empty() {
-            None
-        } else {
-            Some(self.frames.remove(0))
+        match &mut self.frames {
+            Frames::Many(frames) if frames.is_empty() => self.frames = Frames::One(frame.into()),
+            frames => frames.make_vec().push(frame.into()),
         }
     }
 
+    pub fn push_front(&mut self, frame: impl Into<Frame>) {
+        match &mut self.frames {
+            Frames::Many(frames) if frames.is_empty() => self.frames = Frames::One(frame.into()),
+            frames => frames.make_vec().insert(0, frame.into()),
+        }
+    }
+
+    /// The payload of a message of one shared (heap) frame of at most `max` bytes, which
+    /// the pipe's ring copies instead of handing the buffer over.
+    #[inline(always)]
+    pub(crate) fn small_shared_payload(&self, max: usize) -> Option<&[u8]> {
+        match &self.frames {
+            Frames::One(Frame(Repr::Shared(bytes))) if bytes.len() <= max => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The frame of a one-frame message (the cheapest way to it), or the message back.
+    #[inline]
+    pub fn into_single(self) -> Result<Frame, Message> {
+        match self.frames {
+            Frames::One(only) => Ok(only),
+            frames => Err(Message { frames }),
+        }
+    }
+
+    /// Takes the last frame.
+    #[inline]
+    pub fn pop_back(&mut self) -> Option<Frame> {
+        match &mut self.frames {
+            Frames::One(_) => match std::mem::take(&mut self.frames) {
+                Frames::One(only) => Some(only),
+                Frames::Many(_) => None,
+            },
+            Frames::Many(frames) => frames.pop(),
+        }
+    }
+
+    pub fn pop_front(&mut self) -> Option<Frame> {
+        match &mut self.frames {
+            Frames::One(_) => self.pop_back(),
+            Frames::Many(frames) if frames.is_empty() => None,
+            Frames::Many(frames) => Some(frames.remove(0)),
+        }
+    }
+
+    #[inline]
     pub fn frames(&self) -> &[Frame] {
-        &self.frames
+        match &self.frames {
+            Frames::One(only) => std::slice::from_ref(only),
+            Frames::Many(frames) => frames,
+        }
     }
 
     pub fn frames_mut(&mut self) -> &mut [Frame] {
-        &mut self.frames
+        match &mut self.frames {
+            Frames::One(only) => std::slice::from_mut(only),
+            Frames::Many(frames) => frames,
+        }
     }
 
     pub fn first(&self) -> Option<&Frame> {
-        self.frames.first()
+        self.frames().first()
     }
 
     pub fn last(&self) -> Option<&Frame> {
-        self.frames.last()
+        self.frames().last()
     }
 
     /// Number of frames.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.frames.len()
+        match &self.frames {
+            Frames::One(_) => 1,
+            Frames::Many(frames) => frames.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.frames.is_empty()
+        self.len() == 0
     }
 
     /// Total payload bytes over all frames.
     pub fn byte_len(&self) -> usize {
-        self.frames.iter().map(Frame::len).sum()
+        self.frames().iter().map(Frame::len).sum()
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Frame> {
-        self.frames.iter()
+        self.frames().iter()
     }
 
     /// Splits off the frames before the first empty delimiter frame (the envelope),
     /// returning `(envelope, body)`; the delimiter is dropped. `None` if there is no delimiter.
-    pub fn split_envelope(mut self) -> Option<(Message, Message)> {
-        let delimiter = self.frames.iter().position(|f| f.is_empty())?;
-        let body: SmallVec<[Frame; 1]> = self.frames.drain(delimiter + 1..).collect();
-        self.frames.truncate(delimiter);
-        Some((self, Message { frames: body }))
+    pub fn split_envelope(self) -> Option<(Message, Message)> {
+        let delimiter = self.frames().iter().position(|f| f.is_empty())?;
+        let mut envelope = self.frames.into_vec();
+        let body = envelope.split_off(delimiter + 1);
+        envelope.truncate(delimiter);
+        Some((
+            Message {
+                frames: Frames::from_vec(envelope),
+            },
+            Message {
+                frames: Frames::from_vec(body),
+            },
+        ))
     }
 
     pub fn into_frames(self) -> impl Iterator<Item = Frame> {
-        self.frames.into_iter()
+        self.into_iter()
     }
 }
 
+impl PartialEq for Message {
+    fn eq(&self, other: &Message) -> bool {
+        self.frames() == other.frames()
+    }
+}
+
+impl Eq for Message {}
+
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.frames.iter()).finish()
+        f.debug_list().entries(self.frames().iter()).finish()
+    }
+}
+
+/// The frames of a message, by value (no allocation for a one-frame message).
+pub struct IntoFrames(std::iter::Chain<std::option::IntoIter<Frame>, std::vec::IntoIter<Frame>>);
+
+impl Iterator for IntoFrames {
+    type Item = Frame;
+    fn next(&mut self) -> Option<Frame> {
+        self.0.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
     }
 }
 
 impl IntoIterator for Message {
     type Item = Frame;
-    type IntoIter = smallvec::IntoIter<[Frame; 1]>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.frames.into_iter()
+    type IntoIter = IntoFrames;
+    fn into_iter(self) -> IntoFrames {
+        let (one, many) = match self.frames {
+            Frames::One(only) => (Some(only), Vec::new()),
+            Frames::Many(frames) => (None, frames),
+        };
+        IntoFrames(one.into_iter().chain(many))
     }
 }
 
@@ -339,7 +495,7 @@ impl<'a> IntoIterator for &'a Message {
     type Item = &'a Frame;
     type IntoIter = std::slice::Iter<'a, Frame>;
     fn into_iter(self) -> Self::IntoIter {
-        self.frames.iter()
+        self.frames().iter()
     }
 }
 
@@ -390,10 +546,74 @@ mod tests {
         assert_eq!(envelope.len(), 2);
         assert_eq!(body.len(), 2);
         assert_eq!(body.frames()[0], b"body");
+        let (envelope, body) = Message::from_frames(["", "body"]).split_envelope().unwrap();
+        assert!(envelope.is_empty());
+        assert_eq!(body, Message::single("body"));
+        assert!(Message::single("no delimiter").split_envelope().is_none());
     }
 
     #[test]
-    fn frame_stays_small() {
+    fn frame_and_message_stay_small() {
         assert!(std::mem::size_of::<Frame>() <= 40);
+        // The pipes move messages by value: a one-frame message is no bigger than its frame.
+        assert!(std::mem::size_of::<Message>() <= 40);
+    }
+
+    fn payloads(msg: &Message) -> Vec<Vec<u8>> {
+        msg.iter().map(Frame::to_vec).collect()
+    }
+
+    #[test]
+    fn frames_are_added_and_taken_at_both_ends() {
+        let mut msg = Message::new();
+        assert!(msg.is_empty());
+        assert_eq!(msg.pop_back(), None);
+        assert_eq!(msg.pop_front(), None);
+        msg.push_back("b");
+        assert_eq!(msg.len(), 1);
+        msg.push_back("c");
+        msg.push_front("a");
+        assert_eq!(payloads(&msg), [b"a", b"b", b"c"]);
+        assert_eq!(msg.pop_front().unwrap(), b"a");
+        assert_eq!(msg.pop_back().unwrap(), b"c");
+        assert_eq!(msg.pop_back().unwrap(), b"b");
+        assert!(msg.is_empty());
+        msg.push_front("only");
+        assert_eq!(msg.pop_front().unwrap(), b"only");
+        assert_eq!(msg.pop_front(), None);
+    }
+
+    #[test]
+    fn messages_with_the_same_frames_are_equal_however_built() {
+        let mut grown = Message::new();
+        grown.push_back("x");
+        grown.push_back("y");
+        grown.pop_back();
+        assert_eq!(grown, Message::single("x"));
+        assert_eq!(Message::from_frames(["x"]), Message::single("x"));
+        assert_eq!(Message::from_frames(Vec::<Frame>::new()), Message::new());
+        assert_ne!(Message::single("x"), Message::from_frames(["x", "y"]));
+    }
+
+    #[test]
+    fn a_one_frame_message_gives_up_its_frame() {
+        assert_eq!(Message::single("solo").into_single().unwrap(), b"solo");
+        let two = Message::from_frames(["a", "b"]);
+        assert_eq!(two.clone().into_single().unwrap_err(), two);
+        assert_eq!(Message::new().into_single().unwrap_err(), Message::new());
+    }
+
+    #[test]
+    fn frames_come_out_by_value_in_order() {
+        let one: Vec<Frame> = Message::single("1").into_iter().collect();
+        assert_eq!(one, [Frame::from("1")]);
+        let three: Vec<Frame> = Message::from_frames(["1", "2", "3"])
+            .into_frames()
+            .collect();
+        assert_eq!(
+            three,
+            [Frame::from("1"), Frame::from("2"), Frame::from("3")]
+        );
+        assert_eq!(Message::new().into_iter().count(), 0);
     }
 }

@@ -167,8 +167,8 @@ pub(crate) struct PipeEnd {
     incoming: Arc<Queue>,
     outgoing: Arc<Queue>,
     /// The messages of `incoming` (we read them) and `outgoing` (we write them).
-    rx: Consumer<Message>,
-    tx: Producer<Message>,
+    rx: Consumer,
+    tx: Producer,
     /// Notifies the owner of the other end.
     peer: Listener,
     /// Messages this end has queued into `outgoing`.
@@ -223,16 +223,18 @@ pub(crate) fn inproc_pipe_pair(
     b_to_a_hwm: u64,
 ) -> (PipeEnd, PipeEnd) {
     let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
-    a.wait_briefly_when_empty = true;
-    b.wait_briefly_when_empty = true;
+    for end in [&mut a, &mut b] {
+        end.wait_briefly_when_empty = true;
+        end.tx.copy_small_frames();
+    }
     (a, b)
 }
 
 impl PipeEnd {
     fn new(
         (id, peer_id): (PipeId, PipeId),
-        (incoming, rx): (Arc<Queue>, Consumer<Message>),
-        (outgoing, tx): (Arc<Queue>, Producer<Message>),
+        (incoming, rx): (Arc<Queue>, Consumer),
+        (outgoing, tx): (Arc<Queue>, Producer),
         peer: Listener,
     ) -> PipeEnd {
         PipeEnd {

@@ -1,77 +1,212 @@
-//! An unbounded single-producer/single-consumer queue, the storage of one pipe direction.
+//! An unbounded single-producer/single-consumer queue of messages, the storage of one pipe
+//! direction.
 //!
-//! libzmq's ypipe idea: items live in chunks of [`CHUNK`] slots linked into a list. The
-//! producer writes slots with plain stores and makes a whole batch visible with one atomic
-//! store of its count ([`Producer::publish`]); the consumer caches the published count and
-//! only looks at the shared counter again when it has caught up with it. So a message costs
-//! no atomic read-modify-write on either side and the shared counter's cache line moves
-//! between cores once per batch, not once per message. A drained chunk is handed back to the
-//! producer as a spare, so a queue in steady state allocates nothing.
+//! libzmq's ypipe idea: messages live in chunks linked into a list. The producer writes with
+//! plain stores and makes a whole batch visible with one atomic store of its count
+//! ([`Producer::publish`]); the consumer caches the published count and only looks at the
+//! shared counter again when it has caught up with it. So a message costs no atomic
+//! read-modify-write on either side and the shared counter's cache line moves between cores
+//! once per batch, not once per message. A drained chunk is handed back to the producer as a
+//! spare, so a queue in steady state allocates nothing.
+//!
+//! A chunk is a run of 8-byte words holding variable-length records, not fixed slots: a
+//! message of one small (inline) frame is stored as a header word and its payload rounded
+//! up to whole words (16 bytes for an 8-byte message), any other message as a header word
+//! and the `Message` value itself. Small messages, the ones whose rate is limited by how
+//! many cache lines cross between the two cores, then take a third of the room a whole
+//! `Message` would.
 //!
 //! Bounds (the HWM) and wake-ups are the pipe's business (`pipe.rs`), not this queue's.
 
 use std::cell::UnsafeCell;
-use std::mem::MaybeUninit;
+use std::mem::{self, MaybeUninit};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_utils::CachePadded;
 
-/// Slots per chunk: a chunk is allocated (or recycled) once per this many items.
-const CHUNK: usize = 256;
+use crate::message::{copy_small_to, Frame, Message};
 
-struct Chunk<T> {
-    slots: [UnsafeCell<MaybeUninit<T>>; CHUNK],
-    /// The next chunk, linked by the producer before it publishes any item stored there.
-    next: AtomicPtr<Chunk<T>>,
+/// Words per chunk (16 KiB): a chunk is allocated (or recycled) once per this many words.
+const CHUNK_WORDS: usize = 2048;
+
+/// A record's first word: its kind in the low byte, an inline payload's length above it.
+type Header = u64;
+const KIND_MASK: Header = 0xff;
+/// The rest of the chunk is unused: the next record did not fit.
+const SKIP: Header = 0;
+/// A one-frame message whose payload follows in the next words.
+const COPIED: Header = 1;
+/// A `Message` value (any other message) moved into the next words.
+const WHOLE: Header = 2;
+
+/// The most a producer set to copy small frames ([`Producer::copy_small_frames`]) copies.
+pub(crate) const COPIED_MAX: usize = 64;
+
+/// Words a whole `Message` value takes.
+const MESSAGE_WORDS: usize = mem::size_of::<Message>().div_ceil(8);
+const _: () = assert!(mem::align_of::<Message>() <= mem::align_of::<u64>());
+
+/// Words an inline record of `len` payload bytes takes, its header included.
+#[inline(always)]
+fn copied_words(len: usize) -> usize {
+    1 + len.div_ceil(8)
 }
 
-impl<T> Chunk<T> {
-    fn allocate() -> *mut Chunk<T> {
-        Box::into_raw(Box::new(Chunk {
-            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
-            next: AtomicPtr::new(ptr::null_mut()),
-        }))
+struct Chunk {
+    words: [UnsafeCell<MaybeUninit<u64>>; CHUNK_WORDS],
+    /// The next chunk, linked by the producer before it publishes any record stored there.
+    next: AtomicPtr<Chunk>,
+}
+
+impl Chunk {
+    fn allocate() -> *mut Chunk {
+        let mut chunk = Box::<Chunk>::new_uninit();
+        // SAFETY: the words are MaybeUninit (no initialisation needed); `next` is
+        // initialised here, so the whole Chunk is.
+        unsafe {
+            ptr::addr_of_mut!((*chunk.as_mut_ptr()).next).write(AtomicPtr::new(ptr::null_mut()));
+            Box::into_raw(chunk.assume_init())
+        }
     }
 
     /// # Safety
-    /// `chunk` came from [`Chunk::allocate`], is freed once, and its live slots (if any)
-    /// were already dropped or moved out.
-    unsafe fn free(chunk: *mut Chunk<T>) {
+    /// `chunk` came from [`Chunk::allocate`], is freed once, and its records (if any) were
+    /// already dropped or moved out.
+    unsafe fn free(chunk: *mut Chunk) {
         // SAFETY: per the contract, `chunk` is a live Box allocation nobody else uses; its
-        // slots are MaybeUninit, so dropping the Box drops no item.
+        // words are MaybeUninit, so dropping the Box drops no message.
         drop(unsafe { Box::from_raw(chunk) });
+    }
+
+    /// The address of word `offset` (`offset < CHUNK_WORDS`).
+    ///
+    /// # Safety
+    /// `chunk` is live.
+    #[inline(always)]
+    unsafe fn word(chunk: *mut Chunk, offset: usize) -> *mut u64 {
+        debug_assert!(offset < CHUNK_WORDS);
+        // SAFETY: `chunk` is live and `offset` in bounds; UnsafeCell<MaybeUninit<u64>> has
+        // the layout of u64.
+        unsafe { (*chunk).words.as_ptr().add(offset).cast_mut().cast::<u64>() }
     }
 }
 
-/// Where one side stands: its current chunk, and how many items it has passed in total
-/// (the position inside the chunk is that count modulo [`CHUNK`]).
-struct Cursor<T> {
-    chunk: *mut Chunk<T>,
+/// Where the consumer stands: its chunk, the word its next record starts at, and how many
+/// messages it has taken in all.
+struct Cursor {
+    chunk: *mut Chunk,
+    offset: usize,
     count: usize,
 }
 
-struct Shared<T> {
-    /// Items published by the producer (a count, not an index).
-    tail: CachePadded<AtomicUsize>,
-    /// One drained chunk kept for the producer's next allocation.
-    spare: AtomicPtr<Chunk<T>>,
-    /// The consumer's cursor, left here when it is dropped, so the last owner can drop the
-    /// items nobody read and free the chunks.
-    consumer_left_at: Mutex<Option<Cursor<T>>>,
+impl Cursor {
+    /// Moves the message of the record at the cursor out and steps past it. `leave` gets
+    /// each chunk the cursor leaves behind (all its records read).
+    ///
+    /// # Safety
+    /// A published, unread message is at the cursor (`count` is below the published tail,
+    /// read with Acquire).
+    #[inline(always)]
+    unsafe fn take(&mut self, leave: impl FnOnce(*mut Chunk)) -> Message {
+        // SAFETY: the record at the cursor is published (the contract), so its words were
+        // written before the tail that covers them; the offset is below the chunk's end
+        // (its last word is kept for a skip).
+        let at = unsafe { Chunk::word(self.chunk, self.offset) };
+        if unsafe { at.read() } == WHOLE {
+            // SAFETY: as above.
+            return unsafe { self.take_whole(at) };
+        }
+        // SAFETY: as above.
+        unsafe { self.take_other(at, leave) }
+    }
+
+    /// Moves out the Message of the whole-message record at `at`, the cursor's word.
+    ///
+    /// # Safety
+    /// As for `take`.
+    #[inline(always)]
+    unsafe fn take_whole(&mut self, at: *mut u64) -> Message {
+        self.offset += 1 + MESSAGE_WORDS;
+        self.count += 1;
+        // SAFETY: the producer moved a Message into the words after the header; it is moved
+        // out exactly once, as the cursor steps past it.
+        unsafe { at.add(1).cast::<Message>().read() }
+    }
+
+    /// [`take`](Self::take) of a copied record, or of any record after a skip.
+    ///
+    /// # Safety
+    /// As for `take`; `at` is the cursor's word.
+    #[cold]
+    unsafe fn take_other(&mut self, mut at: *mut u64, leave: impl FnOnce(*mut Chunk)) -> Message {
+        // SAFETY: the caller's contract; a skip is written together with the record that
+        // follows it, at the start of the next chunk.
+        let mut header = unsafe { at.read() };
+        if header == SKIP {
+            at = self.move_to_next_chunk(leave);
+            header = unsafe { at.read() };
+            if header == WHOLE {
+                // SAFETY: as above.
+                return unsafe { self.take_whole(at) };
+            }
+        }
+        debug_assert_eq!(header & KIND_MASK, COPIED);
+        let len = (header >> 8) as usize;
+        self.offset += copied_words(len);
+        self.count += 1;
+        // SAFETY: the producer wrote `len` payload bytes after the header.
+        Message::single(unsafe { copied_frame(at.add(1).cast::<u8>(), len) })
+    }
+
+    /// Steps into the next chunk, hands the one left to `leave`, and returns the first word.
+    #[cold]
+    fn move_to_next_chunk(&mut self, leave: impl FnOnce(*mut Chunk)) -> *mut u64 {
+        let done = self.chunk;
+        // SAFETY: `done` is live; its successor was linked (Release) before any record in
+        // it was published, and the caller saw such a record published (Acquire).
+        let next = unsafe { (*done).next.load(Ordering::Acquire) };
+        debug_assert!(!next.is_null());
+        self.chunk = next;
+        self.offset = 0;
+        leave(done);
+        // SAFETY: `next` is live.
+        unsafe { Chunk::word(next, 0) }
+    }
 }
 
-// SAFETY: the raw chunk pointers are owned by the queue; items of type T cross from the
-// producer's thread to the consumer's, which is sound when T is Send.
-unsafe impl<T: Send> Send for Shared<T> {}
-// SAFETY: shared access goes through atomics and a mutex; slots are written only by the one
-// producer before publication and read only by the one consumer after it (see the
-// orderings in `publish` and `pop`).
-unsafe impl<T: Send> Sync for Shared<T> {}
+/// The frame of a copied record: a new frame of its own (an allocation on the reading
+/// thread for a payload above the inline capacity).
+///
+/// # Safety
+/// `payload` points to `len` initialised bytes.
+#[inline(never)]
+unsafe fn copied_frame(payload: *const u8, len: usize) -> Frame {
+    // SAFETY: per the contract.
+    Frame::copy_from_slice(unsafe { std::slice::from_raw_parts(payload, len) })
+}
+
+struct Shared {
+    /// Messages published by the producer (a count, not an index).
+    tail: CachePadded<AtomicUsize>,
+    /// One drained chunk kept for the producer's next allocation.
+    spare: AtomicPtr<Chunk>,
+    /// The consumer's cursor, left here when it is dropped, so the last owner can drop the
+    /// messages nobody read and free the chunks.
+    consumer_left_at: Mutex<Option<Cursor>>,
+}
+
+// SAFETY: the raw chunk pointers are owned by the queue; messages cross from the producer's
+// thread to the consumer's, and Message is Send.
+unsafe impl Send for Shared {}
+// SAFETY: shared access goes through atomics and a mutex; words are written only by the one
+// producer before publication and read only by the one consumer after it (see the orderings
+// in `publish` and `pop`).
+unsafe impl Sync for Shared {}
 
 /// Creates a queue: one end to push, one to pop.
-pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
+pub(crate) fn channel() -> (Producer, Consumer) {
     let first = Chunk::allocate();
     let shared = Arc::new(Shared {
         tail: CachePadded::new(AtomicUsize::new(0)),
@@ -80,16 +215,17 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
     });
     let producer = Producer {
         shared: shared.clone(),
-        at: Cursor {
-            chunk: first,
-            count: 0,
-        },
+        chunk: first,
+        offset: 0,
+        count: 0,
         published: 0,
+        copy_max: 0,
     };
     let consumer = Consumer {
         shared,
         at: Cursor {
             chunk: first,
+            offset: 0,
             count: 0,
         },
         seen_tail: 0,
@@ -98,33 +234,81 @@ pub(crate) fn channel<T>() -> (Producer<T>, Consumer<T>) {
 }
 
 /// The writing end.
-pub(crate) struct Producer<T> {
-    shared: Arc<Shared<T>>,
-    at: Cursor<T>,
+pub(crate) struct Producer {
+    shared: Arc<Shared>,
+    chunk: *mut Chunk,
+    /// The word the next record starts at.
+    offset: usize,
+    /// Messages pushed in all.
+    count: usize,
     published: usize,
+    /// One-frame messages whose shared frame is at most this big are copied (0: none).
+    copy_max: usize,
 }
 
-// SAFETY: a Producer is the only writer of its slots; moving it to another thread moves that
-// role with it.
-unsafe impl<T: Send> Send for Producer<T> {}
+// SAFETY: a Producer is the only writer of its chunks' unpublished words; moving it to
+// another thread moves that role with it.
+unsafe impl Send for Producer {}
 // SAFETY: through `&Producer` only plain reads of its own fields are possible.
-unsafe impl<T: Send> Sync for Producer<T> {}
+unsafe impl Sync for Producer {}
 
-impl<T> Producer<T> {
-    /// Stores `item`; the consumer sees it after the next [`publish`](Self::publish).
-    pub(crate) fn push(&mut self, item: T) {
-        let offset = self.at.count % CHUNK;
-        if offset == 0 && self.at.count != 0 {
+impl Producer {
+    /// From now on a one-frame message whose frame is a heap buffer of at most
+    /// [`COPIED_MAX`] bytes is copied into the ring, and its buffer dropped here.
+    ///
+    /// For two application threads (inproc) this keeps each allocation and its release on
+    /// one thread: the sender frees the buffer at once and the receiver allocates its own,
+    /// each a hit in the allocator's thread-local cache, where handing the buffer over made
+    /// every free a cross-thread one (inproc 64 B: a third of the time went to malloc and
+    /// free). Between a socket and its engine the engine's decoder hands out slices of its
+    /// read buffer, which a copy would only make dearer.
+    pub(crate) fn copy_small_frames(&mut self) {
+        self.copy_max = COPIED_MAX;
+    }
+
+    /// Stores `msg`; the consumer sees it after the next [`publish`](Self::publish).
+    #[inline(always)]
+    pub(crate) fn push(&mut self, msg: Message) {
+        if let Some(payload) = msg.small_shared_payload(self.copy_max) {
+            let at = self.claim(copied_words(payload.len()));
+            // SAFETY: `claim` returned room for the header and `payload.len()` bytes after
+            // it, not visible to the consumer yet; nobody else writes there.
+            unsafe {
+                at.write(COPIED | (payload.len() as Header) << 8);
+                copy_small_to(at.add(1).cast::<u8>(), payload);
+            }
+        } else {
+            let at = self.claim(1 + MESSAGE_WORDS);
+            // SAFETY: as above, with room for the header and a Message (whose alignment is
+            // at most a word's); the message is moved in and read out exactly once.
+            unsafe {
+                at.write(WHOLE);
+                at.add(1).cast::<Message>().write(msg);
+            }
+        }
+        self.count += 1;
+    }
+
+    /// Reserves `words` words for the next record and returns where it starts, moving to a
+    /// new chunk (and marking the rest of this one skipped) if they do not fit here.
+    #[inline(always)]
+    fn claim(&mut self, words: usize) -> *mut u64 {
+        // The last word is kept for a skip: the reader always finds a header at its offset.
+        if self.offset + words >= CHUNK_WORDS {
             self.move_to_new_chunk();
         }
-        // SAFETY: slot `offset` of the producer's chunk is not visible to the consumer yet
-        // (the tail does not cover it) and no other producer exists, so nobody else touches it.
-        unsafe { (*(*self.at.chunk).slots[offset].get()).write(item) };
-        self.at.count += 1;
+        // SAFETY: our chunk is live and `offset` is within it (`offset + words` stays below
+        // the chunk's end).
+        let at = unsafe { Chunk::word(self.chunk, self.offset) };
+        self.offset += words;
+        at
     }
 
     #[cold]
     fn move_to_new_chunk(&mut self) {
+        // SAFETY: word `offset` of our chunk (below its end, see `claim`) is unpublished and
+        // ours to write.
+        unsafe { Chunk::word(self.chunk, self.offset).write(SKIP) };
         let mut chunk = self.shared.spare.swap(ptr::null_mut(), Ordering::Acquire);
         if chunk.is_null() {
             chunk = Chunk::allocate();
@@ -135,96 +319,90 @@ impl<T> Producer<T> {
         }
         // SAFETY: our current chunk is live (the consumer frees a chunk only after moving
         // past it, which needs this link). Release: the consumer follows the link only
-        // after seeing an item of the new chunk published, and must see the link then.
-        unsafe { (*self.at.chunk).next.store(chunk, Ordering::Release) };
-        self.at.chunk = chunk;
+        // after seeing a record of the new chunk published, and must see the link then.
+        unsafe { (*self.chunk).next.store(chunk, Ordering::Release) };
+        self.chunk = chunk;
+        self.offset = 0;
     }
 
-    /// Makes every pushed item visible to the consumer. Sequentially consistent, and a full
-    /// barrier: the pipe checks its reader's "waiting" flag right after (Dekker-style).
+    /// Makes every pushed message visible to the consumer. Sequentially consistent, and a
+    /// full barrier: the pipe checks its reader's "waiting" flag right after (Dekker-style).
+    #[inline(always)]
     pub(crate) fn publish(&mut self) {
-        if self.published != self.at.count {
-            self.published = self.at.count;
-            self.shared.tail.swap(self.at.count, Ordering::SeqCst);
+        if self.published != self.count {
+            self.published = self.count;
+            self.shared.tail.swap(self.count, Ordering::SeqCst);
         }
     }
 
     /// Whether anything pushed is not yet published.
+    #[inline(always)]
     pub(crate) fn has_unpublished(&self) -> bool {
-        self.published != self.at.count
+        self.published != self.count
     }
 }
 
-impl<T> Drop for Producer<T> {
+impl Drop for Producer {
     fn drop(&mut self) {
         // Whatever was pushed belongs to the queue: the consumer may still read it.
         self.publish();
     }
 }
 
+/// The producer has moved on from `done` (it linked the next chunk), so nobody touches it
+/// any more: keep it as the spare, freeing the previous spare if there was one.
+#[cold]
+fn recycle(shared: &Shared, done: *mut Chunk) {
+    let old = shared.spare.swap(done, Ordering::AcqRel);
+    if !old.is_null() {
+        // SAFETY: a spare is owned by whoever swaps it out; its records were all read.
+        unsafe { Chunk::free(old) };
+    }
+}
+
 /// The reading end.
-pub(crate) struct Consumer<T> {
-    shared: Arc<Shared<T>>,
-    at: Cursor<T>,
-    /// The producer's count as last read; items below it can be taken without atomics.
+pub(crate) struct Consumer {
+    shared: Arc<Shared>,
+    at: Cursor,
+    /// The producer's count as last read; messages below it can be taken without atomics.
     seen_tail: usize,
 }
 
-// SAFETY: a Consumer is the only reader of its slots; moving it moves that role.
-unsafe impl<T: Send> Send for Consumer<T> {}
+// SAFETY: a Consumer is the only reader of published records; moving it moves that role.
+unsafe impl Send for Consumer {}
 // SAFETY: through `&Consumer` only reads are possible (its own fields and an atomic).
-unsafe impl<T: Send> Sync for Consumer<T> {}
+unsafe impl Sync for Consumer {}
 
-impl<T> Consumer<T> {
-    /// Takes the oldest published item.
-    pub(crate) fn pop(&mut self) -> Option<T> {
+impl Consumer {
+    /// Takes the oldest published message.
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Option<Message> {
         if self.at.count == self.seen_tail {
             self.seen_tail = self.shared.tail.load(Ordering::Acquire);
             if self.at.count == self.seen_tail {
                 return None;
             }
         }
-        let offset = self.at.count % CHUNK;
-        if offset == 0 && self.at.count != 0 {
-            self.move_to_next_chunk();
-        }
-        // SAFETY: the item at `count` is published (count < seen_tail, read with Acquire
-        // after the producer's SeqCst store), initialised, and read exactly once: the
-        // cursor moves past it right after.
-        let item = unsafe { (*(*self.at.chunk).slots[offset].get()).assume_init_read() };
-        self.at.count += 1;
-        Some(item)
+        // SAFETY: the message at `count` is published (count < seen_tail, read with Acquire
+        // after the producer's SeqCst store) and unread.
+        let shared = &self.shared;
+        Some(unsafe { self.at.take(|done| recycle(shared, done)) })
     }
+}
 
-    #[cold]
-    fn move_to_next_chunk(&mut self) {
-        let done = self.at.chunk;
-        // SAFETY: `done` is live; its successor was linked (Release) before any item in it
-        // was published, and we saw such an item published (Acquire), so it is non-null.
-        let next = unsafe { (*done).next.load(Ordering::Acquire) };
-        debug_assert!(!next.is_null());
-        self.at.chunk = next;
-        // The producer has moved on (it linked `next`), so `done` is no longer touched by
-        // anyone: keep it as the spare, freeing the previous spare if there was one.
-        let old = self.shared.spare.swap(done, Ordering::AcqRel);
-        if !old.is_null() {
-            // SAFETY: a spare is owned by whoever swaps it out; its items were all read.
-            unsafe { Chunk::free(old) };
-        }
-    }
-
-    /// Published items not taken yet.
+impl Consumer {
+    /// Published messages not taken yet.
     pub(crate) fn len(&self) -> usize {
         self.shared.tail.load(Ordering::SeqCst) - self.at.count
     }
 
-    /// Whether no published item is waiting.
+    /// Whether no published message is waiting.
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
-impl<T> Drop for Consumer<T> {
+impl Drop for Consumer {
     fn drop(&mut self) {
         let mut left_at = self
             .shared
@@ -233,43 +411,34 @@ impl<T> Drop for Consumer<T> {
             .unwrap_or_else(|e| e.into_inner());
         *left_at = Some(Cursor {
             chunk: self.at.chunk,
+            offset: self.at.offset,
             count: self.at.count,
         });
     }
 }
 
-impl<T> Drop for Shared<T> {
+impl Drop for Shared {
     fn drop(&mut self) {
-        // Both ends are gone (each held an Arc): we own every chunk and every unread item.
+        // Both ends are gone (each held an Arc): we own every chunk and every unread message.
         let cursor = self
             .consumer_left_at
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(Cursor {
-            mut chunk,
-            mut count,
-        }) = cursor
-        {
+        if let Some(mut cursor) = cursor {
             let tail = *self.tail.get_mut();
-            while count < tail {
-                let offset = count % CHUNK;
-                if offset == 0 && count != 0 {
-                    // SAFETY: the chunk is live; items past it exist, so it was linked.
-                    let next = unsafe { *(*chunk).next.get_mut() };
-                    // SAFETY: every item of `chunk` has been dropped or read.
-                    unsafe { Chunk::free(chunk) };
-                    chunk = next;
-                }
-                // SAFETY: items between the consumer's count and the tail are initialised
-                // and unread; each is dropped once.
-                unsafe { (*(*chunk).slots[offset].get()).assume_init_drop() };
-                count += 1;
+            while cursor.count < tail {
+                // SAFETY: every record of a chunk the cursor leaves has been read.
+                let free = |done| unsafe { Chunk::free(done) };
+                // SAFETY: messages between the consumer's count and the tail are published
+                // and unread; each is taken (and dropped) once.
+                drop(unsafe { cursor.take(free) });
             }
-            // The rest of the list (at most the producer's current chunk, whose later slots
-            // were never written, and links past it do not exist).
+            // The rest of the list (at most the producer's current chunk: links past it do
+            // not exist), whose remaining records were never published.
+            let mut chunk = cursor.chunk;
             while !chunk.is_null() {
-                // SAFETY: as above; the remaining slots hold no item.
+                // SAFETY: as above; the remaining words hold no unread message.
                 let next = unsafe { *(*chunk).next.get_mut() };
                 unsafe { Chunk::free(chunk) };
                 chunk = next;
@@ -286,39 +455,95 @@ impl<T> Drop for Shared<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use std::sync::atomic::AtomicUsize;
 
+    /// A message whose frames say `id` and `size`: inline up to the inline capacity,
+    /// shared above it, multipart for every seventh id.
+    fn numbered(id: usize, size: usize) -> Message {
+        let mut payload = vec![(id % 251) as u8; size];
+        if size >= 8 {
+            payload[..8].copy_from_slice(&(id as u64).to_le_bytes());
+        }
+        let mut msg = Message::single(payload);
+        if id % 7 == 0 {
+            msg.push_back(Frame::from(format!("part {id}")));
+        }
+        msg
+    }
+
+    /// A queue that copies small shared frames, as an inproc pipe's does.
+    fn copying_channel() -> (Producer, Consumer) {
+        let (mut tx, rx) = channel();
+        tx.copy_small_frames();
+        (tx, rx)
+    }
+
+    fn check(msg: Option<Message>, id: usize, size: usize) {
+        let msg = msg.unwrap_or_else(|| panic!("message {id} missing"));
+        assert_eq!(msg, numbered(id, size), "message {id} of {size} bytes");
+    }
+
     #[test]
-    fn items_come_out_in_order_after_publish() {
+    fn messages_come_out_in_order_after_publish() {
         let (mut tx, mut rx) = channel();
-        tx.push(1);
-        tx.push(2);
-        assert_eq!(rx.pop(), None, "nothing is visible before publish");
+        tx.push(numbered(1, 8));
+        tx.push(numbered(2, 100));
+        assert!(rx.pop().is_none(), "nothing is visible before publish");
         tx.publish();
         assert_eq!(rx.len(), 2);
-        assert_eq!(rx.pop(), Some(1));
-        assert_eq!(rx.pop(), Some(2));
-        assert_eq!(rx.pop(), None);
+        check(rx.pop(), 1, 8);
+        check(rx.pop(), 2, 100);
+        assert!(rx.pop().is_none());
         assert!(rx.is_empty());
     }
 
     #[test]
-    fn crosses_many_chunks_and_recycles_them() {
-        let (mut tx, mut rx) = channel();
-        for round in 0..10 {
-            for i in 0..(3 * CHUNK + 7) {
-                tx.push(round * 10_000 + i);
+    fn every_size_and_shape_comes_back_whole() {
+        for (mut tx, mut rx) in [channel(), copying_channel()] {
+            // Empty messages, empty frames, every inline size, shared sizes and multipart.
+            tx.push(Message::new());
+            tx.push(Message::single(Frame::empty()));
+            tx.publish();
+            assert_eq!(rx.pop(), Some(Message::new()));
+            assert_eq!(rx.pop(), Some(Message::single(Frame::empty())));
+            for size in 0..=200 {
+                tx.push(numbered(size, size));
             }
             tx.publish();
-            for i in 0..(3 * CHUNK + 7) {
-                assert_eq!(rx.pop(), Some(round * 10_000 + i));
+            for size in 0..=200 {
+                check(rx.pop(), size, size);
             }
-            assert_eq!(rx.pop(), None);
+            assert!(rx.pop().is_none());
         }
     }
 
-    /// Counts live instances, to check that unread items are dropped exactly once.
-    struct Tracked(Arc<AtomicUsize>);
+    #[test]
+    fn crosses_many_chunks_and_recycles_them() {
+        let (mut tx, mut rx) = copying_channel();
+        // Sizes that leave every possible gap at a chunk's end.
+        let size = |i: usize| [0, 1, 8, 9, 17, 30, 31, 64][i % 8];
+        let per_round = 3 * CHUNK_WORDS + 7;
+        for round in 0..6 {
+            for i in 0..per_round {
+                tx.push(numbered(round * 100_000 + i, size(i)));
+            }
+            tx.publish();
+            for i in 0..per_round {
+                check(rx.pop(), round * 100_000 + i, size(i));
+            }
+            assert!(rx.pop().is_none());
+        }
+    }
+
+    /// A payload owner that counts live instances, to check that unread messages are dropped
+    /// exactly once.
+    struct Tracked(Arc<AtomicUsize>, Vec<u8>);
+    impl AsRef<[u8]> for Tracked {
+        fn as_ref(&self) -> &[u8] {
+            &self.1
+        }
+    }
     impl Drop for Tracked {
         fn drop(&mut self) {
             self.0.fetch_sub(1, Ordering::SeqCst);
@@ -326,13 +551,22 @@ mod tests {
     }
 
     #[test]
-    fn unread_items_are_dropped_with_the_queue() {
-        for (pushed, popped) in [(0, 0), (5, 2), (CHUNK, CHUNK), (3 * CHUNK + 1, CHUNK + 3)] {
+    fn unread_messages_are_dropped_with_the_queue() {
+        let chunk_full = CHUNK_WORDS / (1 + MESSAGE_WORDS);
+        for (pushed, popped) in [
+            (0, 0),
+            (5, 2),
+            (chunk_full, chunk_full),
+            (3 * chunk_full + 1, chunk_full + 3),
+        ] {
             let live = Arc::new(AtomicUsize::new(0));
-            let (mut tx, mut rx) = channel();
-            for _ in 0..pushed {
+            let (mut tx, mut rx) = copying_channel();
+            for i in 0..pushed {
                 live.fetch_add(1, Ordering::SeqCst);
-                tx.push(Tracked(live.clone()));
+                let shared = Bytes::from_owner(Tracked(live.clone(), vec![7; COPIED_MAX + 1]));
+                tx.push(Message::single(shared));
+                // Inline messages in between, which own nothing.
+                tx.push(numbered(i, i % 20));
             }
             tx.publish();
             for _ in 0..popped {
@@ -349,21 +583,35 @@ mod tests {
     }
 
     #[test]
-    fn producer_drop_publishes_what_it_pushed() {
-        let (mut tx, mut rx) = channel();
-        tx.push("last");
-        assert!(tx.has_unpublished());
-        drop(tx);
-        assert_eq!(rx.pop(), Some("last"));
+    fn a_copied_frame_releases_its_buffer_on_the_producers_side() {
+        let live = Arc::new(AtomicUsize::new(1));
+        let (mut tx, mut rx) = copying_channel();
+        tx.push(Message::single(Bytes::from_owner(Tracked(
+            live.clone(),
+            vec![7; COPIED_MAX],
+        ))));
+        assert_eq!(live.load(Ordering::SeqCst), 0, "released by push");
+        tx.publish();
+        assert_eq!(rx.pop(), Some(Message::single(vec![7; COPIED_MAX])));
     }
 
     #[test]
-    fn two_threads_pass_a_million_items_in_order() {
-        let (mut tx, mut rx) = channel::<u64>();
-        const N: u64 = 1_000_000;
+    fn producer_drop_publishes_what_it_pushed() {
+        let (mut tx, mut rx) = channel();
+        tx.push(numbered(9, 3));
+        assert!(tx.has_unpublished());
+        drop(tx);
+        check(rx.pop(), 9, 3);
+    }
+
+    #[test]
+    fn two_threads_pass_a_million_messages_in_order() {
+        let (mut tx, mut rx) = copying_channel();
+        const N: usize = 1_000_000;
+        let size = |i: usize| (i * 13) % 80;
         let producer = std::thread::spawn(move || {
             for i in 0..N {
-                tx.push(i);
+                tx.push(numbered(i, size(i)));
                 if i % 37 == 0 {
                     tx.publish();
                 }
@@ -373,14 +621,14 @@ mod tests {
         let mut expected = 0;
         while expected < N {
             match rx.pop() {
-                Some(v) => {
-                    assert_eq!(v, expected);
+                Some(msg) => {
+                    assert_eq!(msg, numbered(expected, size(expected)));
                     expected += 1;
                 }
                 None => std::hint::spin_loop(),
             }
         }
         producer.join().unwrap();
-        assert_eq!(rx.pop(), None);
+        assert!(rx.pop().is_none());
     }
 }

@@ -578,13 +578,14 @@ impl Socket {
                 Err(e) => return Err(e),
             };
             state = locked;
-            if msg.len() == 1 {
-                // The common single-frame case skips the frame queue.
-                state.rcvmore = false;
-                let mut msg = msg;
-                return Ok(msg.pop_back().unwrap_or_default());
+            // The common single-frame case skips the frame queue.
+            match msg.into_single() {
+                Ok(frame) => {
+                    state.rcvmore = false;
+                    return Ok(frame);
+                }
+                Err(msg) => state.incoming.extend(msg),
             }
-            state.incoming.extend(msg);
         }
         let frame = state.incoming.pop_front().unwrap_or_default();
         state.rcvmore = !state.incoming.is_empty();
