@@ -225,7 +225,7 @@ pub(crate) fn inproc_pipe_pair(
     let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
     for end in [&mut a, &mut b] {
         end.wait_briefly_when_empty = true;
-        end.tx.copy_small_frames();
+        end.copy_small_frames();
     }
     (a, b)
 }
@@ -386,6 +386,12 @@ impl PipeEnd {
             self.peer.notify(|| PipeEvent::Readable(peer_id));
         }
         false
+    }
+
+    /// Small heap frames written from now on are copied into the ring, so their buffers are
+    /// freed by the writing thread (see `spsc::Producer::copy_small_frames`).
+    pub(crate) fn copy_small_frames(&mut self) {
+        self.tx.copy_small_frames();
     }
 
     /// Socket end: sends single messages straight to the connection when its engine is

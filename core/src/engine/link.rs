@@ -98,6 +98,7 @@ impl SocketLink {
         } else if matches!(self.socket_type, SocketType::Req | SocketType::Rep) {
             socket_end.enable_direct_writes();
         }
+        socket_end.copy_small_frames();
         self.signal.post(PipeEvent::Attached(socket_end, peer));
         io_end
     }
