@@ -112,7 +112,7 @@ fn copy_small(dst: &mut [u8; Frame::INLINE_CAPACITY], src: &[u8]) {
     unsafe { copy_small_to(dst.as_mut_ptr(), src) }
 }
 
-/// [`copy_small`] to raw memory (the pipe's ring).
+/// [`copy_small`] to raw memory (the pipe's ring); above 64 bytes, `memcpy`.
 ///
 /// # Safety
 /// `dst` is valid for writing `src.len()` bytes and does not overlap `src`.
@@ -124,12 +124,10 @@ pub(crate) unsafe fn copy_small_to(dst: *mut u8, src: &[u8]) {
     // `dst` (the caller's contract); the two copies of one branch may cover the same
     // destination bytes, with the same values.
     unsafe {
-        if n >= 32 {
-            let mut at = 0;
-            while at + 32 < n {
-                ptr::copy_nonoverlapping(src.add(at), dst.add(at), 32);
-                at += 32;
-            }
+        if n > 64 {
+            ptr::copy_nonoverlapping(src, dst, n);
+        } else if n >= 32 {
+            ptr::copy_nonoverlapping(src, dst, 32);
             ptr::copy_nonoverlapping(src.add(n - 32), dst.add(n - 32), 32);
         } else if n >= 16 {
             ptr::copy_nonoverlapping(src, dst, 16);

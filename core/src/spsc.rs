@@ -41,8 +41,9 @@ const COPIED: Header = 1;
 /// A `Message` value (any other message) moved into the next words.
 const WHOLE: Header = 2;
 
-/// The most a producer set to copy small frames ([`Producer::copy_small_frames`]) copies.
-pub(crate) const COPIED_MAX: usize = 64;
+/// The most any producer copies ([`Producer::copy_small_frames`]); a copied record must
+/// fit in a chunk with room to spare.
+pub(crate) const COPIED_MAX: usize = 1024;
 
 /// Words a whole `Message` value takes.
 const MESSAGE_WORDS: usize = mem::size_of::<Message>().div_ceil(8);
@@ -253,17 +254,15 @@ unsafe impl Send for Producer {}
 unsafe impl Sync for Producer {}
 
 impl Producer {
-    /// From now on a one-frame message whose frame is a heap buffer of at most
-    /// [`COPIED_MAX`] bytes is copied into the ring, and its buffer dropped here.
+    /// From now on a one-frame message whose frame is a heap buffer of at most `up_to`
+    /// bytes (at most [`COPIED_MAX`]) is copied into the ring, and its buffer dropped here.
     ///
-    /// For two application threads (inproc) this keeps each allocation and its release on
-    /// one thread: the sender frees the buffer at once and the receiver allocates its own,
-    /// each a hit in the allocator's thread-local cache, where handing the buffer over made
-    /// every free a cross-thread one (inproc 64 B: a third of the time went to malloc and
-    /// free). Between a socket and its engine the engine's decoder hands out slices of its
-    /// read buffer, which a copy would only make dearer.
-    pub(crate) fn copy_small_frames(&mut self) {
-        self.copy_max = COPIED_MAX;
+    /// This keeps each allocation and its release on one thread: the writer frees the
+    /// buffer at once and the reader allocates its own, each a hit in the allocator's
+    /// thread-local cache, where handing the buffer over made every free a cross-thread one
+    /// (inproc 64 B: a third of the time went to malloc and free).
+    pub(crate) fn copy_small_frames(&mut self, up_to: usize) {
+        self.copy_max = up_to.min(COPIED_MAX);
     }
 
     /// Stores `msg`; the consumer sees it after the next [`publish`](Self::publish).
@@ -475,7 +474,7 @@ mod tests {
     /// A queue that copies small shared frames, as an inproc pipe's does.
     fn copying_channel() -> (Producer, Consumer) {
         let (mut tx, rx) = channel();
-        tx.copy_small_frames();
+        tx.copy_small_frames(COPIED_MAX);
         (tx, rx)
     }
 
@@ -507,11 +506,12 @@ mod tests {
             tx.publish();
             assert_eq!(rx.pop(), Some(Message::new()));
             assert_eq!(rx.pop(), Some(Message::single(Frame::empty())));
-            for size in 0..=200 {
+            let sizes = (0..=200).chain([1000, COPIED_MAX, COPIED_MAX + 1, 5000]);
+            for size in sizes.clone() {
                 tx.push(numbered(size, size));
             }
             tx.publish();
-            for size in 0..=200 {
+            for size in sizes {
                 check(rx.pop(), size, size);
             }
             assert!(rx.pop().is_none());
@@ -522,7 +522,7 @@ mod tests {
     fn crosses_many_chunks_and_recycles_them() {
         let (mut tx, mut rx) = copying_channel();
         // Sizes that leave every possible gap at a chunk's end.
-        let size = |i: usize| [0, 1, 8, 9, 17, 30, 31, 64][i % 8];
+        let size = |i: usize| [0, 1, 8, 9, 17, 30, 31, 64, 700, COPIED_MAX][i % 10];
         let per_round = 3 * CHUNK_WORDS + 7;
         for round in 0..6 {
             for i in 0..per_round {
