@@ -9,12 +9,11 @@
 //! once per batch, not once per message. A drained chunk is handed back to the producer as a
 //! spare, so a queue in steady state allocates nothing.
 //!
-//! A chunk is a run of 8-byte words holding variable-length records, not fixed slots: a
-//! message of one small (inline) frame is stored as a header word and its payload rounded
-//! up to whole words (16 bytes for an 8-byte message), any other message as a header word
-//! and the `Message` value itself. Small messages, the ones whose rate is limited by how
-//! many cache lines cross between the two cores, then take a third of the room a whole
-//! `Message` would.
+//! A chunk is a run of 8-byte words holding variable-length records, not fixed slots. A
+//! record is a header word and then either the `Message` value itself, moved in whole, or,
+//! from a producer set to copy small frames, the payload bytes of a one-frame message whose
+//! frame is a heap buffer (see [`Producer::copy_small_frames`] for why), rounded up to
+//! whole words.
 //!
 //! Bounds (the HWM) and wake-ups are the pipe's business (`pipe.rs`), not this queue's.
 
@@ -31,12 +30,12 @@ use crate::message::{copy_small_to, Frame, Message};
 /// Words per chunk (16 KiB): a chunk is allocated (or recycled) once per this many words.
 const CHUNK_WORDS: usize = 2048;
 
-/// A record's first word: its kind in the low byte, an inline payload's length above it.
+/// A record's first word: its kind in the low byte, a copied payload's length above it.
 type Header = u64;
 const KIND_MASK: Header = 0xff;
 /// The rest of the chunk is unused: the next record did not fit.
 const SKIP: Header = 0;
-/// A one-frame message whose payload follows in the next words.
+/// A one-frame message whose payload bytes follow in the next words.
 const COPIED: Header = 1;
 /// A `Message` value (any other message) moved into the next words.
 const WHOLE: Header = 2;
@@ -49,7 +48,7 @@ pub(crate) const COPIED_MAX: usize = 1024;
 const MESSAGE_WORDS: usize = mem::size_of::<Message>().div_ceil(8);
 const _: () = assert!(mem::align_of::<Message>() <= mem::align_of::<u64>());
 
-/// Words an inline record of `len` payload bytes takes, its header included.
+/// Words a copied record of `len` payload bytes takes, its header included.
 #[inline(always)]
 fn copied_words(len: usize) -> usize {
     1 + len.div_ceil(8)
