@@ -692,7 +692,9 @@ fn inproc_names_are_per_context_and_bound_once() {
 fn every_message_size_arrives_intact_over_every_transport() {
     // Around every size where the path changes: inline frames (30 B), frames the pipes
     // copy (64 B from a socket to its engine, 1 KiB between inproc sockets), larger ones.
-    let sizes = [0, 1, 7, 8, 29, 30, 31, 63, 64, 65, 500, 1023, 1024, 1025, 4096];
+    let sizes = [
+        0, 1, 7, 8, 29, 30, 31, 63, 64, 65, 500, 1023, 1024, 1025, 4096,
+    ];
     let ctx = Context::new();
     for transport in ALL {
         let pull = ferro(&ctx, SocketType::Pull);
@@ -815,6 +817,55 @@ fn inproc_hwm_is_sndhwm_plus_rcvhwm() {
     for _ in 0..20_000 {
         push.send("m", flags::DONTWAIT).unwrap();
     }
+}
+
+#[test]
+fn inproc_wake_ups_are_never_lost() {
+    // The receiver keeps running dry and going to sleep while the sender sends bursts after
+    // pauses of every length around the time the receiver takes to arm its wake-up (the
+    // window of a lost wake-up). A lost one shows as a receive timing out.
+    let ctx = Context::new();
+    let pull = ferro(&ctx, SocketType::Pull);
+    pull.set_option(SocketOption::RcvTimeo, 5000).unwrap();
+    pull.bind("inproc://wake-ups").unwrap();
+    let rep = ferro(&ctx, SocketType::Rep);
+    rep.set_option(SocketOption::RcvTimeo, 5000).unwrap();
+    rep.bind("inproc://wake-ups-rep").unwrap();
+    const BURSTS: u32 = 3000;
+    let sender = {
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let push = ferro(&ctx, SocketType::Push);
+            push.connect("inproc://wake-ups").unwrap();
+            let req = ferro(&ctx, SocketType::Req);
+            req.set_option(SocketOption::RcvTimeo, 5000).unwrap();
+            req.connect("inproc://wake-ups-rep").unwrap();
+            for burst in 0..BURSTS {
+                let pause = Instant::now() + Duration::from_nanos(u64::from(burst % 97) * 300);
+                while Instant::now() < pause {
+                    std::hint::spin_loop();
+                }
+                for i in 0..=burst % 3 {
+                    push.send(format!("{burst}.{i}"), 0).unwrap();
+                }
+                req.send(burst.to_be_bytes().to_vec(), 0).unwrap();
+                assert_eq!(req.recv(0).unwrap(), &burst.to_be_bytes(), "reply {burst}");
+            }
+        })
+    };
+    for burst in 0..BURSTS {
+        let request = rep
+            .recv(0)
+            .unwrap_or_else(|e| panic!("request {burst}: {e}"));
+        rep.send(request, 0).unwrap();
+        for i in 0..=burst % 3 {
+            let msg = pull
+                .recv(0)
+                .unwrap_or_else(|e| panic!("message {burst}.{i}: {e}"));
+            assert_eq!(msg, format!("{burst}.{i}").as_bytes());
+        }
+    }
+    sender.join().unwrap();
 }
 
 #[test]
