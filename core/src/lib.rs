@@ -20,7 +20,6 @@ pub mod protocol;
 pub mod proxy;
 pub mod socket_type;
 
-pub(crate) mod asymmetric_fence;
 pub(crate) mod direct_write;
 pub(crate) mod engine;
 pub(crate) mod pipe;

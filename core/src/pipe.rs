@@ -11,9 +11,6 @@
 //! Lost wake-ups are avoided Dekker-style: a side that is about to sleep first publishes a
 //! "waiting" flag and then re-checks the queue; the other side first publishes its change and
 //! then checks the flag. With sequentially consistent ordering at least one sees the other.
-//! Between two application threads (inproc) the reader arms rarely and the writer publishes
-//! every message, so there the barrier is split unevenly (`asymmetric_fence.rs`): the writer
-//! publishes with a plain store, and the reader, before it re-checks, pays a `membarrier`.
 
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +18,6 @@ use std::sync::{Arc, Mutex};
 use atomic_waker::AtomicWaker;
 use crossbeam_utils::CachePadded;
 
-use crate::asymmetric_fence;
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
@@ -120,8 +116,6 @@ struct Queue {
     newest: Mutex<Option<Message>>,
     /// The reader (an engine) lets the writer write to its connection while it is idle.
     direct: Arc<DirectWrite>,
-    /// The publish/arm handshake uses the asymmetric fence (inproc, where available).
-    asymmetric: bool,
 }
 
 /// The reader's request to be woken (see [`PipeEnd::arm_readable`]).
@@ -135,7 +129,7 @@ struct ReaderWait {
 }
 
 impl Queue {
-    fn new(capacity: u64, asymmetric: bool) -> Queue {
+    fn new(capacity: u64) -> Queue {
         Queue {
             read_count: CachePadded::new(AtomicU64::new(0)),
             capacity: AtomicU64::new(capacity),
@@ -146,7 +140,6 @@ impl Queue {
             conflate: AtomicBool::new(false),
             newest: Mutex::new(None),
             direct: Arc::default(),
-            asymmetric,
         }
     }
 
@@ -214,39 +207,8 @@ pub(crate) fn pipe_pair(
     a_to_b_hwm: u64,
     b_to_a_hwm: u64,
 ) -> (PipeEnd, PipeEnd) {
-    new_pair((a_listener, b_listener), (a_to_b_hwm, b_to_a_hwm), false)
-}
-
-/// [`pipe_pair`] for two sockets in one process (inproc): both readers are application
-/// threads, which look again briefly before they report an empty pipe, arm their wake-ups
-/// with the heavy half of an asymmetric fence, and receive small frames as copies.
-pub(crate) fn inproc_pipe_pair(
-    a_listener: Listener,
-    b_listener: Listener,
-    a_to_b_hwm: u64,
-    b_to_a_hwm: u64,
-) -> (PipeEnd, PipeEnd) {
-    let asymmetric = asymmetric_fence::available();
-    let (mut a, mut b) = new_pair(
-        (a_listener, b_listener),
-        (a_to_b_hwm, b_to_a_hwm),
-        asymmetric,
-    );
-    for end in [&mut a, &mut b] {
-        end.wait_briefly_when_empty = true;
-        end.tx.copy_small_frames(INPROC_COPIED_MAX);
-        end.tx.copy_inline_frames();
-    }
-    (a, b)
-}
-
-fn new_pair(
-    (a_listener, b_listener): (Listener, Listener),
-    (a_to_b_hwm, b_to_a_hwm): (u64, u64),
-    asymmetric: bool,
-) -> (PipeEnd, PipeEnd) {
-    let a_to_b = Arc::new(Queue::new(a_to_b_hwm, asymmetric));
-    let b_to_a = Arc::new(Queue::new(b_to_a_hwm, asymmetric));
+    let a_to_b = Arc::new(Queue::new(a_to_b_hwm));
+    let b_to_a = Arc::new(Queue::new(b_to_a_hwm));
     let (a_tx, b_rx) = spsc::channel();
     let (b_tx, a_rx) = spsc::channel();
     let (a_id, b_id) = (next_pipe_id(), next_pipe_id());
@@ -257,6 +219,24 @@ fn new_pair(
         b_listener,
     );
     let b = PipeEnd::new((b_id, a_id), (a_to_b, b_rx), (b_to_a, b_tx), a_listener);
+    (a, b)
+}
+
+/// [`pipe_pair`] for two sockets in one process (inproc): both readers are application
+/// threads, which look again briefly before they report an empty pipe, and receive small
+/// frames as copies.
+pub(crate) fn inproc_pipe_pair(
+    a_listener: Listener,
+    b_listener: Listener,
+    a_to_b_hwm: u64,
+    b_to_a_hwm: u64,
+) -> (PipeEnd, PipeEnd) {
+    let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
+    for end in [&mut a, &mut b] {
+        end.wait_briefly_when_empty = true;
+        end.tx.copy_small_frames(INPROC_COPIED_MAX);
+        end.tx.copy_inline_frames();
+    }
     (a, b)
 }
 
@@ -361,16 +341,12 @@ impl PipeEnd {
     /// empty queue.
     #[inline(always)]
     pub(crate) fn flush(&mut self) {
-        // A full barrier (SeqCst read-modify-write) when there is something to publish, or
-        // with the asymmetric fence a plain store and the light half; the fence covers a
-        // conflated message, stored under a lock.
-        if !self.tx.has_unpublished() {
-            fence(Ordering::SeqCst);
-        } else if self.outgoing.asymmetric {
-            self.tx.publish_release();
-            asymmetric_fence::light();
-        } else {
+        // A full barrier (SeqCst read-modify-write) when there is something to publish;
+        // the fence covers a conflated message, stored under a lock.
+        if self.tx.has_unpublished() {
             self.tx.publish();
+        } else {
+            fence(Ordering::SeqCst);
         }
         let wait = &self.outgoing.reader_wait;
         if wait.armed.load(Ordering::SeqCst)
@@ -590,9 +566,6 @@ impl PipeEnd {
             .until_written
             .store(until_written, Ordering::Relaxed);
         queue.reader_wait.armed.store(true, Ordering::SeqCst);
-        if queue.asymmetric {
-            asymmetric_fence::heavy();
-        }
         let queued = if conflates {
             self.has_incoming()
         } else {

@@ -359,16 +359,6 @@ impl Producer {
         }
     }
 
-    /// [`publish`](Self::publish) with a plain release store instead of a full barrier, for a
-    /// pipe whose handshake uses the asymmetric fence (`asymmetric_fence.rs`).
-    #[inline(always)]
-    pub(crate) fn publish_release(&mut self) {
-        if self.published != self.count {
-            self.published = self.count;
-            self.shared.tail.store(self.count, Ordering::Release);
-        }
-    }
-
     /// Whether anything pushed is not yet published.
     #[inline(always)]
     pub(crate) fn has_unpublished(&self) -> bool {
