@@ -51,30 +51,6 @@ impl Frame {
         }
     }
 
-    /// An inline frame of the `len` bytes at `words` (the pipe's ring), copied a word at a
-    /// time.
-    ///
-    /// # Safety
-    /// `len` is at most [`Frame::INLINE_CAPACITY`], and `words` points to `len.div_ceil(8)`
-    /// initialised words whose bytes past `len` are zero.
-    #[inline(always)]
-    pub(crate) unsafe fn from_words(words: *const u64, len: usize) -> Frame {
-        debug_assert!(len <= Self::INLINE_CAPACITY);
-        let mut copied = [0u64; Self::INLINE_CAPACITY.div_ceil(8)];
-        for (i, word) in copied.iter_mut().enumerate().take(len.div_ceil(8)) {
-            // SAFETY: word `i` is one of the `len.div_ceil(8)` the contract makes readable.
-            *word = unsafe { words.add(i).read() };
-        }
-        let mut buf = [0u8; Self::INLINE_CAPACITY];
-        for (chunk, word) in buf.chunks_mut(8).zip(copied) {
-            chunk.copy_from_slice(&word.to_ne_bytes()[..chunk.len()]);
-        }
-        Frame(Repr::Inline {
-            len: len as u8,
-            buf,
-        })
-    }
-
     pub fn as_slice(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, buf } => &buf[..*len as usize],
@@ -368,16 +344,12 @@ impl Message {
         }
     }
 
-    /// The payload the pipe's ring copies instead of storing the message: that of a
-    /// one-frame message whose frame is a heap buffer of at most `max` bytes, or, when
-    /// `inline_too`, an inline frame.
+    /// The payload of a message of one shared (heap) frame of at most `max` bytes, which
+    /// the pipe's ring copies instead of handing the buffer over.
     #[inline(always)]
-    pub(crate) fn payload_to_copy(&self, max: usize, inline_too: bool) -> Option<&[u8]> {
+    pub(crate) fn small_shared_payload(&self, max: usize) -> Option<&[u8]> {
         match &self.frames {
             Frames::One(Frame(Repr::Shared(bytes))) if bytes.len() <= max => Some(bytes),
-            Frames::One(Frame(Repr::Inline { len, buf })) if inline_too => {
-                Some(&buf[..*len as usize])
-            }
             _ => None,
         }
     }
@@ -560,26 +532,6 @@ mod tests {
             let buffer = frame.inline_buffer().unwrap();
             assert!(
                 buffer[size..].iter().all(|&b| b == 0),
-                "{size} bytes: padding"
-            );
-        }
-    }
-
-    #[test]
-    fn an_inline_frame_is_rebuilt_from_zero_padded_words() {
-        for size in 0..=Frame::INLINE_CAPACITY {
-            let data: Vec<u8> = (1..=size as u8).collect();
-            let mut words = [0u64; Frame::INLINE_CAPACITY.div_ceil(8)];
-            for (i, byte) in data.iter().enumerate() {
-                words[i / 8] |= u64::from(*byte) << (8 * (i % 8));
-            }
-            let words = words.map(u64::from_le);
-            // SAFETY: `size` is within the inline capacity and the words are zero-padded.
-            let frame = unsafe { Frame::from_words(words.as_ptr(), size) };
-            assert_eq!(frame.as_slice(), &data[..], "{size} bytes");
-            assert_eq!(
-                frame,
-                Frame::copy_from_slice(&data),
                 "{size} bytes: padding"
             );
         }

@@ -223,8 +223,7 @@ pub(crate) fn pipe_pair(
 }
 
 /// [`pipe_pair`] for two sockets in one process (inproc): both readers are application
-/// threads, which look again briefly before they report an empty pipe, and receive small
-/// frames as copies.
+/// threads, which look again briefly before they report an empty pipe.
 pub(crate) fn inproc_pipe_pair(
     a_listener: Listener,
     b_listener: Listener,
@@ -234,8 +233,7 @@ pub(crate) fn inproc_pipe_pair(
     let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
     for end in [&mut a, &mut b] {
         end.wait_briefly_when_empty = true;
-        end.tx.copy_small_frames(INPROC_COPIED_MAX);
-        end.tx.copy_inline_frames();
+        end.copy_small_frames(INPROC_COPIED_MAX);
     }
     (a, b)
 }

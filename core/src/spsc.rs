@@ -114,17 +114,9 @@ impl Cursor {
         // written before the tail that covers them; the offset is below the chunk's end
         // (its last word is kept for a skip).
         let at = unsafe { Chunk::word(self.chunk, self.offset) };
-        let header = unsafe { at.read() };
-        if header == WHOLE {
+        if unsafe { at.read() } == WHOLE {
             // SAFETY: as above.
             return unsafe { self.take_whole(at) };
-        }
-        let len = (header >> 8) as usize;
-        if header & KIND_MASK == COPIED && len <= Frame::INLINE_CAPACITY {
-            self.offset += copied_words(len);
-            self.count += 1;
-            // SAFETY: the producer wrote the payload's words after the header, zero-padded.
-            return Message::single(unsafe { Frame::from_words(at.add(1), len) });
         }
         // SAFETY: as above.
         unsafe { self.take_other(at, leave) }
@@ -228,7 +220,6 @@ pub(crate) fn channel() -> (Producer, Consumer) {
         count: 0,
         published: 0,
         copy_max: 0,
-        copy_inline: false,
     };
     let consumer = Consumer {
         shared,
@@ -253,8 +244,6 @@ pub(crate) struct Producer {
     published: usize,
     /// One-frame messages whose shared frame is at most this big are copied (0: none).
     copy_max: usize,
-    /// One-frame inline messages are copied as their payload alone.
-    copy_inline: bool,
 }
 
 // SAFETY: a Producer is the only writer of its chunks' unpublished words; moving it to
@@ -275,30 +264,15 @@ impl Producer {
         self.copy_max = up_to.min(COPIED_MAX);
     }
 
-    /// From now on a one-frame message whose frame is inline is stored as its payload
-    /// alone: 16 bytes for 8 bytes of payload instead of a 48-byte record holding the whole
-    /// message. Between two application threads that are both busy, the cache lines the
-    /// records fill are what crosses between the cores for every few messages, so fewer of
-    /// them matter more than the two small copies (inproc 8 B under load: 6–18M msg/s with
-    /// whole records, 12–16M with copied ones).
-    pub(crate) fn copy_inline_frames(&mut self) {
-        self.copy_inline = true;
-    }
-
     /// Stores `msg`; the consumer sees it after the next [`publish`](Self::publish).
     #[inline(always)]
     pub(crate) fn push(&mut self, msg: Message) {
-        if let Some(payload) = msg.payload_to_copy(self.copy_max, self.copy_inline) {
+        if let Some(payload) = msg.small_shared_payload(self.copy_max) {
             let at = self.claim(copied_words(payload.len()));
             // SAFETY: `claim` returned room for the header and `payload.len()` bytes after
             // it, not visible to the consumer yet; nobody else writes there.
             unsafe {
                 at.write(COPIED | (payload.len() as Header) << 8);
-                // The last word's padding is zeroed, so the reader may copy whole words.
-                let words = payload.len().div_ceil(8);
-                if words > 0 {
-                    at.add(words).write(0);
-                }
                 copy_small_to(at.add(1).cast::<u8>(), payload);
             }
         } else {
@@ -496,11 +470,10 @@ mod tests {
         msg
     }
 
-    /// A queue that copies small frames, inline and shared, as an inproc pipe's does.
+    /// A queue that copies small shared frames, as an inproc pipe's does.
     fn copying_channel() -> (Producer, Consumer) {
         let (mut tx, rx) = channel();
         tx.copy_small_frames(COPIED_MAX);
-        tx.copy_inline_frames();
         (tx, rx)
     }
 
