@@ -21,6 +21,7 @@ use crossbeam_utils::CachePadded;
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
+pub(crate) use crate::spsc::MessageView;
 use crate::spsc::{self, Consumer, Producer};
 
 /// The reader publishes its read count at least every this many messages (see
@@ -449,22 +450,24 @@ impl PipeEnd {
     /// Reads messages and hands each to `take` until the pipe is empty or `take` returns
     /// false (after taking that message). The same as calling [`read`](Self::read) in a
     /// loop, with the per-call checks done once: an engine gathers a whole batch this way.
-    pub(crate) fn read_while(&mut self, mut take: impl FnMut(Message) -> bool) {
+    /// A small one-frame message the writer copied into the ring is shown as its payload
+    /// there ([`MessageView::Single`]), which an encoder copies without making a frame.
+    pub(crate) fn read_while(&mut self, mut take: impl FnMut(MessageView<'_>) -> bool) {
         if self.wait_briefly_when_empty || self.incoming.conflate.load(Ordering::Relaxed) {
             while let Some(msg) = self.read() {
-                if !take(msg) {
+                if !take(MessageView::Whole(msg)) {
                     return;
                 }
             }
             return;
         }
         loop {
-            let Some(msg) = self.rx.pop() else {
+            let Some(more) = self.rx.pop_view(&mut take) else {
                 self.publish_read_count();
                 return;
             };
             self.count_read();
-            if !take(msg) {
+            if !more {
                 return;
             }
         }
@@ -769,7 +772,10 @@ mod tests {
         }
         assert!(!a.is_writable(), "full at the HWM");
         let mut taken = Vec::new();
-        b.read_while(|msg| {
+        b.read_while(|view| {
+            let MessageView::Whole(msg) = view else {
+                panic!("a one-byte message is stored whole");
+            };
             taken.push(msg.frames()[0][0]);
             taken.len() < 3
         });
@@ -779,7 +785,10 @@ mod tests {
             "stops after the message it was told to stop at"
         );
         assert!(a.is_writable(), "what was read is room for the writer");
-        b.read_while(|msg| {
+        b.read_while(|view| {
+            let MessageView::Whole(msg) = view else {
+                panic!("a one-byte message is stored whole");
+            };
             taken.push(msg.frames()[0][0]);
             true
         });

@@ -122,6 +122,21 @@ impl Cursor {
         unsafe { self.take_other(at, leave) }
     }
 
+    /// The cursor's record (its header word), after stepping past a skip into the next
+    /// chunk if there is one; `leave` gets the chunk left.
+    ///
+    /// # Safety
+    /// As for `take`.
+    #[inline(always)]
+    unsafe fn record(&mut self, leave: impl FnOnce(*mut Chunk)) -> *mut u64 {
+        // SAFETY: as in `take`.
+        let at = unsafe { Chunk::word(self.chunk, self.offset) };
+        if unsafe { at.read() } == SKIP {
+            return self.move_to_next_chunk(leave);
+        }
+        at
+    }
+
     /// Moves out the Message of the whole-message record at `at`, the cursor's word.
     ///
     /// # Safety
@@ -185,6 +200,13 @@ impl Cursor {
 unsafe fn copied_frame(payload: *const u8, len: usize) -> Frame {
     // SAFETY: per the contract.
     Frame::copy_from_slice(unsafe { std::slice::from_raw_parts(payload, len) })
+}
+
+/// A message as [`Consumer::pop_view`] shows it: the payload of a copied one-frame message
+/// still in the ring (valid until the next pop), or any other message, moved out.
+pub(crate) enum MessageView<'a> {
+    Single(&'a [u8]),
+    Whole(Message),
 }
 
 struct Shared {
@@ -389,6 +411,36 @@ impl Consumer {
 }
 
 impl Consumer {
+    /// Shows the oldest published message to `show` without building a copied message's
+    /// frame: an engine encodes the payload straight from the ring.
+    #[inline(always)]
+    pub(crate) fn pop_view<R>(&mut self, show: impl FnOnce(MessageView<'_>) -> R) -> Option<R> {
+        if self.at.count == self.seen_tail {
+            self.seen_tail = self.shared.tail.load(Ordering::Acquire);
+            if self.at.count == self.seen_tail {
+                return None;
+            }
+        }
+        // SAFETY: as in `pop`.
+        let shared = &self.shared;
+        let at = unsafe { self.at.record(|done| recycle(shared, done)) };
+        // SAFETY: `record` returned the cursor's record, published and unread.
+        let header = unsafe { at.read() };
+        if header == WHOLE {
+            // SAFETY: as above.
+            return Some(show(MessageView::Whole(unsafe { self.at.take_whole(at) })));
+        }
+        debug_assert_eq!(header & KIND_MASK, COPIED);
+        let len = (header >> 8) as usize;
+        // SAFETY: the producer wrote `len` payload bytes after the header; the producer
+        // does not reuse them before the cursor moves past (after `show` returns).
+        let payload = unsafe { std::slice::from_raw_parts(at.add(1).cast::<u8>(), len) };
+        let shown = show(MessageView::Single(payload));
+        self.at.offset += copied_words(len);
+        self.at.count += 1;
+        Some(shown)
+    }
+
     /// Published messages not taken yet.
     pub(crate) fn len(&self) -> usize {
         self.shared.tail.load(Ordering::SeqCst) - self.at.count

@@ -33,7 +33,7 @@ use crate::engine::write_coalescing::{self, WriteCoalescing};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
-use crate::pipe::PipeEnd;
+use crate::pipe::{MessageView, PipeEnd};
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
@@ -199,6 +199,17 @@ impl Codec {
                 for frame in msg {
                     outbound.extend_from_slice(frame);
                 }
+            }
+        }
+    }
+
+    /// [`send_message`](Self::send_message) of a message as the pipe shows it.
+    fn send_view(&mut self, view: MessageView<'_>) {
+        match (self, view) {
+            (codec, MessageView::Whole(msg)) => codec.send_message(&msg),
+            (Codec::Zmtp(conn), MessageView::Single(payload)) => conn.send_single_frame(payload),
+            (Codec::Raw { outbound }, MessageView::Single(payload)) => {
+                outbound.extend_from_slice(payload)
             }
         }
     }
@@ -491,8 +502,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             if self.codec.is_ready() && !self.offered && self.codec.output_len() < WRITE_BATCH {
                 if let Some(pipe) = pipe.as_mut() {
                     let codec = &mut self.codec;
-                    pipe.read_while(|msg| {
-                        codec.send_message(&msg);
+                    pipe.read_while(|view| {
+                        codec.send_view(view);
                         gathered += 1;
                         codec.output_len() < WRITE_BATCH
                     });

@@ -221,6 +221,18 @@ impl Connection {
         }
     }
 
+    /// Encodes a one-frame message from its payload alone (one the pipe copied into its
+    /// ring: at most `spsc::COPIED_MAX` bytes, always copied into the output buffer).
+    pub fn send_single_frame(&mut self, payload: &[u8]) {
+        debug_assert!(
+            self.peer.is_some(),
+            "send_single_frame before the ZMTP handshake completed"
+        );
+        let out = &mut self.outbound;
+        FrameHeader::data(payload.len(), false).encode(out);
+        out.extend_from_slice(payload);
+    }
+
     /// The common case of [`Connection::send_message`]: a message of one small (inline)
     /// frame, encoded as its two-byte header and the frame's whole inline buffer in one
     /// fixed-size copy, of which only the header and the payload are kept.
