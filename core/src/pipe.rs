@@ -41,14 +41,6 @@ const SPINS_BETWEEN_LOOKS_STREAMING: u32 = 32;
 /// reading a stream.
 const STREAM_RUN: u64 = 8;
 
-/// Heap frames up to this size are copied through an inproc pipe, whose reader allocates
-/// its own (`spsc::Producer::copy_small_frames`): up to 1 KiB the copy costs less than a
-/// free on another thread (inproc 1 KiB: 2.1M -> 3.1M msg/s).
-const INPROC_COPIED_MAX: usize = 1024;
-/// The same from a socket to its engine, which allocates the frame again to encode it:
-/// above 64 bytes nothing was gained (tcp 1 KiB: 1.51M against 1.46M msg/s).
-pub(crate) const ENGINE_COPIED_MAX: usize = 64;
-
 /// Identifies a pipe end, unique in the process.
 pub type PipeId = u64;
 
@@ -234,7 +226,7 @@ pub(crate) fn inproc_pipe_pair(
     let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
     for end in [&mut a, &mut b] {
         end.wait_briefly_when_empty = true;
-        end.copy_small_frames(INPROC_COPIED_MAX);
+        end.copy_small_frames();
     }
     (a, b)
 }
@@ -397,10 +389,12 @@ impl PipeEnd {
         false
     }
 
-    /// Heap frames of at most `up_to` bytes written from now on are copied into the ring, so
-    /// their buffers are freed by the writing thread (see `spsc::Producer::copy_small_frames`).
-    pub(crate) fn copy_small_frames(&mut self, up_to: usize) {
-        self.tx.copy_small_frames(up_to);
+    /// Small heap frames written from now on are copied into the ring, so their buffers are
+    /// freed by the writing thread (see `spsc::Producer::copy_small_frames`). For a socket's
+    /// messages to another socket (inproc) or to its engine; not for an engine's messages
+    /// to its socket, whose frames are slices of the engine's read buffer.
+    pub(crate) fn copy_small_frames(&mut self) {
+        self.tx.copy_small_frames();
     }
 
     /// Socket end: sends single messages straight to the connection when its engine is

@@ -40,8 +40,10 @@ const COPIED: Header = 1;
 /// A `Message` value (any other message) moved into the next words.
 const WHOLE: Header = 2;
 
-/// The most any producer copies ([`Producer::copy_small_frames`]); a copied record must
-/// fit in a chunk with room to spare.
+/// The largest frame a producer copies ([`Producer::copy_small_frames`]). Up to 1 KiB the
+/// copy costs less than a free on another thread (11 and 9 alternated runs: inproc 1 KiB
+/// 2.3M -> 5.6M msg/s, tcp 1 KiB 1.65M -> 1.85M, tcp 256 B 3.3M -> 4.9M). A copied record
+/// must fit in a chunk with room to spare.
 pub(crate) const COPIED_MAX: usize = 1024;
 
 /// Words a whole `Message` value takes.
@@ -275,15 +277,16 @@ unsafe impl Send for Producer {}
 unsafe impl Sync for Producer {}
 
 impl Producer {
-    /// From now on a one-frame message whose frame is a heap buffer of at most `up_to`
-    /// bytes (at most [`COPIED_MAX`]) is copied into the ring, and its buffer dropped here.
+    /// From now on a one-frame message whose frame is a heap buffer of at most
+    /// [`COPIED_MAX`] bytes is copied into the ring, and its buffer dropped here.
     ///
     /// This keeps each allocation and its release on one thread: the writer frees the
-    /// buffer at once and the reader allocates its own, each a hit in the allocator's
+    /// buffer at once and the reader allocates its own (or, an engine, encodes the payload
+    /// straight from the ring: [`Consumer::pop_view`]), each a hit in the allocator's
     /// thread-local cache, where handing the buffer over made every free a cross-thread one
     /// (inproc 64 B: a third of the time went to malloc and free).
-    pub(crate) fn copy_small_frames(&mut self, up_to: usize) {
-        self.copy_max = up_to.min(COPIED_MAX);
+    pub(crate) fn copy_small_frames(&mut self) {
+        self.copy_max = COPIED_MAX;
     }
 
     /// Stores `msg`; the consumer sees it after the next [`publish`](Self::publish).
@@ -525,7 +528,7 @@ mod tests {
     /// A queue that copies small shared frames, as an inproc pipe's does.
     fn copying_channel() -> (Producer, Consumer) {
         let (mut tx, rx) = channel();
-        tx.copy_small_frames(COPIED_MAX);
+        tx.copy_small_frames();
         (tx, rx)
     }
 

@@ -691,7 +691,7 @@ fn inproc_names_are_per_context_and_bound_once() {
 #[test]
 fn every_message_size_arrives_intact_over_every_transport() {
     // Around every size where the path changes: inline frames (30 B), frames the pipes
-    // copy (64 B from a socket to its engine, 1 KiB between inproc sockets), larger ones.
+    // copy (1 KiB from a socket to its engine or to another socket), larger ones.
     let sizes = [
         0, 1, 7, 8, 29, 30, 31, 63, 64, 65, 500, 1023, 1024, 1025, 4096,
     ];

@@ -12,7 +12,7 @@ use crate::context::IoHandle;
 use crate::error::{Error, Result};
 use crate::monitor::Monitor;
 use crate::options::SocketOptions;
-use crate::pipe::{pipe_pair, Listener, PipeEnd, ENGINE_COPIED_MAX};
+use crate::pipe::{pipe_pair, Listener, PipeEnd};
 use crate::signal::{PeerIdentity, PipeEvent, SocketSignal};
 use crate::socket_type::SocketType;
 
@@ -98,7 +98,7 @@ impl SocketLink {
         } else if matches!(self.socket_type, SocketType::Req | SocketType::Rep) {
             socket_end.enable_direct_writes();
         }
-        socket_end.copy_small_frames(ENGINE_COPIED_MAX);
+        socket_end.copy_small_frames();
         self.signal.post(PipeEvent::Attached(socket_end, peer));
         io_end
     }
