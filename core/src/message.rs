@@ -277,20 +277,6 @@ impl Frames {
         }
     }
 
-    /// The frames as a vector, to change their number (allocates for one frame).
-    fn make_vec(&mut self) -> &mut Vec<Frame> {
-        if let Frames::One(_) = self {
-            let Frames::One(only) = std::mem::take(self) else {
-                unreachable!("matched above")
-            };
-            *self = Frames::Many(vec![only]);
-        }
-        match self {
-            Frames::Many(frames) => frames,
-            Frames::One(_) => unreachable!("replaced above"),
-        }
-    }
-
     fn into_vec(self) -> Vec<Frame> {
         match self {
             Frames::One(only) => vec![only],
@@ -331,17 +317,27 @@ impl Message {
     }
 
     pub fn push_back(&mut self, frame: impl Into<Frame>) {
-        match &mut self.frames {
-            Frames::Many(frames) if frames.is_empty() => self.frames = Frames::One(frame.into()),
-            frames => frames.make_vec().push(frame.into()),
-        }
+        let frame = frame.into();
+        self.frames = match std::mem::take(&mut self.frames) {
+            Frames::Many(frames) if frames.is_empty() => Frames::One(frame),
+            Frames::Many(mut frames) => {
+                frames.push(frame);
+                Frames::Many(frames)
+            }
+            Frames::One(only) => Frames::Many(vec![only, frame]),
+        };
     }
 
     pub fn push_front(&mut self, frame: impl Into<Frame>) {
-        match &mut self.frames {
-            Frames::Many(frames) if frames.is_empty() => self.frames = Frames::One(frame.into()),
-            frames => frames.make_vec().insert(0, frame.into()),
-        }
+        let frame = frame.into();
+        self.frames = match std::mem::take(&mut self.frames) {
+            Frames::Many(frames) if frames.is_empty() => Frames::One(frame),
+            Frames::Many(mut frames) => {
+                frames.insert(0, frame);
+                Frames::Many(frames)
+            }
+            Frames::One(only) => Frames::Many(vec![frame, only]),
+        };
     }
 
     /// The payload of a message of one shared (heap) frame of at most `max` bytes, which

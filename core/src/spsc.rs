@@ -121,7 +121,7 @@ impl Cursor {
             return unsafe { self.take_whole(at) };
         }
         // SAFETY: as above.
-        unsafe { self.take_other(at, leave) }
+        unsafe { self.take_other(leave) }
     }
 
     /// The cursor's record (its header word), after stepping past a skip into the next
@@ -155,26 +155,36 @@ impl Cursor {
     /// [`take`](Self::take) of a copied record, or of any record after a skip.
     ///
     /// # Safety
-    /// As for `take`; `at` is the cursor's word.
+    /// As for `take`.
     #[cold]
-    unsafe fn take_other(&mut self, mut at: *mut u64, leave: impl FnOnce(*mut Chunk)) -> Message {
-        // SAFETY: the caller's contract; a skip is written together with the record that
-        // follows it, at the start of the next chunk.
-        let mut header = unsafe { at.read() };
-        if header == SKIP {
-            at = self.move_to_next_chunk(leave);
-            header = unsafe { at.read() };
-            if header == WHOLE {
-                // SAFETY: as above.
-                return unsafe { self.take_whole(at) };
-            }
+    unsafe fn take_other(&mut self, leave: impl FnOnce(*mut Chunk)) -> Message {
+        // SAFETY: the caller's contract.
+        let at = unsafe { self.record(leave) };
+        let header = unsafe { at.read() };
+        if header == WHOLE {
+            // SAFETY: as above.
+            return unsafe { self.take_whole(at) };
         }
+        // SAFETY: as above; the frame is copied before the cursor can leave the chunk.
+        Message::single(Frame::copy_from_slice(unsafe {
+            self.take_copied(at, header)
+        }))
+    }
+
+    /// Steps past the copied record at `at` (the cursor's word, whose header is `header`)
+    /// and returns its payload.
+    ///
+    /// # Safety
+    /// As for `take`. The payload stays valid until the cursor leaves this chunk (the
+    /// producer reuses a chunk only after the consumer has handed it back).
+    #[inline(always)]
+    unsafe fn take_copied<'a>(&mut self, at: *mut u64, header: Header) -> &'a [u8] {
         debug_assert_eq!(header & KIND_MASK, COPIED);
         let len = (header >> 8) as usize;
         self.offset += copied_words(len);
         self.count += 1;
         // SAFETY: the producer wrote `len` payload bytes after the header.
-        Message::single(unsafe { copied_frame(at.add(1).cast::<u8>(), len) })
+        unsafe { std::slice::from_raw_parts(at.add(1).cast::<u8>(), len) }
     }
 
     /// Steps into the next chunk, hands the one left to `leave`, and returns the first word.
@@ -191,17 +201,6 @@ impl Cursor {
         // SAFETY: `next` is live.
         unsafe { Chunk::word(next, 0) }
     }
-}
-
-/// The frame of a copied record: a new frame of its own (an allocation on the reading
-/// thread for a payload above the inline capacity).
-///
-/// # Safety
-/// `payload` points to `len` initialised bytes.
-#[inline(never)]
-unsafe fn copied_frame(payload: *const u8, len: usize) -> Frame {
-    // SAFETY: per the contract.
-    Frame::copy_from_slice(unsafe { std::slice::from_raw_parts(payload, len) })
 }
 
 /// A message as [`Consumer::pop_view`] shows it: the payload of a copied one-frame message
@@ -429,19 +428,14 @@ impl Consumer {
         let at = unsafe { self.at.record(|done| recycle(shared, done)) };
         // SAFETY: `record` returned the cursor's record, published and unread.
         let header = unsafe { at.read() };
-        if header == WHOLE {
+        let view = if header == WHOLE {
             // SAFETY: as above.
-            return Some(show(MessageView::Whole(unsafe { self.at.take_whole(at) })));
-        }
-        debug_assert_eq!(header & KIND_MASK, COPIED);
-        let len = (header >> 8) as usize;
-        // SAFETY: the producer wrote `len` payload bytes after the header; the producer
-        // does not reuse them before the cursor moves past (after `show` returns).
-        let payload = unsafe { std::slice::from_raw_parts(at.add(1).cast::<u8>(), len) };
-        let shown = show(MessageView::Single(payload));
-        self.at.offset += copied_words(len);
-        self.at.count += 1;
-        Some(shown)
+            MessageView::Whole(unsafe { self.at.take_whole(at) })
+        } else {
+            // SAFETY: as above; the payload is shown before the cursor can leave the chunk.
+            MessageView::Single(unsafe { self.at.take_copied(at, header) })
+        };
+        Some(show(view))
     }
 
     /// Published messages not taken yet.
@@ -633,6 +627,34 @@ mod tests {
                 0,
                 "{pushed} pushed, {popped} read"
             );
+        }
+    }
+
+    #[test]
+    fn pop_view_shows_copied_payloads_in_place_and_other_messages_whole() {
+        let (mut tx, mut rx) = copying_channel();
+        let sizes = [0, 8, 31, 64, COPIED_MAX, COPIED_MAX + 1, 40];
+        for round in 0..CHUNK_WORDS {
+            for (i, size) in sizes.into_iter().enumerate() {
+                tx.push(numbered(round * 10 + i, size));
+            }
+            tx.publish();
+            for (i, size) in sizes.into_iter().enumerate() {
+                let id = round * 10 + i;
+                let expected = numbered(id, size);
+                rx.pop_view(|view| match view {
+                    MessageView::Single(payload) => {
+                        assert!(size > Frame::INLINE_CAPACITY && size <= COPIED_MAX);
+                        assert_eq!(expected, Message::single(payload), "message {id}");
+                    }
+                    MessageView::Whole(msg) => {
+                        assert!(size <= Frame::INLINE_CAPACITY || size > COPIED_MAX || id % 7 == 0);
+                        assert_eq!(msg, expected, "message {id}");
+                    }
+                })
+                .expect("published");
+            }
+            assert!(rx.pop_view(|_| ()).is_none());
         }
     }
 

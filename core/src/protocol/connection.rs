@@ -222,7 +222,9 @@ impl Connection {
     }
 
     /// Encodes a one-frame message from its payload alone (one the pipe copied into its
-    /// ring: at most `spsc::COPIED_MAX` bytes, always copied into the output buffer).
+    /// ring: at most `spsc::COPIED_MAX` bytes, always copied into the output buffer). With
+    /// [`send_message`](Self::send_message) and its inline case, one of the three places
+    /// that queue data frames: a mechanism that transforms frames must cover all three.
     pub fn send_single_frame(&mut self, payload: &[u8]) {
         debug_assert!(
             self.peer.is_some(),
