@@ -120,29 +120,40 @@ fn copy_small(dst: &mut [u8; Frame::INLINE_CAPACITY], src: &[u8]) {
 pub(crate) unsafe fn copy_small_to(dst: *mut u8, src: &[u8]) {
     let n = src.len();
     let src = src.as_ptr();
-    // SAFETY (every copy below): both ranges lie within the first `n` bytes of `src` and of
-    // `dst` (the caller's contract); the two copies of one branch may cover the same
-    // destination bytes, with the same values.
+    // SAFETY (every branch): `n` bytes of `src` are readable and of `dst` writable (the
+    // caller's contract), and each branch's width is at most `n`.
     unsafe {
         if n > 64 {
             ptr::copy_nonoverlapping(src, dst, n);
         } else if n >= 32 {
-            ptr::copy_nonoverlapping(src, dst, 32);
-            ptr::copy_nonoverlapping(src.add(n - 32), dst.add(n - 32), 32);
+            copy_head_and_tail::<32>(src, dst, n);
         } else if n >= 16 {
-            ptr::copy_nonoverlapping(src, dst, 16);
-            ptr::copy_nonoverlapping(src.add(n - 16), dst.add(n - 16), 16);
+            copy_head_and_tail::<16>(src, dst, n);
         } else if n >= 8 {
-            ptr::copy_nonoverlapping(src, dst, 8);
-            ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
+            copy_head_and_tail::<8>(src, dst, n);
         } else if n >= 4 {
-            ptr::copy_nonoverlapping(src, dst, 4);
-            ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+            copy_head_and_tail::<4>(src, dst, n);
         } else {
             for i in 0..n {
                 *dst.add(i) = *src.add(i);
             }
         }
+    }
+}
+
+/// Copies `n` bytes (`W <= n <= 2 * W`) as the first `W` and the last `W`, two fixed-size
+/// moves that may cover the same destination bytes, with the same values.
+///
+/// # Safety
+/// `n` bytes of `src` are readable and of `dst` writable, the two not overlapping, and
+/// `W <= n`.
+#[inline(always)]
+unsafe fn copy_head_and_tail<const W: usize>(src: *const u8, dst: *mut u8, n: usize) {
+    debug_assert!(W <= n && n <= 2 * W);
+    // SAFETY: both ranges lie within the first `n` bytes of `src` and of `dst`.
+    unsafe {
+        ptr::copy_nonoverlapping(src, dst, W);
+        ptr::copy_nonoverlapping(src.add(n - W), dst.add(n - W), W);
     }
 }
 
