@@ -38,6 +38,7 @@ impl Frame {
     }
 
     /// A frame holding a copy of `data`; small payloads are kept inline.
+    #[inline]
     pub fn copy_from_slice(data: &[u8]) -> Frame {
         if data.len() <= Self::INLINE_CAPACITY {
             let mut buf = [0u8; Self::INLINE_CAPACITY];

@@ -21,8 +21,8 @@ use crossbeam_utils::CachePadded;
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
 use crate::signal::{PipeEvent, SocketSignal};
-pub(crate) use crate::spsc::MessageView;
 use crate::spsc::{self, Consumer, Producer};
+pub(crate) use crate::spsc::{MessageView, SHORT_FRAMES_MAX};
 
 /// The reader publishes its read count at least every this many messages (see
 /// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
@@ -307,6 +307,34 @@ impl PipeEnd {
             self.tx.push(msg);
         }
         Ok(())
+    }
+
+    /// How many messages [`write_short_frames`](Self::write_short_frames) may queue now:
+    /// the room below the HWM (0 on a conflating or closed pipe, which take messages one by
+    /// one).
+    pub(crate) fn short_frames_room(&mut self) -> usize {
+        if self.outgoing.conflate.load(Ordering::Relaxed) || !self.is_writable() {
+            return 0;
+        }
+        match self.outgoing.capacity() {
+            0 => usize::MAX,
+            capacity => {
+                // Fresh, so that a run is not cut short by an old view of the reader.
+                self.peer_read = self.outgoing.read_count.load(Ordering::SeqCst);
+                // Saturating: unbounded writes (subscriptions) may go past the HWM.
+                capacity.saturating_sub(self.written - self.peer_read) as usize
+            }
+        }
+    }
+
+    /// Queues `count` one-frame messages given in ZMTP's short-frame wire form (at most
+    /// [`SHORT_FRAMES_MAX`] bytes), as one record (`spsc::Producer::push_short_frames`).
+    /// `count` must be within [`short_frames_room`](Self::short_frames_room), asked just
+    /// before: the caller (an engine) checks room once per read, not per message.
+    #[inline]
+    pub(crate) fn write_short_frames(&mut self, wire: &[u8], count: usize) {
+        self.written += count as u64;
+        self.tx.push_short_frames(wire, count);
     }
 
     /// CONFLATE (libzmq): each direction keeps only its newest message, so no HWM applies.
@@ -694,6 +722,38 @@ mod tests {
         assert_eq!(b.read().unwrap().frames()[0], &[1u8]);
         assert_eq!(b.read().unwrap().frames()[0], &[2u8]);
         assert!(b.read().is_none());
+    }
+
+    #[test]
+    fn runs_of_short_frames_count_against_the_hwm() {
+        let (mut a, mut b, _, _) = task_pair(40);
+        assert_eq!(a.short_frames_room(), 40);
+        // 25 messages of one byte each: i.
+        let wire: Vec<u8> = (0..25u8).flat_map(|i| [0, 1, i]).collect();
+        a.write_short_frames(&wire, 25);
+        a.send(Message::single(&b"after"[..])).unwrap();
+        assert_eq!(a.short_frames_room(), 14);
+        for i in 0..25u8 {
+            assert_eq!(b.read().unwrap(), Message::single(&[i][..]));
+        }
+        assert_eq!(
+            a.short_frames_room(),
+            39,
+            "what the reader took is room again"
+        );
+        assert_eq!(b.read().unwrap(), Message::single(&b"after"[..]));
+        assert!(b.read().is_none());
+        assert_eq!(a.short_frames_room(), 40);
+        drop(b);
+        assert_eq!(a.short_frames_room(), 0, "nobody reads any more");
+    }
+
+    #[test]
+    fn a_conflating_pipe_takes_no_runs() {
+        let (mut a, _b, _, _) = task_pair(0);
+        assert_eq!(a.short_frames_room(), usize::MAX, "no HWM");
+        a.set_conflate();
+        assert_eq!(a.short_frames_room(), 0);
     }
 
     /// Counts how often the task it stands for is woken.

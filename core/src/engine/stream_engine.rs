@@ -33,7 +33,7 @@ use crate::engine::write_coalescing::{self, WriteCoalescing};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
-use crate::pipe::{MessageView, PipeEnd};
+use crate::pipe::{MessageView, PipeEnd, SHORT_FRAMES_MAX};
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
@@ -226,6 +226,13 @@ impl Codec {
     fn send_command(&mut self, cmd: &Command) {
         if let Codec::Zmtp(conn) = self {
             conn.send_command(cmd);
+        }
+    }
+
+    /// See [`Connection::allow_short_frame_runs`] (a raw connection has no frames).
+    fn allow_short_frame_runs(&mut self, room: usize) {
+        if let Codec::Zmtp(conn) = self {
+            conn.allow_short_frame_runs(room, SHORT_FRAMES_MAX);
         }
     }
 
@@ -644,7 +651,17 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             ..
         } = self;
         let mut ready_peer = None;
+        if let Some(p) = pipe.as_mut() {
+            // Runs of small messages go into the pipe as one record each, up to its room.
+            codec.allow_short_frame_runs(p.short_frames_room());
+        }
         let result = codec.receive(input, &mut |event| match event {
+            Event::ShortFrames(run) => {
+                if let Some(p) = pipe.as_mut() {
+                    p.write_short_frames(run.wire(), run.count());
+                }
+                ControlFlow::Continue(())
+            }
             Event::Message(msg) => match pipe.as_mut() {
                 Some(p) => match p.write(msg) {
                     Ok(()) => ControlFlow::Continue(()),

@@ -57,14 +57,45 @@ pub struct PeerInfo {
     pub metadata: Metadata,
 }
 
+/// The run of whole one-frame short messages at the front of `input`: its length in bytes
+/// and how many messages it holds, at most `max_count` in at most `max_len` bytes, each
+/// body at most `largest` bytes.
+#[inline]
+fn short_frame_run(
+    input: &[u8],
+    largest: usize,
+    max_count: usize,
+    max_len: usize,
+) -> (usize, usize) {
+    let (mut len, mut count) = (0, 0);
+    while let [flags, size, rest @ ..] = &input[len..] {
+        let size = usize::from(*size);
+        if flags & (LONG | COMMAND | MORE) != 0
+            || size > largest
+            || size > rest.len()
+            || len + 2 + size > max_len
+            || count == max_count
+        {
+            break;
+        }
+        len += 2 + size;
+        count += 1;
+    }
+    (len, count)
+}
+
 /// Something the peer did that the engine or socket must act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum Event<'a> {
     /// The handshake completed; messages may flow both ways from now on.
     Ready(PeerInfo),
     /// A whole message. SUBSCRIBE/CANCEL commands arrive here too, converted to the
     /// ZMTP 3.0 form: one frame, 0x01 (subscribe) or 0x00 (cancel) followed by the topic.
     Message(Message),
+    /// Several whole one-frame messages, each of at most `Frame::INLINE_CAPACITY` bytes, as
+    /// they came off the wire; only when the engine allowed them
+    /// ([`Connection::allow_short_frame_runs`]).
+    ShortFrames(ShortFrames<'a>),
     /// The peer sent a heartbeat; the PONG is already queued in `outbound`. The engine
     /// should close the connection if nothing arrives within the TTL (0 = no TTL).
     Ping {
@@ -73,6 +104,53 @@ pub enum Event {
     Pong,
     /// The peer sent ERROR; `receive` returns `Err(ProtocolError::PeerError)` right after.
     PeerError(String),
+}
+
+/// A run of one-frame messages in ZMTP's short-frame wire form (per message a flags byte
+/// without MORE, LONG or COMMAND, a size byte, the body), borrowed from the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortFrames<'a> {
+    wire: &'a [u8],
+    count: usize,
+}
+
+impl<'a> ShortFrames<'a> {
+    /// The frames' bytes, headers included.
+    pub fn wire(&self) -> &'a [u8] {
+        self.wire
+    }
+
+    /// How many messages (frames) the run holds.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The messages' bodies, in order.
+    pub fn bodies(&self) -> impl Iterator<Item = &'a [u8]> {
+        let wire = self.wire;
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let size = usize::from(*wire.get(at + 1)?);
+            let body = &wire[at + 2..at + 2 + size];
+            at += 2 + size;
+            Some(body)
+        })
+    }
+}
+
+#[cfg(test)]
+impl Event<'_> {
+    /// The event without its borrow, for tests that keep events (they do not allow runs).
+    pub(crate) fn into_static(self) -> Event<'static> {
+        match self {
+            Event::Ready(peer) => Event::Ready(peer),
+            Event::Message(msg) => Event::Message(msg),
+            Event::ShortFrames(_) => panic!("runs of short frames were not allowed"),
+            Event::Ping { ttl_deciseconds } => Event::Ping { ttl_deciseconds },
+            Event::Pong => Event::Pong,
+            Event::PeerError(reason) => Event::PeerError(reason),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -108,6 +186,11 @@ pub struct Connection {
     /// Header and body size of the last data frame received, if it was a large one (see
     /// [`Connection::recent_large_frame`]); 0 after a small one.
     recent_large_frame: usize,
+    /// Messages the next `receive` may still report (runs of short frames only while this
+    /// is above zero), and the most bytes one run may take: see
+    /// [`Connection::allow_short_frame_runs`].
+    run_room: usize,
+    run_bytes: usize,
 }
 
 impl Connection {
@@ -141,7 +224,18 @@ impl Connection {
             sealed: VecDeque::new(),
             sealed_len: 0,
             recent_large_frame: 0,
+            run_room: 0,
+            run_bytes: 0,
         }
+    }
+
+    /// Lets the next [`receive`](Self::receive) report small one-frame messages in runs
+    /// ([`Event::ShortFrames`]) of at most `max_bytes` bytes, as long as it has reported
+    /// fewer than `room` messages in all. The engine passes the room left in its pipe, so
+    /// a run always fits (the pipe checks single messages itself). Holds for one call.
+    pub fn allow_short_frame_runs(&mut self, room: usize, max_bytes: usize) {
+        self.run_room = room;
+        self.run_bytes = max_bytes;
     }
 
     /// Consumes as many complete units (greeting, frames) from the front of `input` as
@@ -159,6 +253,7 @@ impl Connection {
         on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
     ) -> Result<(), ProtocolError> {
         let result = self.receive_units(input, on_event);
+        self.run_room = 0;
         if let Err(err) = &result {
             self.state = State::Failed(err.clone());
             self.partial = Message::new();
@@ -390,10 +485,11 @@ impl Connection {
         }
     }
 
-    /// Once ready: decodes the run of short data frames at the front of `input` (the bulk
-    /// of small-message traffic) and consumes them with one `advance`. Stops at anything
-    /// else (a command, a long or large frame, an incomplete one) for the general path.
-    /// Returns `Break` if `on_event` asked to stop; the frames before are consumed.
+    /// Once ready: decodes the short data frames at the front of `input` (the bulk of
+    /// small-message traffic) and consumes them with one `advance`: runs of one-frame
+    /// messages as [`Event::ShortFrames`] when allowed, other frames one by one. Stops at
+    /// anything else (a command, a long or large frame, an incomplete one) for the general
+    /// path. Returns `Break` if `on_event` asked to stop; the frames before are consumed.
     #[inline]
     fn receive_short_frames(
         &mut self,
@@ -404,7 +500,24 @@ impl Connection {
         let largest = (Frame::INLINE_CAPACITY as u64).min(self.max_frame) as usize;
         let mut flow = ControlFlow::Continue(());
         let mut taken = 0;
-        while let [flags, size, rest @ ..] = &input[taken..] {
+        loop {
+            if self.run_room > 0 && self.partial.is_empty() {
+                let (len, count) =
+                    short_frame_run(&input[taken..], largest, self.run_room, self.run_bytes);
+                if count > 0 {
+                    let wire = &input[taken..taken + len];
+                    taken += len;
+                    self.run_room -= count;
+                    if on_event(Event::ShortFrames(ShortFrames { wire, count })).is_break() {
+                        flow = ControlFlow::Break(());
+                        break;
+                    }
+                    continue;
+                }
+            }
+            let [flags, size, rest @ ..] = &input[taken..] else {
+                break;
+            };
             let size = usize::from(*size);
             if flags & (LONG | COMMAND) != 0 || size > largest || size > rest.len() {
                 break;
@@ -414,7 +527,7 @@ impl Connection {
             let Some(msg) = self.assemble(frame, flags & MORE != 0) else {
                 continue;
             };
-            if on_event(Event::Message(msg)).is_break() {
+            if self.report(msg, on_event).is_break() {
                 flow = ControlFlow::Break(());
                 break;
             }
@@ -488,9 +601,20 @@ impl Connection {
             Frame::from(input.split_to(size).freeze())
         };
         match self.assemble(frame, header.more) {
-            Some(msg) => Ok(Some(on_event(Event::Message(msg)))),
+            Some(msg) => Ok(Some(self.report(msg, on_event))),
             None => Ok(Some(ControlFlow::Continue(()))),
         }
+    }
+
+    /// Reports a whole message, counting it against the room runs may use.
+    #[inline(always)]
+    fn report(
+        &mut self,
+        msg: Message,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        self.run_room = self.run_room.saturating_sub(1);
+        on_event(Event::Message(msg))
     }
 
     /// Adds a received data frame to the message being assembled; returns the whole
@@ -535,8 +659,8 @@ impl Connection {
             };
         }
         match name {
-            command::SUBSCRIBE => Ok(on_event(Event::Message(subscription(1, data)))),
-            command::CANCEL => Ok(on_event(Event::Message(subscription(0, data)))),
+            command::SUBSCRIBE => Ok(self.report(subscription(1, data), on_event)),
+            command::CANCEL => Ok(self.report(subscription(0, data), on_event)),
             command::PING => {
                 let (ttl_deciseconds, context) = command::decode_ping(data)?;
                 // RFC 37 allows at most 16 context bytes; like libzmq, echo no more.
@@ -607,11 +731,14 @@ mod tests {
     }
 
     /// Feeds `bytes` to `conn`, collecting events (never breaking).
-    fn feed(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, Result<(), ProtocolError>) {
+    fn feed(
+        conn: &mut Connection,
+        bytes: &[u8],
+    ) -> (Vec<Event<'static>>, Result<(), ProtocolError>) {
         let mut input = BytesMut::from(bytes);
         let mut events = Vec::new();
         let result = conn.receive(&mut input, &mut |e| {
-            events.push(e);
+            events.push(e.into_static());
             ControlFlow::Continue(())
         });
         (events, result)
@@ -624,8 +751,8 @@ mod tests {
         b: Connection,
         a_in: BytesMut,
         b_in: BytesMut,
-        a_events: Vec<Event>,
-        b_events: Vec<Event>,
+        a_events: Vec<Event<'static>>,
+        b_events: Vec<Event<'static>>,
         a_err: Option<ProtocolError>,
         b_err: Option<ProtocolError>,
     }
@@ -660,7 +787,7 @@ mod tests {
                     self.a_err = self
                         .a
                         .receive(&mut self.a_in, &mut |e| {
-                            events.push(e);
+                            events.push(e.into_static());
                             ControlFlow::Continue(())
                         })
                         .err();
@@ -670,7 +797,7 @@ mod tests {
                     self.b_err = self
                         .b
                         .receive(&mut self.b_in, &mut |e| {
-                            events.push(e);
+                            events.push(e.into_static());
                             ControlFlow::Continue(())
                         })
                         .err();
@@ -745,7 +872,7 @@ mod tests {
         assert_eq!(pair.b.input_wanted(&wire), None, "frame complete");
     }
 
-    fn ready_peer(events: &[Event]) -> &PeerInfo {
+    fn ready_peer<'e>(events: &'e [Event<'_>]) -> &'e PeerInfo {
         match events.first() {
             Some(Event::Ready(peer)) => peer,
             other => panic!("expected Ready first, got {other:?}"),
@@ -1064,7 +1191,7 @@ mod tests {
         for (i, &byte) in wire.iter().enumerate() {
             input.extend_from_slice(&[byte]);
             conn.receive(&mut input, &mut |e| {
-                events.push(e);
+                events.push(e.into_static());
                 ControlFlow::Continue(())
             })
             .unwrap();
@@ -1089,7 +1216,7 @@ mod tests {
         let base = input.as_ptr() as usize;
         let mut got = None;
         conn.receive(&mut input, &mut |e| {
-            got = Some(e);
+            got = Some(e.into_static());
             ControlFlow::Continue(())
         })
         .unwrap();
@@ -1214,7 +1341,7 @@ mod tests {
         let mut input = BytesMut::from(&wire[..]);
         let mut events = Vec::new();
         conn.receive(&mut input, &mut |e| {
-            events.push(e);
+            events.push(e.into_static());
             ControlFlow::Break(())
         })
         .unwrap();
@@ -1222,7 +1349,7 @@ mod tests {
         assert_eq!(&input[..], &wire[3..]);
         events.clear();
         conn.receive(&mut input, &mut |e| {
-            events.push(e);
+            events.push(e.into_static());
             ControlFlow::Continue(())
         })
         .unwrap();
@@ -1238,7 +1365,7 @@ mod tests {
 
     /// Small-frame traffic of every shape the short-frame path meets, and frames it must
     /// leave to the general path, with the messages they make.
-    fn mixed_small_traffic() -> (Vec<u8>, Vec<Event>) {
+    fn mixed_small_traffic() -> (Vec<u8>, Vec<Event<'static>>) {
         let mut wire = Vec::new();
         let mut events = Vec::new();
         for size in [0usize, 1, 3, 4, 7, 8, 15, 16, 29, 30, 31, 200] {
@@ -1281,7 +1408,7 @@ mod tests {
             for piece in wire.chunks(chunk) {
                 input.extend_from_slice(piece);
                 conn.receive(&mut input, &mut |e| {
-                    events.push(e);
+                    events.push(e.into_static());
                     ControlFlow::Continue(())
                 })
                 .unwrap();
@@ -1289,6 +1416,85 @@ mod tests {
             assert_eq!(events, expected, "fed {chunk} bytes at a time");
             assert!(input.is_empty());
         }
+    }
+
+    /// Runs of short frames, when allowed, carry the same messages in the same order as
+    /// the frame-by-frame path, stay within the room and the byte limit the engine gave,
+    /// and hold only whole one-frame messages of inline size.
+    #[test]
+    fn runs_of_short_frames_carry_the_same_messages_within_their_limits() {
+        let (mut wire, mut expected) = mixed_small_traffic();
+        // A long stream of tiny messages, so that runs meet both limits.
+        for i in 0..300u32 {
+            let payload = i.to_le_bytes();
+            wire.extend(data_frame(&payload[..(i % 5) as usize], false));
+            expected.push(Event::Message(Message::single(
+                &payload[..(i % 5) as usize],
+            )));
+        }
+        for (room, max_bytes) in [(1, 1024), (2, 64), (7, 1024), (1000, 40), (1000, 1024)] {
+            for chunk in [1, 3, 64, wire.len()] {
+                let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+                let mut input = BytesMut::new();
+                let (mut messages, mut runs) = (Vec::new(), 0);
+                for piece in wire.chunks(chunk) {
+                    input.extend_from_slice(piece);
+                    conn.allow_short_frame_runs(room, max_bytes);
+                    let mut reported = 0;
+                    conn.receive(&mut input, &mut |e| {
+                        match e {
+                            Event::ShortFrames(run) => {
+                                runs += 1;
+                                assert!(run.wire().len() <= max_bytes);
+                                assert_eq!(run.bodies().count(), run.count());
+                                for body in run.bodies() {
+                                    assert!(body.len() <= Frame::INLINE_CAPACITY);
+                                    messages.push(Event::Message(Message::single(body)));
+                                }
+                                reported += run.count();
+                                assert!(reported <= room, "a run went past the room");
+                            }
+                            Event::Message(msg) => {
+                                reported += 1;
+                                messages.push(Event::Message(msg));
+                            }
+                            other => messages.push(other.into_static()),
+                        }
+                        ControlFlow::Continue(())
+                    })
+                    .unwrap();
+                }
+                assert_eq!(messages, expected, "room {room}, {max_bytes} B, by {chunk}");
+                assert!(input.is_empty());
+                if chunk > 1 {
+                    assert!(runs > 0, "room {room}, {max_bytes} B, by {chunk}: no run");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn runs_are_allowed_for_one_receive_only() {
+        let mut conn = ready_connection(config(SocketType::Pull), "PUSH");
+        let mut wire = data_frame(b"a", false);
+        wire.extend(data_frame(b"b", false));
+        let mut runs_per_receive = Vec::new();
+        for allow in [true, false] {
+            if allow {
+                conn.allow_short_frame_runs(10, 1024);
+            }
+            let (mut runs, mut messages) = (0, 0);
+            conn.receive(&mut BytesMut::from(&wire[..]), &mut |e| {
+                match e {
+                    Event::ShortFrames(run) => runs += run.count(),
+                    _ => messages += 1,
+                }
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            runs_per_receive.push((runs, messages));
+        }
+        assert_eq!(runs_per_receive, [(2, 0), (0, 2)]);
     }
 
     #[test]
@@ -1340,7 +1546,7 @@ mod tests {
         for &byte in &wire {
             input.extend_from_slice(&[byte]);
             conn.receive(&mut input, &mut |e| {
-                events.push(e);
+                events.push(e.into_static());
                 ControlFlow::Continue(())
             })
             .unwrap();

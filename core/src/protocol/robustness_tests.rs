@@ -109,7 +109,7 @@ fn drive(
     rng: &mut Rng,
     wire: &[u8],
     config: ConnectionConfig,
-) -> (Vec<Event>, Result<(), ProtocolError>) {
+) -> (Vec<Event<'static>>, Result<(), ProtocolError>) {
     let mut conn = Connection::new(config);
     let mut input = BytesMut::new();
     let mut events = Vec::new();
@@ -124,7 +124,7 @@ fn drive(
         loop {
             let before = (input.len(), events.len());
             let result = conn.receive(&mut input, &mut |e| {
-                events.push(e);
+                events.push(e.into_static());
                 if rng.chance(break_one_in) {
                     ControlFlow::Break(())
                 } else {
@@ -168,7 +168,7 @@ fn valid_streams_decode_identically_however_chunked() {
         let mut input = BytesMut::from(&wire[..]);
         let mut reference = Vec::new();
         conn.receive(&mut input, &mut |e| {
-            reference.push(e);
+            reference.push(e.into_static());
             ControlFlow::Continue(())
         })
         .unwrap();
