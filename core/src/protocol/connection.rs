@@ -1513,6 +1513,30 @@ mod tests {
     }
 
     #[test]
+    fn a_run_of_short_frames_stops_at_the_maximum_size() {
+        let mut cfg = config(SocketType::Pull);
+        cfg.max_msg_size = Some(10);
+        let mut conn = ready_connection(cfg, "PUSH");
+        let mut wire = data_frame(&[1; 10], false);
+        wire.extend(data_frame(&[2; 3], false));
+        wire.extend(data_frame(&[3; 11], false));
+        conn.allow_short_frame_runs(100, 1024);
+        let mut bodies = Vec::new();
+        let result = conn.receive(&mut BytesMut::from(&wire[..]), &mut |e| {
+            match e {
+                Event::ShortFrames(run) => bodies.extend(run.bodies().map(<[u8]>::to_vec)),
+                other => panic!("unexpected {other:?}"),
+            }
+            ControlFlow::Continue(())
+        });
+        assert_eq!(bodies, [vec![1; 10], vec![2; 3]]);
+        assert_eq!(
+            result,
+            Err(ProtocolError::FrameTooLarge { size: 11, max: 10 })
+        );
+    }
+
+    #[test]
     fn single_small_frames_are_encoded_back_to_back() {
         let mut conn = ready_connection(config(SocketType::Push), "PULL");
         let mut expected = BytesMut::new();
