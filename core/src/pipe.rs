@@ -20,6 +20,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
+use crate::protocol::ShortFrames;
 use crate::signal::{PipeEvent, SocketSignal};
 use crate::spsc::{self, Consumer, Producer};
 pub(crate) use crate::spsc::{MessageView, SHORT_FRAMES_MAX};
@@ -327,14 +328,14 @@ impl PipeEnd {
         }
     }
 
-    /// Queues `count` one-frame messages given in ZMTP's short-frame wire form (at most
-    /// [`SHORT_FRAMES_MAX`] bytes), as one record (`spsc::Producer::push_short_frames`).
-    /// `count` must be within [`short_frames_room`](Self::short_frames_room), asked just
-    /// before: the caller (an engine) checks room once per read, not per message.
+    /// Queues a run of one-frame messages (at most [`SHORT_FRAMES_MAX`] bytes) as one record
+    /// (`spsc::Producer::push_short_frames`). Its count must be within
+    /// [`short_frames_room`](Self::short_frames_room), asked just before: the caller (an
+    /// engine) checks room once per read, not per message.
     #[inline]
-    pub(crate) fn write_short_frames(&mut self, wire: &[u8], count: usize) {
-        self.written += count as u64;
-        self.tx.push_short_frames(wire, count);
+    pub(crate) fn write_short_frames(&mut self, run: &ShortFrames<'_>) {
+        self.written += run.count() as u64;
+        self.tx.push_short_frames(run);
     }
 
     /// CONFLATE (libzmq): each direction keeps only its newest message, so no HWM applies.
@@ -730,7 +731,7 @@ mod tests {
         assert_eq!(a.short_frames_room(), 40);
         // 25 messages of one byte each: i.
         let wire: Vec<u8> = (0..25u8).flat_map(|i| [0, 1, i]).collect();
-        a.write_short_frames(&wire, 25);
+        a.write_short_frames(&ShortFrames::from_wire(&wire));
         a.send(Message::single(&b"after"[..])).unwrap();
         assert_eq!(a.short_frames_room(), 14);
         for i in 0..25u8 {

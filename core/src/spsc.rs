@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_utils::CachePadded;
 
 use crate::message::{copy_small_to, Frame, Message};
+use crate::protocol::ShortFrames;
 
 /// Words per chunk (16 KiB): a chunk is allocated (or recycled) once per this many words.
 const CHUNK_WORDS: usize = 2048;
@@ -368,22 +369,22 @@ impl Producer {
         self.count += 1;
     }
 
-    /// Stores `count` one-frame messages given in ZMTP's short-frame wire form (a flags
-    /// byte, a size byte, then that many bytes of body, per message), copied in one piece;
-    /// the consumer takes them one by one, each frame copied out. An engine delivers runs
-    /// of small messages this way: one copy per read instead of a message value per
-    /// message, and a quarter of the ring's cache lines for 8-byte messages.
+    /// Stores a run of one-frame messages in ZMTP's short-frame wire form (a flags byte, a
+    /// size byte, then that many bytes of body, per message), copied in one piece; the
+    /// consumer takes them one by one, each frame copied out. An engine delivers runs of
+    /// small messages this way: one copy per read instead of a message value per message,
+    /// and a quarter of the ring's cache lines for 8-byte messages. The run's count is
+    /// trusted (the decoder made it, see [`ShortFrames`]): the consumer takes that many.
     ///
     /// # Panics
-    /// If `wire` is longer than [`SHORT_FRAMES_MAX`]. That it holds exactly `count`
-    /// frames is checked in debug builds only (the consumer's reads are bounds-checked).
+    /// If the run is longer than [`SHORT_FRAMES_MAX`] bytes.
     #[inline]
-    pub(crate) fn push_short_frames(&mut self, wire: &[u8], count: usize) {
+    pub(crate) fn push_short_frames(&mut self, run: &ShortFrames<'_>) {
+        let (wire, count) = (run.wire(), run.count());
         assert!(
             wire.len() <= SHORT_FRAMES_MAX,
             "run of short frames too long"
         );
-        debug_assert_eq!(short_frames_in(wire), Some(count));
         if count == 0 {
             return;
         }
@@ -455,16 +456,6 @@ impl Drop for Producer {
         // Whatever was pushed belongs to the queue: the consumer may still read it.
         self.publish();
     }
-}
-
-/// How many whole short frames `wire` holds, if it is nothing but short frames.
-fn short_frames_in(wire: &[u8]) -> Option<usize> {
-    let (mut at, mut count) = (0, 0);
-    while at < wire.len() {
-        at += 2 + usize::from(*wire.get(at + 1)?);
-        count += 1;
-    }
-    (at == wire.len()).then_some(count)
 }
 
 /// The producer has moved on from `done` (it linked the next chunk), so nobody touches it
@@ -779,7 +770,7 @@ mod tests {
             if wire.len() > SHORT_FRAMES_MAX {
                 continue;
             }
-            tx.push_short_frames(&wire, count);
+            tx.push_short_frames(&ShortFrames::from_wire(&wire));
             tx.push(numbered(1_000_000 + round, 8));
             tx.push(numbered(2_000_000 + round, 100));
             tx.publish();
@@ -812,7 +803,7 @@ mod tests {
     fn a_run_left_half_read_is_dropped_with_the_queue() {
         let live = Arc::new(AtomicUsize::new(1));
         let (mut tx, mut rx) = copying_channel();
-        tx.push_short_frames(&short_frames(0, 10, |_| 8), 10);
+        tx.push_short_frames(&ShortFrames::from_wire(&short_frames(0, 10, |_| 8)));
         tx.push(Message::single(Bytes::from_owner(Tracked(
             live.clone(),
             vec![7; COPIED_MAX + 1],

@@ -658,7 +658,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
         let result = codec.receive(input, &mut |event| match event {
             Event::ShortFrames(run) => {
                 if let Some(p) = pipe.as_mut() {
-                    p.write_short_frames(run.wire(), run.count());
+                    p.write_short_frames(&run);
                 }
                 ControlFlow::Continue(())
             }

@@ -107,7 +107,9 @@ pub enum Event<'a> {
 }
 
 /// A run of one-frame messages in ZMTP's short-frame wire form (per message a flags byte
-/// without MORE, LONG or COMMAND, a size byte, the body), borrowed from the input.
+/// without MORE, LONG or COMMAND, a size byte, the body), borrowed from the input. Only the
+/// decoder makes one, after checking every frame, so its count always matches its bytes
+/// (the pipe's ring relies on that).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShortFrames<'a> {
     wire: &'a [u8],
@@ -123,6 +125,21 @@ impl<'a> ShortFrames<'a> {
     /// How many messages (frames) the run holds.
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// A run of the whole frames in `wire`, counted (tests build runs by hand).
+    ///
+    /// # Panics
+    /// If `wire` ends inside a frame.
+    #[cfg(test)]
+    pub(crate) fn from_wire(wire: &'a [u8]) -> ShortFrames<'a> {
+        let (mut at, mut count) = (0, 0);
+        while at < wire.len() {
+            at += 2 + usize::from(wire[at + 1]);
+            count += 1;
+        }
+        assert_eq!(at, wire.len(), "a frame is cut short");
+        ShortFrames { wire, count }
     }
 
     /// The messages' bodies, in order.

@@ -18,7 +18,7 @@ pub mod greeting;
 mod mechanism;
 
 pub use command::{Command, Metadata};
-pub use connection::{Connection, ConnectionConfig, Event, PeerInfo};
+pub use connection::{Connection, ConnectionConfig, Event, PeerInfo, ShortFrames};
 pub use frame::FrameHeader;
 pub use greeting::Greeting;
 
