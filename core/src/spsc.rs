@@ -122,23 +122,47 @@ impl Cursor {
     /// read with Acquire).
     #[inline(always)]
     unsafe fn take(&mut self, leave: impl FnOnce(*mut Chunk)) -> Message {
+        let mut slot = MaybeUninit::uninit();
+        // SAFETY: the caller's contract; `take_into` always initialises the slot.
+        unsafe {
+            self.take_into(&mut slot, leave);
+            slot.assume_init()
+        }
+    }
+
+    /// [`take`](Self::take), building the message in `slot`: a received message is built
+    /// once, where its reader wants it, instead of being copied up through each caller
+    /// (each copy of a just-built message stalls on the store buffer).
+    ///
+    /// # Safety
+    /// As for `take`. The slot is initialised on return.
+    #[inline(always)]
+    unsafe fn take_into(
+        &mut self,
+        slot: &mut MaybeUninit<Message>,
+        leave: impl FnOnce(*mut Chunk),
+    ) {
         // SAFETY: the record at the cursor is published (the contract), so its words were
         // written before the tail that covers them; the offset is below the chunk's end
         // (its last word is kept for a skip).
         let at = unsafe { Chunk::word(self.chunk, self.offset) };
         let header = unsafe { at.read() };
         if header == WHOLE {
+            // SAFETY: as above; the Message is moved out exactly once (`take_whole`'s
+            // contract), as a bitwise copy into the slot.
+            unsafe {
+                ptr::copy_nonoverlapping(at.add(1).cast::<Message>(), slot.as_mut_ptr(), 1);
+            }
+            self.offset += 1 + MESSAGE_WORDS;
+            self.count += 1;
+        } else if header & KIND_MASK == SHORT_FRAMES {
             // SAFETY: as above.
-            return unsafe { self.take_whole(at) };
-        }
-        if header & KIND_MASK == SHORT_FRAMES {
+            let body = unsafe { self.take_short_frame(at, header) };
+            slot.write(Message::single(Frame::copy_from_slice(body)));
+        } else {
             // SAFETY: as above.
-            return Message::single(Frame::copy_from_slice(unsafe {
-                self.take_short_frame(at, header)
-            }));
+            slot.write(unsafe { self.take_other(leave) });
         }
-        // SAFETY: as above.
-        unsafe { self.take_other(leave) }
     }
 
     /// The cursor's record (its header word), after stepping past a skip into the next
@@ -483,19 +507,39 @@ unsafe impl Send for Consumer {}
 unsafe impl Sync for Consumer {}
 
 impl Consumer {
+    /// Whether a published message is waiting; reads the producer's count only when the
+    /// consumer has caught up with the count it saw last.
+    #[inline(always)]
+    fn has_published(&mut self) -> bool {
+        if self.at.count == self.seen_tail {
+            self.seen_tail = self.shared.tail.load(Ordering::Acquire);
+        }
+        self.at.count != self.seen_tail
+    }
+
     /// Takes the oldest published message.
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<Message> {
-        if self.at.count == self.seen_tail {
-            self.seen_tail = self.shared.tail.load(Ordering::Acquire);
-            if self.at.count == self.seen_tail {
-                return None;
-            }
+        if !self.has_published() {
+            return None;
         }
         // SAFETY: the message at `count` is published (count < seen_tail, read with Acquire
         // after the producer's SeqCst store) and unread.
         let shared = &self.shared;
         Some(unsafe { self.at.take(|done| recycle(shared, done)) })
+    }
+
+    /// [`pop`](Self::pop) into `slot`, where the message is built; false (and the slot
+    /// untouched) if none is waiting.
+    #[inline(always)]
+    pub(crate) fn pop_into(&mut self, slot: &mut MaybeUninit<Message>) -> bool {
+        if !self.has_published() {
+            return false;
+        }
+        // SAFETY: as in `pop`.
+        let shared = &self.shared;
+        unsafe { self.at.take_into(slot, |done| recycle(shared, done)) };
+        true
     }
 }
 
@@ -504,11 +548,8 @@ impl Consumer {
     /// frame: an engine encodes the payload straight from the ring.
     #[inline(always)]
     pub(crate) fn pop_view<R>(&mut self, show: impl FnOnce(MessageView<'_>) -> R) -> Option<R> {
-        if self.at.count == self.seen_tail {
-            self.seen_tail = self.shared.tail.load(Ordering::Acquire);
-            if self.at.count == self.seen_tail {
-                return None;
-            }
+        if !self.has_published() {
+            return None;
         }
         // SAFETY: as in `pop`.
         let shared = &self.shared;
@@ -776,8 +817,14 @@ mod tests {
             tx.publish();
             assert_eq!(rx.len(), count + 2);
             for at in id..id + count {
-                // Every other message through pop_view, as an engine would see it.
-                let payload = if at % 2 == 0 {
+                // Through pop, pop_into (as a socket reads) and pop_view (as an engine).
+                let payload = if at % 3 == 1 {
+                    let mut slot = MaybeUninit::uninit();
+                    assert!(rx.pop_into(&mut slot), "published");
+                    // SAFETY: pop_into returned true, so it initialised the slot.
+                    let msg = unsafe { slot.assume_init() };
+                    msg.into_single().expect("one frame").to_vec()
+                } else if at % 3 == 0 {
                     rx.pop()
                         .expect("published")
                         .into_single()
@@ -795,6 +842,7 @@ mod tests {
             check(rx.pop(), 1_000_000 + round, 8);
             check(rx.pop(), 2_000_000 + round, 100);
             assert!(rx.pop().is_none());
+            assert!(!rx.pop_into(&mut MaybeUninit::uninit()));
             id += count;
         }
     }

@@ -6,6 +6,7 @@
 //! blocks.
 
 use std::collections::VecDeque;
+use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,11 +85,14 @@ struct State {
     /// A tcp or ipc endpoint was bound or connected: what this socket waits for may come
     /// from an I/O thread (see `SocketSignal::wait`).
     uses_io_threads: bool,
+    /// The pattern's `recv_into` builds messages in place (see [`State::next_message`]).
+    builds_in_place: bool,
 }
 
 impl Socket {
     pub(crate) fn new(ctx: Context, socket_type: SocketType) -> Result<Socket> {
         let pattern = new_pattern(socket_type)?;
+        let builds_in_place = pattern.builds_messages_in_place();
         let options = SocketOptions::default();
         let link = Arc::new(SocketLink::new(
             socket_type,
@@ -119,6 +123,7 @@ impl Socket {
                     rcvmore: false,
                     closed: false,
                     uses_io_threads: false,
+                    builds_in_place,
                 }),
             }
         });
@@ -570,8 +575,10 @@ impl Socket {
         let mut state = self.lock_and_update()?;
         if state.incoming.is_empty() {
             // The common case, a message already queued, skips the wait loop's bookkeeping.
-            let (locked, msg) = match state.pattern.recv() {
-                Ok(msg) => (state, msg),
+            let mut slot = MaybeUninit::uninit();
+            let (locked, msg) = match state.next_message(&mut slot) {
+                // SAFETY: `next_message` initialised the slot (its `Ok` contract).
+                Ok(()) => (state, unsafe { slot.assume_init() }),
                 Err(e) if e.kind() == ErrorKind::Again => {
                     self.recv_locked(state, flags, &mut interrupt)?
                 }
@@ -627,8 +634,10 @@ impl Socket {
     ) -> Result<(StateGuard<'a, State>, Message)> {
         let deadline = deadline(flags, state.options.rcvtimeo_ms);
         loop {
-            match state.pattern.recv() {
-                Ok(msg) => return Ok((state, msg)),
+            let mut slot = MaybeUninit::uninit();
+            match state.next_message(&mut slot) {
+                // SAFETY: `next_message` initialised the slot (its `Ok` contract).
+                Ok(()) => return Ok((state, unsafe { slot.assume_init() })),
                 Err(e) if e.kind() == ErrorKind::Again && deadline != Some(None) => {
                     state = self.wait(state, deadline.flatten(), interrupt)?;
                 }
@@ -804,6 +813,21 @@ impl State {
             PipeEvent::Closed(id) => pattern.closed(id),
             PipeEvent::Wake => {}
         });
+    }
+
+    /// The pattern's next message. Where the pattern can, it is built once, in place
+    /// (`Pattern::recv_into`): at tcp 8 B that took the receiving thread's CPU from
+    /// 1.18–1.30 s to 0.69–0.75 s per 20M messages, because each copy of a message just
+    /// built stalls on the store buffer.
+    /// `slot` is initialised on `Ok`.
+    #[inline(always)]
+    fn next_message(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        if self.builds_in_place {
+            self.pattern.recv_into(slot)
+        } else {
+            slot.write(self.pattern.recv()?);
+            Ok(())
+        }
     }
 
     /// How long a blocked call checks for events before it sleeps (`SocketSignal::wait`):

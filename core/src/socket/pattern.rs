@@ -5,6 +5,8 @@
 //! A pattern works on whole messages and never blocks: when it cannot send or receive now it
 //! says so (`SendError::Again`, `ErrorKind::Again`) and the socket waits for a pipe event.
 
+use std::mem::MaybeUninit;
+
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::options::{OptionValue, SocketOption};
@@ -53,6 +55,21 @@ pub(crate) trait Pattern: Send {
 
     /// Receives a whole message, or EAGAIN if none is ready.
     fn recv(&mut self) -> Result<Message>;
+
+    /// [`recv`](Self::recv) into `slot`, which is initialised on `Ok`. Sockets whose
+    /// messages come straight from their pipes build each message there, once (see
+    /// `spsc::Cursor::take_into`), and say so with
+    /// [`builds_messages_in_place`](Self::builds_messages_in_place); for the others the
+    /// socket calls `recv` (this default, through one more call, measured slower).
+    fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        slot.write(self.recv()?);
+        Ok(())
+    }
+
+    /// Whether [`recv_into`](Self::recv_into) builds each message in its slot.
+    fn builds_messages_in_place(&self) -> bool {
+        false
+    }
 
     /// Whether `send` could succeed now (POLLOUT).
     fn can_send(&mut self) -> bool;

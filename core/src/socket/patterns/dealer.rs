@@ -2,6 +2,8 @@
 //! PROBE_ROUTER an empty message is sent to each new peer, so a ROUTER learns our routing
 //! id before we have anything to say.
 
+use std::mem::MaybeUninit;
+
 use super::peers::Peers;
 use super::{flag_value, parse_flag};
 use crate::error::Result;
@@ -62,6 +64,14 @@ impl Pattern for Dealer {
 
     fn recv(&mut self) -> Result<Message> {
         self.peers.recv()
+    }
+
+    fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        self.peers.recv_into(slot)
+    }
+
+    fn builds_messages_in_place(&self) -> bool {
+        true
     }
 
     fn can_send(&mut self) -> bool {

@@ -7,11 +7,12 @@
 //! drained, then removed from the pipe set.
 
 use std::collections::VecDeque;
+use std::mem::MaybeUninit;
 
 use super::fast_hash::IdMap;
 use super::pipes::Pipes;
 use crate::message::Message;
-use crate::pipe::PipeId;
+use crate::pipe::{PipeEnd, PipeId};
 
 #[derive(Default)]
 pub(crate) struct FairQueue {
@@ -70,6 +71,28 @@ impl FairQueue {
 
     /// The next message in fair order, with the pipe it came from.
     pub(crate) fn recv<T>(&mut self, pipes: &mut Pipes<T>) -> Option<(PipeId, Message)> {
+        self.next_from(pipes, PipeEnd::read)
+    }
+
+    /// [`recv`](Self::recv) into `slot`, where the message is built (see
+    /// `PipeEnd::read_into`); the pipe it came from, if one came.
+    pub(crate) fn recv_into<T>(
+        &mut self,
+        pipes: &mut Pipes<T>,
+        slot: &mut MaybeUninit<Message>,
+    ) -> Option<PipeId> {
+        self.next_from(pipes, |pipe| pipe.read_into(slot).then_some(()))
+            .map(|(id, ())| id)
+    }
+
+    /// What `read` gives from the next pipe in fair order that has something, with the
+    /// pipe's id; arms and drops pipes that have nothing on the way.
+    #[inline(always)]
+    fn next_from<T, R>(
+        &mut self,
+        pipes: &mut Pipes<T>,
+        mut read: impl FnMut(&mut PipeEnd) -> Option<R>,
+    ) -> Option<(PipeId, R)> {
         while let Some(&id) = self.active.front() {
             let Some(pipe) = pipes.pipe_mut(id) else {
                 // Removed from the set by someone else: forget it.
@@ -77,14 +100,14 @@ impl FairQueue {
                 self.members.remove(&id);
                 continue;
             };
-            if let Some(msg) = pipe.read() {
+            if let Some(got) = read(pipe) {
                 // Next turn goes to the next pipe (nothing to do for the usual single pipe;
                 // pop/push is cheaper than the generic rotate on this per-message path).
                 if self.active.len() > 1 {
                     self.active.pop_front();
                     self.active.push_back(id);
                 }
-                return Some((id, msg));
+                return Some((id, got));
             }
             if pipe.is_peer_finished() {
                 self.active.pop_front();

@@ -1,6 +1,8 @@
 //! PAIR (RFC 31): an exclusive connection to one peer. A second pipe is closed at once; once
 //! the peer's pipe closes, a new one is accepted.
 
+use std::mem::MaybeUninit;
+
 use super::peers::Peers;
 use crate::error::Result;
 use crate::message::Message;
@@ -59,6 +61,14 @@ impl Pattern for Pair {
 
     fn recv(&mut self) -> Result<Message> {
         self.peers.recv()
+    }
+
+    fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        self.peers.recv_into(slot)
+    }
+
+    fn builds_messages_in_place(&self) -> bool {
+        true
     }
 
     fn can_send(&mut self) -> bool {

@@ -6,6 +6,8 @@
 //! message read by `can_recv` is kept for the next `recv`. It is all generic (no dyn, no
 //! boxing), so it compiles to what the hand-written copies did.
 
+use std::mem::MaybeUninit;
+
 use super::fair_queue::FairQueue;
 use super::load_balancer::LoadBalancer;
 use super::pipes::Pipes;
@@ -156,6 +158,18 @@ impl<T> Peers<T, Message> {
 
     pub(crate) fn can_recv(&mut self) -> bool {
         self.can_recv_with(|_, _, msg| Some(msg))
+    }
+
+    /// [`recv`](Self::recv) into `slot`, where the message is built (initialised on `Ok`).
+    pub(crate) fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        if let Some(msg) = self.read_ahead.take() {
+            slot.write(msg);
+            return Ok(());
+        }
+        match self.fq.recv_into(&mut self.pipes, slot) {
+            Some(_) => Ok(()),
+            None => Err(Error::again()),
+        }
     }
 }
 

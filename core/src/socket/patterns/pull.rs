@@ -1,5 +1,7 @@
 //! PULL (RFC 30): messages are fair-queued from the connected PUSH peers. PULL sends nothing.
 
+use std::mem::MaybeUninit;
+
 use super::not_supported;
 use super::peers::Peers;
 use crate::error::Result;
@@ -48,6 +50,14 @@ impl Pattern for Pull {
 
     fn recv(&mut self) -> Result<Message> {
         self.peers.recv()
+    }
+
+    fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
+        self.peers.recv_into(slot)
+    }
+
+    fn builds_messages_in_place(&self) -> bool {
+        true
     }
 
     fn can_send(&mut self) -> bool {
