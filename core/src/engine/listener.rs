@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use atomic_waker::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::engine::close_wait::PeerBacklog;
 use crate::engine::link::{ShutdownReceiver, ShutdownSender, SocketLink};
 use crate::engine::stream_engine::StreamEngine;
 use crate::monitor;
@@ -17,7 +18,7 @@ use crate::options::SocketOptions;
 
 /// A listening socket of some stream transport.
 pub(crate) trait Acceptor: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin + Send + 'static;
 
     /// Accepts one connection, with the socket's per-connection options applied. Also
     /// returns who the peer is, for logs.

@@ -14,6 +14,7 @@ use atomic_waker::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
+use crate::engine::close_wait::PeerBacklog;
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::stream_engine::{EngineEnd, StreamEngine};
 use crate::error::Result;
@@ -25,7 +26,7 @@ use crate::socket_type::SocketType;
 
 /// How to reach the peer of a stream transport.
 pub(crate) trait Connector: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + AsRawFd + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin + Send + 'static;
 
     /// One connection attempt (CONNECT_TIMEOUT included), with the socket's per-connection
     /// options applied. The error is only logged: the session retries after RECONNECT_IVL.

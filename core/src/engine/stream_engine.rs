@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::direct_write::DirectWrite;
+use crate::engine::close_wait::{CloseWait, PeerBacklog};
 use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::spare_buffers::SpareBuffers;
@@ -286,9 +287,11 @@ pub(crate) struct StreamEngine<S> {
     offered: bool,
     /// Waits for fuller batches when the socket sends faster than we write.
     coalescing: WriteCoalescing,
+    /// Once the socket has closed and everything is written: waits for the peer to read it.
+    close_wait: CloseWait,
 }
 
-impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
+impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> {
     /// An engine for `stream`; `endpoint` is what monitor events about it report.
     pub(crate) fn new(
         stream: S,
@@ -325,6 +328,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             direct: None,
             offered: false,
             coalescing: WriteCoalescing::default(),
+            close_wait: CloseWait::default(),
         }
     }
 
@@ -523,12 +527,18 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                 Err(e) => return Poll::Ready(Some(EngineEnd::Io(e))),
             }
 
-            // The socket closed and we sent everything it left: done.
-            if let Some(p) = pipe.as_ref() {
-                if p.is_peer_finished() && (self.codec.output_len() == 0) {
+            // The socket closed and we wrote everything it left: done once the peer has
+            // read it (`close_wait.rs`); until then input is still read, and dropped.
+            if pipe.as_ref().is_some_and(|p| p.is_peer_finished()) && self.codec.output_len() == 0 {
+                if self.close_wait.poll_peer_done(cx, &self.stream).is_ready() {
                     let _ = Pin::new(&mut self.stream).poll_shutdown(cx);
                     return Poll::Ready(Some(EngineEnd::SocketClosed));
                 }
+                // Woken by the close wait's timer, or by input.
+                if !progress {
+                    return Poll::Pending;
+                }
+                continue;
             }
 
             // A small write with more already queued: wait for a batch instead of writing
@@ -629,6 +639,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
                     delivered = true;
                     p.flush();
                 }
+                // The socket closed: nobody will read it (libzmq drops it too).
+                Err(_) if p.is_peer_closed() => delivered = true,
                 Err(msg) => {
                     self.stalled = Some(msg);
                     return Ok(false);
@@ -665,6 +677,9 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + Unpin> StreamEngine<S> {
             Event::Message(msg) => match pipe.as_mut() {
                 Some(p) => match p.write(msg) {
                     Ok(()) => ControlFlow::Continue(()),
+                    // The socket closed: the message is dropped, and reading goes on so
+                    // that the peer's bytes never sit unread when we close (`close_wait.rs`).
+                    Err(_) if p.is_peer_closed() => ControlFlow::Continue(()),
                     Err(msg) => {
                         *stalled = Some(msg);
                         ControlFlow::Break(())

@@ -1,0 +1,150 @@
+//! Every message queued when a socket closes with LINGER -1 (or a linger long enough)
+//! reaches a libzmq peer, over tcp, ipc and abstract ipc, even when the peer is slow and
+//! its input is paused at RCVHWM at the moment of the close; a LINGER of 0 drops them.
+//! (The whole matrix across languages is `tests-polyglot/delivery/`.)
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use ferromq::{Context, SocketOption, SocketType};
+
+const COUNT: usize = 20_000;
+
+/// Message `i`: its number in 8 ASCII digits, padded with `x` to `size` bytes.
+fn payload(i: usize, size: usize) -> Vec<u8> {
+    let mut bytes = format!("{i:08}").into_bytes();
+    bytes.resize(size, b'x');
+    bytes
+}
+
+/// Endpoints to bind, one per transport, unique to this call (a closed libzmq socket
+/// releases its address only later, in its reaper thread).
+fn endpoints() -> Vec<String> {
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir();
+    let pid = std::process::id();
+    vec![
+        "tcp://127.0.0.1:*".to_string(),
+        format!("ipc://{}/ferromq-dac-{pid}-{call}", dir.display()),
+        format!("ipc://@ferromq-dac-{pid}-{call}"),
+    ]
+}
+
+/// A libzmq PULL bound to `endpoint` that starts reading only after `delay` (so that at the
+/// sender's close its input is paused at RCVHWM), then counts messages in order until 3 s
+/// pass without one. Returns the bound endpoint and the reader thread.
+fn slow_libzmq_pull(
+    zctx: &zmq::Context,
+    endpoint: &str,
+    size: usize,
+) -> (String, thread::JoinHandle<usize>) {
+    let pull = zctx.socket(zmq::PULL).unwrap();
+    pull.bind(endpoint).unwrap();
+    let bound = pull.get_last_endpoint().unwrap().unwrap();
+    let reader = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(300));
+        pull.set_rcvtimeo(3000).unwrap();
+        let mut received = 0;
+        while received < COUNT {
+            let Ok(msg) = pull.recv_bytes(0) else { break };
+            assert_eq!(msg, payload(received, size), "out of order");
+            received += 1;
+        }
+        received
+    });
+    (bound, reader)
+}
+
+/// Sends COUNT messages of `size` bytes through a FerroMQ PUSH with `linger`, then closes it
+/// and terminates the context right after the last send.
+fn send_then_close(endpoint: &str, size: usize, linger: i32) {
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.set_option(SocketOption::Linger, linger).unwrap();
+    push.set_option(SocketOption::SndTimeo, 10_000).unwrap();
+    push.connect(endpoint).unwrap();
+    for i in 0..COUNT {
+        push.send(payload(i, size).as_slice(), 0).unwrap();
+    }
+    drop(push);
+    ctx.term();
+}
+
+#[test]
+fn every_message_reaches_a_slow_libzmq_peer_after_close() {
+    let zctx = zmq::Context::new();
+    for linger in [-1, 30_000] {
+        for endpoint in endpoints() {
+            let (bound, reader) = slow_libzmq_pull(&zctx, &endpoint, 8);
+            send_then_close(&bound, 8, linger);
+            let received = reader.join().unwrap();
+            assert_eq!(received, COUNT, "{endpoint} with LINGER {linger}");
+        }
+    }
+}
+
+#[test]
+fn linger_zero_drops_what_is_queued() {
+    let zctx = zmq::Context::new();
+    for endpoint in endpoints() {
+        let pull = zctx.socket(zmq::PULL).unwrap();
+        pull.bind(&endpoint).unwrap();
+        let bound = pull.get_last_endpoint().unwrap().unwrap();
+        // 20 MB queued without limit, more than the kernel's buffers hold, and nobody reads
+        // before the context is gone: what is still queued at the close must go.
+        let ctx = Context::new();
+        let push = ctx.socket(SocketType::Push).unwrap();
+        push.set_option(SocketOption::SndHwm, 0).unwrap();
+        push.set_option(SocketOption::Linger, 0).unwrap();
+        push.connect(&bound).unwrap();
+        for i in 0..COUNT {
+            push.send(payload(i, 1024).as_slice(), 0).unwrap();
+        }
+        drop(push);
+        ctx.term();
+        pull.set_rcvtimeo(1000).unwrap();
+        let mut received = 0;
+        while let Ok(msg) = pull.recv_bytes(0) {
+            assert_eq!(msg, payload(received, 1024), "out of order");
+            received += 1;
+        }
+        assert!(
+            received < COUNT,
+            "{endpoint}: all {COUNT} arrived with LINGER 0"
+        );
+    }
+}
+
+#[test]
+fn every_message_from_libzmq_reaches_a_slow_ferromq_peer() {
+    for endpoint in endpoints() {
+        let ctx = Context::new();
+        let pull = ctx.socket(SocketType::Pull).unwrap();
+        pull.bind(&endpoint).unwrap();
+        let bound = pull.last_endpoint().unwrap();
+        let sender = thread::spawn(move || {
+            let zctx = zmq::Context::new();
+            let push = zctx.socket(zmq::PUSH).unwrap();
+            push.connect(&bound).unwrap();
+            for i in 0..COUNT {
+                push.send(payload(i, 8), 0).unwrap();
+            }
+            drop(push);
+            drop(zctx); // zmq_ctx_term: waits for delivery (LINGER -1)
+        });
+        thread::sleep(Duration::from_millis(300));
+        pull.set_option(SocketOption::RcvTimeo, 3000).unwrap();
+        let mut received = 0;
+        while received < COUNT {
+            let Ok(msg) = pull.recv(0) else { break };
+            assert_eq!(msg[..], payload(received, 8)[..], "out of order");
+            received += 1;
+        }
+        sender.join().unwrap();
+        assert_eq!(received, COUNT, "{endpoint}");
+    }
+}
