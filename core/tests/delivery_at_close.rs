@@ -148,3 +148,52 @@ fn every_message_from_libzmq_reaches_a_slow_ferromq_peer() {
         assert_eq!(received, COUNT, "{endpoint}");
     }
 }
+
+/// Disconnect and unbind deliver what was queued within LINGER, as libzmq documents
+/// (zmq_disconnect, zmq_unbind): "depends on the value of the ZMQ_LINGER socket option".
+#[test]
+fn disconnect_and_unbind_deliver_what_was_queued() {
+    let zctx = zmq::Context::new();
+    for endpoint in endpoints() {
+        // Disconnect: FerroMQ connects to a slow libzmq PULL.
+        let (bound, reader) = slow_libzmq_pull(&zctx, &endpoint, 8);
+        let ctx = Context::new();
+        let push = ctx.socket(SocketType::Push).unwrap();
+        push.connect(&bound).unwrap();
+        for i in 0..COUNT {
+            push.send(payload(i, 8).as_slice(), 0).unwrap();
+        }
+        push.disconnect(&bound).unwrap();
+        assert_eq!(reader.join().unwrap(), COUNT, "disconnect from {endpoint}");
+        drop(push);
+        ctx.term();
+    }
+    for endpoint in endpoints() {
+        // Unbind: a libzmq PULL connects to FerroMQ and reads only after a while.
+        let ctx = Context::new();
+        let push = ctx.socket(SocketType::Push).unwrap();
+        push.bind(&endpoint).unwrap();
+        let bound = push.last_endpoint().unwrap();
+        let pull = zctx.socket(zmq::PULL).unwrap();
+        pull.connect(&bound).unwrap();
+        let reader = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(300));
+            pull.set_rcvtimeo(3000).unwrap();
+            let mut received = 0;
+            while received < COUNT {
+                let Ok(msg) = pull.recv_bytes(0) else { break };
+                assert_eq!(msg, payload(received, 8), "out of order");
+                received += 1;
+            }
+            received
+        });
+        for i in 0..COUNT {
+            push.send(payload(i, 8).as_slice(), 0).unwrap();
+        }
+        push.unbind(&bound).unwrap();
+        let received = reader.join().unwrap();
+        assert_eq!(received, COUNT, "unbind of {endpoint}");
+        drop(push);
+        ctx.term();
+    }
+}

@@ -34,7 +34,7 @@ use crate::engine::write_coalescing::{self, WriteCoalescing};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
-use crate::pipe::{MessageView, PipeEnd, SHORT_FRAMES_MAX};
+use crate::pipe::{Listener, MessageView, PipeEnd, SHORT_FRAMES_MAX};
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
@@ -424,6 +424,9 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                 // LINGER applies.
                 Woke::Shutdown
                     if pipe.as_ref().is_some_and(|p| p.is_peer_closed()) && link.is_closed() => {}
+                // Unbind or disconnect: what the socket queued here is delivered within
+                // LINGER, as libzmq does, once the socket can no longer add to it.
+                Woke::Shutdown if !lingering && self.detach_to_deliver(pipe, link) => {}
                 Woke::Shutdown => return EngineEnd::Shutdown,
                 Woke::Timer => {
                     self.reclaim_output();
@@ -447,6 +450,24 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                 }
             }
         }
+    }
+
+    /// On unbind or disconnect, unless LINGER is 0: cuts the pipe (the socket sends nothing
+    /// more here and forgets the peer) and returns true; the engine then goes on as for a
+    /// closing socket, writing what was queued within LINGER and waiting for the peer to
+    /// read it (`close_wait.rs`: over ipc it may not all be read yet even when nothing is
+    /// queued any more).
+    fn detach_to_deliver(&mut self, pipe: &mut Option<PipeEnd>, link: &SocketLink) -> bool {
+        let Some(p) = pipe.as_ref() else {
+            return false;
+        };
+        let linger_zero = link.linger().is_some_and(|l| l.is_zero());
+        if self.codec.is_raw() || !self.codec.is_ready() || linger_zero {
+            return false;
+        }
+        self.reclaim_output();
+        p.closer(Listener::Task(self.waker.clone())).close();
+        true
     }
 
     /// Makes all the progress possible without blocking, then arms every wake-up source.
