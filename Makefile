@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps build test test-rust test-node test-python test-erlang test-polyglot lint demo bench perf-tools clean
+.PHONY: all deps build test test-rust test-node test-python test-erlang test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -16,8 +16,8 @@ build: deps
 
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
 # Python and Erlang packages, the talks' scenarios across languages and processes
-# (tests-polyglot/).
-test: deps lint test-rust test-node test-python test-erlang test-polyglot
+# (tests-polyglot/), and delivery at close across them (tests-polyglot/delivery/).
+test: deps lint test-rust test-node test-python test-erlang test-polyglot test-delivery
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -49,6 +49,15 @@ test-erlang: deps
 test-polyglot: deps
 	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
 	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require erlang-ferromq
+
+# Delivery at close: FerroMQ senders in every language close right after their last send,
+# receivers on FerroMQ and on libzmq count every sequence number; tcp, ipc, abstract ipc and
+# inproc, several sizes and patterns, and libzmq sending to FerroMQ (~2 min). Builds the
+# Node addon and installs the Python package if `make test-node`/`test-python` haven't.
+test-delivery: deps
+	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
+	@test -f node/ferromq.linux-x64-gnu.node || (cd node && npm run build)
+	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/delivery/run.py
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -98,7 +98,7 @@ def receive(ctx, pattern, endpoint, how, size, count):
             expected += 1
     finally:
         say("received %d of %d" % (received, count))
-        s.close()
+        s.close(linger=0)
     return received == count and errors == 0
 
 
