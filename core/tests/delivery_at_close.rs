@@ -197,3 +197,54 @@ fn disconnect_and_unbind_deliver_what_was_queued() {
         ctx.term();
     }
 }
+
+/// A socket closed before its connection was even made, whose peer then vanishes after the
+/// handshake without reading: once everything was written the close is over (no reconnect
+/// loop for messages already gone), and `term` returns.
+#[test]
+fn term_returns_when_the_peer_vanishes_after_everything_was_written() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixListener;
+
+    let path = std::env::temp_dir().join(format!("ferromq-dac-vanish-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    let ctx = Context::new();
+    let push = ctx.socket(SocketType::Push).unwrap();
+    push.connect(&format!("ipc://{}", path.display())).unwrap();
+    for i in 0..10 {
+        push.send(payload(i, 8).as_slice(), 0).unwrap();
+    }
+    drop(push);
+    // A ZMTP 3.0 NULL peer (PULL) that reads the greeting, answers, and hangs up without
+    // reading the messages.
+    let (mut peer, _) = listener.accept().unwrap();
+    let mut greeting = [0u8; 64];
+    greeting[0] = 0xff;
+    greeting[9] = 0x7f;
+    greeting[10] = 3;
+    greeting[12..16].copy_from_slice(b"NULL");
+    peer.write_all(&greeting).unwrap();
+    let mut ready = vec![0x04, 26, 5];
+    ready.extend_from_slice(b"READY");
+    ready.push(11);
+    ready.extend_from_slice(b"Socket-Type");
+    ready.extend_from_slice(&4u32.to_be_bytes());
+    ready.extend_from_slice(b"PULL");
+    peer.write_all(&ready).unwrap();
+    let mut theirs = [0u8; 64];
+    peer.read_exact(&mut theirs).unwrap();
+    thread::sleep(Duration::from_millis(200)); // their READY and the messages arrive
+    drop(peer);
+    drop(listener);
+    let _ = std::fs::remove_file(&path);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        ctx.term();
+        let _ = done_tx.send(());
+    });
+    assert!(
+        done_rx.recv_timeout(Duration::from_secs(5)).is_ok(),
+        "term still waiting 5 s after the peer vanished"
+    );
+}

@@ -72,10 +72,12 @@ impl Session {
         // (`None` inside means "linger forever").
         let mut closing: Option<Option<Instant>> = None;
         loop {
+            // Checked on every round: a connection lost once everything was written (the
+            // peer closed while we waited for it to read) leaves nothing to reconnect for.
+            if self.socket_closed() && self.nothing_left_to_send() {
+                return;
+            }
             if self.socket_closed() && closing.is_none() {
-                if self.nothing_left_to_send() {
-                    return;
-                }
                 match self.link.linger() {
                     Some(linger) if linger.is_zero() => return,
                     linger => closing = Some(linger.map(|l| Instant::now() + l)),

@@ -505,7 +505,15 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                         if let Err(end) = self.deliver_input(pipe, link) {
                             return Poll::Ready(Some(end));
                         }
-                        return Poll::Ready(Some(EngineEnd::PeerClosed));
+                        // Waiting for the peer to read what the closed socket left
+                        // (`close_wait.rs`): it has, and is gone; nothing was lost.
+                        let all_written = self.codec.output_len() == 0
+                            && pipe.as_ref().is_some_and(|p| p.is_peer_finished());
+                        return Poll::Ready(Some(if all_written {
+                            EngineEnd::SocketClosed
+                        } else {
+                            EngineEnd::PeerClosed
+                        }));
                     }
                     Poll::Ready(Ok(_)) => {
                         progress = true;
