@@ -43,8 +43,9 @@ const READ_CHUNK: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
 /// Slices per vectored write.
 const WRITE_SLICES: usize = 16;
-/// The most the read buffer grows by at once for a large frame (a peer's header alone
-/// must not make us allocate without bound; MAXMSGSIZE is checked separately).
+/// The least a large frame's read buffer grows by at once, and the most it grows by
+/// beyond what has arrived (a peer's header alone must not make us allocate without
+/// bound; MAXMSGSIZE is checked separately). See `reserve_input`.
 const MAX_RESERVE: usize = 16 * 1024 * 1024;
 
 /// Why a connection ended.
@@ -760,16 +761,26 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
     }
 
     /// Room for the next read: enough for the whole of a large frame whose header has
-    /// arrived (bounded by [`MAX_RESERVE`] at a time), else at least a quarter chunk. A new
-    /// buffer after a large frame is made big enough for another like it, so that its body
-    /// is read in place rather than copied when its header turns out to announce it.
+    /// arrived, else at least a quarter chunk. A new buffer after a large frame is made big
+    /// enough for another like it, so that its body is read in place rather than copied
+    /// when its header turns out to announce it.
+    ///
+    /// A large frame's buffer grows when less than a read's worth of room is left, by
+    /// [`MAX_RESERVE`] or by what has arrived so far, whichever is more (never past the
+    /// frame's end): at least doubling, so each byte read is copied a bounded number of
+    /// times whatever the frame's size (growing by a fixed step, on every read, made one
+    /// frame cost time quadratic in its size), while a peer still has to send the bytes to
+    /// make us allocate them, whatever its header claims.
     fn reserve_input(&mut self) {
         let free = self.input.capacity() - self.input.len();
         if let Some(wanted) = self.codec.input_wanted(&self.input) {
             let missing = wanted - self.input.len();
             if missing > free {
-                self.spare_inputs
-                    .grow(&mut self.input, missing.min(MAX_RESERVE));
+                // Room for a full read still: grow once it is nearly used up.
+                if free < READ_CHUNK {
+                    let step = MAX_RESERVE.max(self.input.len());
+                    self.spare_inputs.grow(&mut self.input, missing.min(step));
+                }
                 return;
             }
         }

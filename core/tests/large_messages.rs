@@ -1,0 +1,58 @@
+//! One large message costs time linear in its size: 256 MiB must take well under 16 times
+//! what 64 MiB takes (a path quadratic in the size takes 16 times; a linear one about 4).
+//! Each size is timed as the best of three, on the same run, over tcp, ipc and inproc.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ferromq::{Context, Frame, SocketOption, SocketType};
+
+const MIB: usize = 1 << 20;
+
+/// Time from `send` on one PAIR to the end of `recv` on another, each time on a new pair
+/// (a connection's first large message is the one that finds no buffer ready), best of
+/// three.
+fn best_time(ctx: &Context, endpoint: &str, size: usize) -> Duration {
+    let payload = Bytes::from(vec![0x5a; size]);
+    (0..3)
+        .map(|round| {
+            let receiver = ctx.socket(SocketType::Pair).unwrap();
+            receiver.set_option(SocketOption::RcvTimeo, 60_000).unwrap();
+            let unique = match endpoint.strip_prefix("tcp") {
+                Some(_) => endpoint.to_string(),
+                None => format!("{endpoint}-{size}-{round}"),
+            };
+            receiver.bind(&unique).unwrap();
+            let sender = ctx.socket(SocketType::Pair).unwrap();
+            sender.connect(&receiver.last_endpoint().unwrap()).unwrap();
+            let start = Instant::now();
+            sender.send(Frame::from(payload.clone()), 0).unwrap();
+            let got = receiver.recv(0).unwrap();
+            let elapsed = start.elapsed();
+            assert_eq!(got.len(), size);
+            assert!(got.iter().step_by(4096).all(|&b| b == 0x5a));
+            elapsed
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn a_large_message_costs_time_linear_in_its_size() {
+    let ctx = Context::new();
+    let pid = std::process::id();
+    let transports = [
+        ("tcp", "tcp://127.0.0.1:*".to_string()),
+        ("ipc", format!("ipc:///tmp/ferromq-large-{pid}")),
+        ("inproc", format!("inproc://large-{pid}")),
+    ];
+    for (name, endpoint) in transports {
+        let small = best_time(&ctx, &endpoint, 64 * MIB);
+        let large = best_time(&ctx, &endpoint, 256 * MIB);
+        eprintln!("{name}: 64 MiB {small:?}, 256 MiB {large:?}");
+        assert!(
+            large < small * 8 + Duration::from_millis(50),
+            "{name}: 256 MiB took {large:?}, more than 8 times 64 MiB's {small:?}"
+        );
+    }
+}
