@@ -60,8 +60,13 @@ fn slow_libzmq_pull(
 }
 
 /// Sends COUNT messages of `size` bytes through a FerroMQ PUSH with `linger`, then closes it
-/// and terminates the context right after the last send.
+/// and terminates the context right after the last send (or, with `destroy`, leaves the
+/// socket open for `Context::destroy` to close).
 fn send_then_close(endpoint: &str, size: usize, linger: i32) {
+    send_then_end(endpoint, size, linger, false)
+}
+
+fn send_then_end(endpoint: &str, size: usize, linger: i32, destroy: bool) {
     let ctx = Context::new();
     let push = ctx.socket(SocketType::Push).unwrap();
     push.set_option(SocketOption::Linger, linger).unwrap();
@@ -70,8 +75,22 @@ fn send_then_close(endpoint: &str, size: usize, linger: i32) {
     for i in 0..COUNT {
         push.send(payload(i, size).as_slice(), 0).unwrap();
     }
-    drop(push);
-    ctx.term();
+    if destroy {
+        ctx.destroy(None);
+    } else {
+        drop(push);
+        ctx.term();
+    }
+}
+
+#[test]
+fn destroy_delivers_what_linger_allows() {
+    let zctx = zmq::Context::new();
+    for endpoint in endpoints() {
+        let (bound, reader) = slow_libzmq_pull(&zctx, &endpoint, 8);
+        send_then_end(&bound, 8, -1, true);
+        assert_eq!(reader.join().unwrap(), COUNT, "destroy, {endpoint}");
+    }
 }
 
 #[test]
