@@ -34,9 +34,8 @@ fn endpoints() -> Vec<String> {
     ]
 }
 
-/// A libzmq PULL bound to `endpoint` that starts reading only after `delay` (so that at the
-/// sender's close its input is paused at RCVHWM), then counts messages in order until 3 s
-/// pass without one. Returns the bound endpoint and the reader thread.
+/// A libzmq PULL bound to `endpoint`, read by [`slow_reader`] (so that at the sender's close
+/// its input is paused at RCVHWM). Returns the bound endpoint and the reader thread.
 fn slow_libzmq_pull(
     zctx: &zmq::Context,
     endpoint: &str,
@@ -45,7 +44,13 @@ fn slow_libzmq_pull(
     let pull = zctx.socket(zmq::PULL).unwrap();
     pull.bind(endpoint).unwrap();
     let bound = pull.get_last_endpoint().unwrap().unwrap();
-    let reader = thread::spawn(move || {
+    (bound, slow_reader(pull, size))
+}
+
+/// Reads from `pull` only after 300 ms (so that the sender's queues are full by then), then
+/// counts messages of `size` bytes in order until COUNT or 3 s pass without one.
+fn slow_reader(pull: zmq::Socket, size: usize) -> thread::JoinHandle<usize> {
+    thread::spawn(move || {
         thread::sleep(Duration::from_millis(300));
         pull.set_rcvtimeo(3000).unwrap();
         let mut received = 0;
@@ -55,8 +60,7 @@ fn slow_libzmq_pull(
             received += 1;
         }
         received
-    });
-    (bound, reader)
+    })
 }
 
 /// Sends COUNT messages of `size` bytes through a FerroMQ PUSH with `linger`, then closes it
@@ -195,17 +199,7 @@ fn disconnect_and_unbind_deliver_what_was_queued() {
         let bound = push.last_endpoint().unwrap();
         let pull = zctx.socket(zmq::PULL).unwrap();
         pull.connect(&bound).unwrap();
-        let reader = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(300));
-            pull.set_rcvtimeo(3000).unwrap();
-            let mut received = 0;
-            while received < COUNT {
-                let Ok(msg) = pull.recv_bytes(0) else { break };
-                assert_eq!(msg, payload(received, 8), "out of order");
-                received += 1;
-            }
-            received
-        });
+        let reader = slow_reader(pull, 8);
         for i in 0..COUNT {
             push.send(payload(i, 8).as_slice(), 0).unwrap();
         }
