@@ -79,10 +79,16 @@ struct Server {
 
 impl Server {
     fn new() -> Server {
+        Server::with_max_msg_size(1000)
+    }
+
+    /// `max_msg_size` -1 is libzmq's default: no limit.
+    fn with_max_msg_size(max_msg_size: i64) -> Server {
         let ctx = Context::new();
         let zctx = zmq::Context::new();
         let pull = ferro(&ctx, SocketType::Pull);
-        pull.set_option(SocketOption::MaxMsgSize, 1000i64).unwrap();
+        pull.set_option(SocketOption::MaxMsgSize, max_msg_size)
+            .unwrap();
         let endpoint = ferro_bind(&pull);
         let good_peer = libzmq(&zctx, zmq::PUSH);
         good_peer.connect(&endpoint).unwrap();
@@ -178,6 +184,50 @@ fn frames_over_maxmsgsize_are_dropped_without_buffering_them() {
     absurd.push(0x02);
     absurd.extend_from_slice(&u64::MAX.to_be_bytes());
     assert_dropped(&server.endpoint, &absurd, "frame size with the top bit set");
+    server.check_good_peer();
+}
+
+/// A long frame's header claiming `size` bytes, after a valid handshake.
+fn announce_frame(size: u64) -> Vec<u8> {
+    let mut bytes = handshake_as_push();
+    bytes.push(0x02);
+    bytes.extend_from_slice(&size.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn a_frame_too_large_to_allocate_drops_only_its_connection() {
+    // Without MAXMSGSIZE the buffer for a frame is allocated from its header (as libzmq
+    // does); a size no machine can allocate must end that connection, not the process.
+    let mut server = Server::with_max_msg_size(-1);
+    assert_dropped(
+        &server.endpoint,
+        &announce_frame(i64::MAX as u64),
+        "frame of 2^63-1 bytes",
+    );
+    server.check_good_peer();
+}
+
+#[test]
+fn announced_large_frames_cost_memory_only_as_their_bytes_arrive() {
+    let mut server = Server::with_max_msg_size(-1);
+    let rss_before = rss_kib();
+    let streams: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address(&server.endpoint)).unwrap();
+            let mut bytes = announce_frame(256 << 20);
+            bytes.extend_from_slice(&[7u8; 1000]);
+            stream.write_all(&bytes).unwrap();
+            stream
+        })
+        .collect();
+    server.check_good_peer();
+    // Time for every engine to read its header and size its buffer.
+    std::thread::sleep(Duration::from_millis(300));
+    let grown = rss_kib().saturating_sub(rss_before);
+    // 40 announced 256 MiB frames (10 GiB) of which 40 KB arrived: well under 64 MiB.
+    assert!(grown < 64 * 1024, "RSS grew by {grown} KiB");
+    drop(streams);
     server.check_good_peer();
 }
 

@@ -43,10 +43,9 @@ const READ_CHUNK: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
 /// Slices per vectored write.
 const WRITE_SLICES: usize = 16;
-/// The least a large frame's read buffer grows by at once, and the most it grows by
-/// beyond what has arrived (a peer's header alone must not make us allocate without
-/// bound; MAXMSGSIZE is checked separately). See `reserve_input`.
-const MAX_RESERVE: usize = 16 * 1024 * 1024;
+/// The most a read buffer is sized for a frame like the last large one before any of it
+/// has arrived (a larger one gets its buffer when its header is in). See `reserve_input`.
+const RESERVE_LIKE_LAST_MAX: usize = 16 * 1024 * 1024;
 
 /// Why a connection ended.
 #[derive(Debug)]
@@ -497,7 +496,9 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             }
             let input_blocked = self.stalled.is_some();
             if !input_blocked && !self.input_closed {
-                self.reserve_input();
+                if let Err(end) = self.reserve_input() {
+                    return Poll::Ready(Some(end));
+                }
                 match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.input)
                 {
                     Poll::Ready(Ok(0)) => {
@@ -765,36 +766,41 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
     /// enough for another like it, so that its body is read in place rather than copied
     /// when its header turns out to announce it.
     ///
-    /// A large frame's buffer grows when less than a read's worth of room is left, by
-    /// [`MAX_RESERVE`] or by what has arrived so far, whichever is more (never past the
-    /// frame's end): at least doubling, so each byte read is copied a bounded number of
-    /// times whatever the frame's size (growing by a fixed step, on every read, made one
-    /// frame cost time quadratic in its size), while a peer still has to send the bytes to
-    /// make us allocate them, whatever its header claims.
-    fn reserve_input(&mut self) {
+    /// A large frame gets a buffer of exactly its size as soon as its header is in, as
+    /// libzmq allocates a message from the header: its body is then read in place, copied
+    /// never, and the memory is one copy of the frame. The kernel backs the buffer only as
+    /// the bytes arrive; MAXMSGSIZE bounds what a peer may announce, and an announcement
+    /// this process cannot allocate ends the connection instead of the process.
+    fn reserve_input(&mut self) -> Result<(), EngineEnd> {
         let free = self.input.capacity() - self.input.len();
-        if let Some(wanted) = self.codec.input_wanted(&self.input) {
-            let missing = wanted - self.input.len();
-            if missing > free {
-                // Room for a full read still: grow once it is nearly used up.
-                if free < READ_CHUNK {
-                    let step = MAX_RESERVE.max(self.input.len());
-                    self.spare_inputs.grow(&mut self.input, missing.min(step));
+        let additional = match self.codec.input_wanted(&self.input) {
+            Some(wanted) if wanted - self.input.len() > free => wanted - self.input.len(),
+            Some(_) => return Ok(()),
+            None => {
+                let like_last = self.codec.recent_large_frame().min(RESERVE_LIKE_LAST_MAX);
+                let enough = if like_last > 0 {
+                    like_last
+                } else {
+                    self.spare_inputs.release();
+                    READ_CHUNK / 4
+                };
+                if free >= enough {
+                    return Ok(());
                 }
-                return;
+                READ_CHUNK.max(like_last)
             }
-        }
-        let like_last = self.codec.recent_large_frame().min(MAX_RESERVE);
-        let enough = if like_last > 0 {
-            like_last
-        } else {
-            self.spare_inputs.release();
-            READ_CHUNK / 4
         };
-        if free < enough {
-            self.spare_inputs
-                .grow(&mut self.input, READ_CHUNK.max(like_last));
-        }
+        self.spare_inputs
+            .grow(&mut self.input, additional)
+            .map_err(|_| {
+                EngineEnd::Io(io::Error::new(
+                    io::ErrorKind::OutOfMemory,
+                    format!(
+                        "cannot allocate {} bytes for a frame the peer announced",
+                        self.input.len() + additional
+                    ),
+                ))
+            })
     }
 
     /// Writes as much queued output as the stream takes. Returns whether anything was written.
