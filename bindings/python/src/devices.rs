@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyInt, PyString};
 use crate::blocking::interruptible;
 use crate::context::PyContext;
 use crate::errors::{guard, zmq_err_kind, ZmqResultExt};
-use crate::frame::{to_frame, type_name};
+use crate::frame::{to_frame, type_name, BufferUse};
 use crate::socket::{option_arg, PySocket};
 
 fn socket_of(py: Python<'_>, obj: &Bound<'_, PyAny>, role: &str) -> PyResult<Arc<Socket>> {
@@ -146,7 +146,9 @@ fn option_value(opt: SocketOption, value: &Bound<'_, PyAny>) -> PyResult<OptionV
     if let Ok(b) = value.cast::<PyBytes>() {
         return Ok(OptionValue::from(b.as_bytes()));
     }
-    let frame = to_frame(value, &|| format!("the value of option {}", opt.name()))?;
+    let frame = to_frame(value, BufferUse::Copy, &|| {
+        format!("the value of option {}", opt.name())
+    })?;
     Ok(OptionValue::from(frame.as_slice()))
 }
 

@@ -269,13 +269,13 @@ unsafe extern "C" fn fast_send(
             intern!(py, "track"),
         ];
         if let Some([Some(data), flags, copy, track]) = call.bind(names) {
-            if let (Some(sock), Some(flags), Some(_copy), Some(track)) = (
+            if let (Some(sock), Some(flags), Some(copy), Some(track)) = (
                 call.socket(),
                 opt(flags, 0i32),
                 opt(copy, true),
                 opt(track, false),
             ) {
-                return Ok(none_or(py, sock.send_impl(py, &data, flags, track)?));
+                return Ok(none_or(py, sock.send_impl(py, &data, flags, copy, track)?));
             }
         }
         call.slow(SEND)
@@ -334,7 +334,7 @@ unsafe extern "C" fn fast_send_multipart(
             intern!(py, "track"),
         ];
         if let Some([Some(parts), flags, copy, track]) = call.bind(names) {
-            if let (Some(sock), Some(flags), Some(_copy), Some(track)) = (
+            if let (Some(sock), Some(flags), Some(copy), Some(track)) = (
                 call.socket(),
                 opt(flags, 0i32),
                 opt(copy, true),
@@ -342,7 +342,7 @@ unsafe extern "C" fn fast_send_multipart(
             ) {
                 return Ok(none_or(
                     py,
-                    sock.send_multipart_impl(py, &parts, flags, track)?,
+                    sock.send_multipart_impl(py, &parts, flags, copy, track)?,
                 ));
             }
         }

@@ -1,10 +1,13 @@
-//! Frames across the boundary: Python buffers into core frames (one copy, or none for large
-//! `bytes`), and received frames out as `bytes` or as `Frame` objects over the core's memory
-//! (no copy; exposed through the buffer protocol, see `buffer.rs`).
+//! Frames across the boundary: Python buffers into core frames (copied, or shared without a
+//! copy when large: always for `bytes`, with `copy=False` for mutable buffers), and received
+//! frames out as `bytes` or as `Frame` objects over the core's memory (no copy; exposed
+//! through the buffer protocol, see `buffer.rs`).
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use ferromq::Frame;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
@@ -12,15 +15,26 @@ use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
 
 use crate::buffer;
 use crate::errors::{guard, zmq_err_kind};
+use crate::tracker::{Hold, MessageTracker, Tracking};
 
-/// `bytes` at least this large are sent without copying (the core keeps a reference to the
-/// Python object); smaller ones are copied, which is cheaper than the bookkeeping.
-/// pyzmq's `COPY_THRESHOLD` has the same value.
+/// Payloads at least this large are shared with the core instead of copied (`bytes` always,
+/// other buffers when the caller passes `copy=False`); smaller ones are copied, which is
+/// cheaper than the bookkeeping. pyzmq's `COPY_THRESHOLD` has the same value.
 pub const ZERO_COPY_THRESHOLD: usize = 65536;
 
 /// libzmq's ZMQ_MORE / ZMQ_RCVMORE numbers, for `Frame.get`.
 const ZMQ_MORE: i32 = 1;
 const ZMQ_RCVMORE: i32 = 13;
+
+/// What the core may do with a mutable Python buffer (bytearray, memoryview, numpy…).
+#[derive(Clone, Copy)]
+pub enum BufferUse<'a> {
+    /// Copy it (`copy=True`, and every argument that is not a message).
+    Copy,
+    /// Share it when large (`copy=False`): the caller must leave it unchanged until the
+    /// core is done with it, which `tracking`, if any, reports.
+    Share(Option<&'a Arc<Tracking>>),
+}
 
 /// A `bytes` object as a frame: copied when small, shared (no copy) when large.
 fn bytes_frame(bytes: &Bound<'_, PyBytes>) -> Frame {
@@ -32,13 +46,54 @@ fn bytes_frame(bytes: &Bound<'_, PyBytes>) -> Frame {
     Frame::copy_from_slice(data)
 }
 
+/// A Python buffer the core holds without a copy. The memoryview keeps the exporter's
+/// memory where it is for as long as it lives (a bytearray cannot even be resized).
+struct SharedBuffer {
+    _view: Py<PyMemoryView>,
+    data: *const u8,
+    len: usize,
+    _hold: Option<Hold>,
+}
+
+// SAFETY: the `len` bytes at `data` stay valid and in place while `_view` lives, whichever
+// thread holds this; `Py` is `Send`, and dropping it without the GIL (on the I/O thread)
+// leaves the decref to PyO3's reference pool, done the next time Python is entered.
+unsafe impl Send for SharedBuffer {}
+
+impl AsRef<[u8]> for SharedBuffer {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see `unsafe impl Send`: the bytes are valid for as long as `self` lives.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+}
+
+/// `obj`'s buffer as a frame over the same memory, if it is a contiguous buffer of at least
+/// [`ZERO_COPY_THRESHOLD`] bytes.
+fn shared_frame(obj: &Bound<'_, PyAny>, tracking: Option<&Arc<Tracking>>) -> Option<Frame> {
+    let view = PyMemoryView::from(obj).ok()?;
+    let (data, len) = buffer::read(&view, |bytes| (bytes.as_ptr(), bytes.len()))?;
+    if len < ZERO_COPY_THRESHOLD {
+        return None;
+    }
+    Some(Frame::from(Bytes::from_owner(SharedBuffer {
+        _view: view.unbind(),
+        data,
+        len,
+        _hold: tracking.map(Tracking::hold),
+    })))
+}
+
 /// Converts a Python object to a frame: `bytes`, a `Frame`, or anything with the buffer
 /// protocol (bytearray, memoryview, array, numpy…). `what` names the argument in errors.
 ///
 /// `bytes` and `bytearray` are read through the limited API. Other buffers are read in place
 /// through the buffer API (`buffer.rs`); strided ones are gathered first with
 /// `memoryview(obj).tobytes()` (one more copy).
-pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Frame> {
+pub fn to_frame(
+    obj: &Bound<'_, PyAny>,
+    buffer_use: BufferUse<'_>,
+    what: &dyn Fn() -> String,
+) -> PyResult<Frame> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(bytes_frame(bytes));
     }
@@ -50,6 +105,11 @@ pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<F
             "{} is a str; messages are bytes: encode it, or use send_string()",
             what()
         )));
+    }
+    if let BufferUse::Share(tracking) = buffer_use {
+        if let Some(frame) = shared_frame(obj, tracking) {
+            return Ok(frame);
+        }
     }
     if let Ok(array) = obj.cast::<PyByteArray>() {
         // SAFETY: the GIL is held and nothing runs Python code while we copy.
@@ -72,6 +132,23 @@ pub fn to_frame(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<F
     }
 }
 
+/// The tracker `send(..., track=True)` returns: the frame's own for a `Frame` (pyzmq
+/// refuses an untracked one), else the send's.
+pub fn send_tracker(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    tracking: Option<Arc<Tracking>>,
+) -> PyResult<Py<PyAny>> {
+    let tracking = match data.cast::<PyFrame>() {
+        Ok(frame) => match &frame.get().tracking {
+            Some(own) => Some(Arc::clone(own)),
+            None => return Err(PyValueError::new_err("Not a tracked message")),
+        },
+        Err(_) => tracking,
+    };
+    Ok(Py::new(py, MessageTracker::of_send(tracking))?.into_any())
+}
+
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type()
         .name()
@@ -91,6 +168,8 @@ pub struct PyFrame {
     pub frame: Frame,
     more: bool,
     bytes: PyOnceLock<Py<PyBytes>>,
+    /// For a `Frame(data, track=True)` over a shared buffer: when the core lets go of it.
+    pub tracking: Option<Arc<Tracking>>,
 }
 
 impl PyFrame {
@@ -103,6 +182,7 @@ impl PyFrame {
             frame,
             more,
             bytes: PyOnceLock::new(),
+            tracking: None,
         }
     }
 }
@@ -124,13 +204,22 @@ impl PyFrame {
         copy: Option<bool>,
         copy_threshold: Option<usize>,
     ) -> PyResult<Self> {
-        let _ = (track, copy, copy_threshold);
+        // Payloads under ZERO_COPY_THRESHOLD are copied whatever `copy_threshold` says.
+        let _ = copy_threshold;
         guard(|| {
+            let tracking = track.then(Arc::default);
+            let buffer_use = match copy {
+                Some(true) => BufferUse::Copy,
+                None | Some(false) => BufferUse::Share(tracking.as_ref()),
+            };
             let frame = match data {
                 None => Frame::empty(),
-                Some(obj) => to_frame(obj, &|| "Frame data".to_string())?,
+                Some(obj) => to_frame(obj, buffer_use, &|| "Frame data".to_string())?,
             };
-            Ok(PyFrame::new(frame, false))
+            Ok(PyFrame {
+                tracking,
+                ..PyFrame::new(frame, false)
+            })
         })
     }
 
@@ -160,10 +249,14 @@ impl PyFrame {
         self.more
     }
 
-    /// pyzmq's MessageTracker for zero-copy sends; FerroMQ needs none.
+    /// For `Frame(data, track=True)`: a MessageTracker done once the core has let go of
+    /// the frame's buffer (and this Frame is gone); None otherwise.
     #[getter]
-    fn tracker(&self) -> Option<Py<PyAny>> {
-        None
+    fn tracker(&self, py: Python<'_>) -> PyResult<Option<Py<MessageTracker>>> {
+        self.tracking
+            .as_ref()
+            .map(|t| Py::new(py, MessageTracker::of_send(Some(Arc::clone(t)))))
+            .transpose()
     }
 
     /// Draft-socket properties; not supported, always None.
@@ -212,29 +305,5 @@ impl PyFrame {
         } else {
             format!("<ferromq.Frame({} bytes)>", data.len())
         }
-    }
-}
-
-/// pyzmq's `MessageTracker`. FerroMQ copies small payloads and keeps large `bytes` alive
-/// itself, so the caller may reuse its buffer at once: every tracker is already done.
-#[pyclass(frozen, subclass, module = "ferromq._ferromq", name = "MessageTracker")]
-pub struct MessageTracker;
-
-#[pymethods]
-impl MessageTracker {
-    #[new]
-    #[pyo3(signature = (*_towatch))]
-    fn py_new(_towatch: &Bound<'_, pyo3::types::PyTuple>) -> Self {
-        MessageTracker
-    }
-
-    #[getter]
-    fn done(&self) -> bool {
-        true
-    }
-
-    #[pyo3(signature = (timeout = -1.0))]
-    fn wait(&self, timeout: f64) {
-        let _ = timeout;
     }
 }

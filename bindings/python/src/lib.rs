@@ -17,6 +17,7 @@ mod frame;
 mod poll;
 mod registry;
 mod socket;
+mod tracker;
 
 #[pymodule]
 fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -26,7 +27,7 @@ fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     fastcall::install(m.py(), &m.py().get_type::<socket::PySocket>())?;
     m.add_class::<frame::PyFrame>()?;
     m.add("Frame", buffer::init(m.py())?)?;
-    m.add_class::<frame::MessageTracker>()?;
+    m.add_class::<tracker::MessageTracker>()?;
     m.add_class::<devices::PyThreadDevice>()?;
     m.add_function(wrap_pyfunction!(poll::poll, m)?)?;
     m.add_function(wrap_pyfunction!(devices::proxy, m)?)?;

@@ -18,8 +18,9 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use crate::blocking::{interruptible, wait_ready};
 use crate::context::{handle_arg, wants_shadow, PyContext};
 use crate::errors::{guard, zmq_err, zmq_err_kind, ZmqResultExt};
-use crate::frame::{new_frame, to_frame, type_name, MessageTracker};
+use crate::frame::{new_frame, send_tracker, to_frame, type_name, BufferUse, PyFrame};
 use crate::registry;
+use crate::tracker::{MessageTracker, Tracking};
 
 #[pyclass(subclass, frozen, module = "ferromq._ferromq", name = "_Socket")]
 pub struct PySocket {
@@ -207,18 +208,24 @@ impl PySocket {
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
         flags: i32,
+        copy: bool,
         track: bool,
     ) -> PyResult<Option<Py<PyAny>>> {
         guard(|| {
             let flags = flags_arg(flags)?;
-            let frame = to_frame(data, &|| "the message".to_string())?;
+            let tracking = (track && !copy).then(Arc::default);
+            let frame = to_frame(data, buffer_use(copy, &tracking), &|| {
+                "the message".to_string()
+            })?;
+            // Made first: an untracked Frame with track=True is refused before it is sent.
+            let tracker = tracker(py, track, copy, data, tracking)?;
             let sock = self.open_socket(py)?;
             if flags & SNDMORE != 0 {
                 self.send_part(py, &sock, frame, flags)?;
             } else {
                 self.send_message(py, &sock, Message::single(frame), flags)?;
             }
-            tracker(py, track)
+            Ok(tracker)
         })
     }
 
@@ -227,6 +234,7 @@ impl PySocket {
         py: Python<'_>,
         msg_parts: &Bound<'_, PyAny>,
         flags: i32,
+        copy: bool,
         track: bool,
     ) -> PyResult<Option<Py<PyAny>>> {
         guard(|| {
@@ -237,6 +245,7 @@ impl PySocket {
                 ));
             }
             let mut msg = Message::new();
+            let tracking = (track && !copy).then(Arc::default);
             let iter = msg_parts.try_iter().map_err(|_| {
                 PyTypeError::new_err(format!(
                     "send_multipart takes a list (or any iterable) of frames, not {}",
@@ -245,13 +254,16 @@ impl PySocket {
             })?;
             for (i, part) in iter.enumerate() {
                 let part = part?;
-                msg.push_back(to_frame(&part, &|| format!("frame {i} of the message"))?);
+                msg.push_back(to_frame(&part, buffer_use(copy, &tracking), &|| {
+                    format!("frame {i} of the message")
+                })?);
             }
             if msg.is_empty() {
                 return Err(PyValueError::new_err(
                     "send_multipart needs at least one frame",
                 ));
             }
+            let tracker = tracker(py, track, copy, msg_parts, tracking)?;
             let sock = self.open_socket(py)?;
             if flags & SNDMORE != 0 {
                 // Unusual but legal: the message continues with later sends.
@@ -262,7 +274,7 @@ impl PySocket {
             } else {
                 self.send_message(py, &sock, msg, flags)?;
             }
-            tracker(py, track)
+            Ok(tracker)
         })
     }
 
@@ -493,7 +505,9 @@ impl PySocket {
                         opt.name()
                     )));
                 } else {
-                    let frame = to_frame(value, &|| format!("the value of option {}", opt.name()))?;
+                    let frame = to_frame(value, BufferUse::Copy, &|| {
+                        format!("the value of option {}", opt.name())
+                    })?;
                     OptionValue::from(frame.as_slice())
                 }
             } else {
@@ -539,7 +553,6 @@ impl PySocket {
         routing_id: Option<&Bound<'_, PyAny>>,
         group: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let _ = copy;
         if routing_id.is_some() || group.is_some() {
             return Err(zmq_err_kind(
                 py,
@@ -547,7 +560,7 @@ impl PySocket {
                 "routing_id/group are for draft socket types, which ferromq does not have",
             ));
         }
-        self.send_impl(py, data, flags, track)
+        self.send_impl(py, data, flags, copy, track)
     }
 
     /// Sends a whole multipart message atomically.
@@ -561,8 +574,7 @@ impl PySocket {
         track: bool,
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Option<Py<PyAny>>> {
-        let _ = copy;
-        self.send_multipart_impl(py, msg_parts, flags, track)
+        self.send_multipart_impl(py, msg_parts, flags, copy, track)
     }
 
     /// Receives one frame: bytes, or a zero-copy Frame with `copy=False`. Blocks (without
@@ -624,12 +636,38 @@ impl PySocket {
     }
 }
 
-fn tracker(py: Python<'_>, track: bool) -> PyResult<Option<Py<PyAny>>> {
-    if track {
-        Ok(Some(Py::new(py, MessageTracker)?.into_any()))
+/// How a send takes its buffers: copied with `copy=True`, else shared when large (and
+/// counted in `tracking` for `track=True`).
+fn buffer_use(copy: bool, tracking: &Option<Arc<Tracking>>) -> BufferUse<'_> {
+    if copy {
+        BufferUse::Copy
     } else {
-        Ok(None)
+        BufferUse::Share(tracking.as_ref())
     }
+}
+
+/// What a send returns, as pyzmq: with `track=True`, a `Frame`'s own MessageTracker
+/// whatever `copy` says, else one for a `copy=False` send (done at once when nothing was
+/// shared); None otherwise.
+fn tracker(
+    py: Python<'_>,
+    track: bool,
+    copy: bool,
+    data: &Bound<'_, PyAny>,
+    tracking: Option<Arc<Tracking>>,
+) -> PyResult<Option<Py<PyAny>>> {
+    if !track {
+        return Ok(None);
+    }
+    if data.cast::<PyFrame>().is_ok() {
+        return send_tracker(py, data, tracking).map(Some);
+    }
+    if copy {
+        return Ok(None);
+    }
+    Ok(Some(
+        Py::new(py, MessageTracker::of_send(tracking))?.into_any(),
+    ))
 }
 
 impl Drop for PySocket {
@@ -659,7 +697,7 @@ pub fn parse_monitor_message(
     guard(|| {
         let mut message = Message::new();
         for (i, part) in msg.try_iter()?.enumerate() {
-            message.push_back(to_frame(&part?, &|| {
+            message.push_back(to_frame(&part?, BufferUse::Copy, &|| {
                 format!("frame {i} of the monitor message")
             })?);
         }
