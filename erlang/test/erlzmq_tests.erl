@@ -292,6 +292,35 @@ large_messages_test_() ->
         end)
     end}.
 
+%% A large message costs time linear in its size: 256 MiB must take well under 16 times
+%% what 64 MiB takes (a quadratic path takes 16 times, a linear one about 4), each timed as
+%% the best of three on a new pair. Sent binaries of 64 KiB or more are not copied.
+large_message_time_is_linear_test_() ->
+    {timeout, 120, fun() ->
+        with_context(fun(Ctx) ->
+            Small = best_time(Ctx, 64 bsl 20),
+            Large = best_time(Ctx, 256 bsl 20),
+            ?debugFmt("64 MiB ~p us, 256 MiB ~p us", [Small, Large]),
+            ?assert(Large < Small * 8 + 50000)
+        end)
+    end}.
+
+best_time(Ctx, Size) ->
+    Payload = binary:copy(<<16#5a>>, Size),
+    lists:min([transfer_time(Ctx, Payload) || _ <- lists:seq(1, 3)]).
+
+%% Microseconds from send to the end of recv of Payload on a new PAIR over tcp.
+transfer_time(Ctx, Payload) ->
+    {Receiver, Sender} = pair(Ctx, pair, pair, tcp),
+    Start = erlang:monotonic_time(microsecond),
+    ok = erlzmq:send(Sender, Payload),
+    {ok, Got} = erlzmq:recv(Receiver, [{timeout, 60000}]),
+    Elapsed = erlang:monotonic_time(microsecond) - Start,
+    ?assertEqual(byte_size(Payload), byte_size(Got)),
+    ?assertEqual(binary:last(Payload), binary:last(Got)),
+    close_all([Receiver, Sender]),
+    Elapsed.
+
 crypto_free_bytes(N) ->
     list_to_binary([I rem 251 || I <- lists:seq(1, N)]).
 

@@ -28,11 +28,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ferromq::{
-    flags, Context, Error, ErrorKind, Frame, Message, OptionValue, SocketOption, SocketType, Unsent,
+    flags, Context, Error, ErrorKind, Message, OptionValue, SocketOption, SocketType, Unsent,
 };
 use rustler::{Binary, Encoder, Env, LocalPid, Monitor, NifResult, ResourceArc, Term};
 
-use crate::convert::{error_tuple, frame_to_term};
+use crate::convert::{binary_to_frame, error_tuple, frame_to_term};
 use crate::reactor::{ok_tuple, ActiveSpec, Outgoing, Reactor, Reply, SockInner};
 
 mod atoms {
@@ -262,7 +262,7 @@ fn send<'a>(
     reference: Term<'a>,
 ) -> Term<'a> {
     let inner: &Arc<SockInner> = &sock.inner;
-    let frame = Frame::copy_from_slice(data.as_slice());
+    let frame = binary_to_frame(env, data);
     let may_wait = send_flags & flags::DONTWAIT == 0
         && effective_timeout(inner, timeout, SocketOption::SndTimeo) != 0;
     let parked = if send_flags & flags::SNDMORE != 0 {
