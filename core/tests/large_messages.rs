@@ -86,7 +86,7 @@ fn a_2_gib_plus_1_message_arrives_whole_over_every_transport() {
     // One copy on each side (the sender's payload is shared with its engine, the receiver
     // reads into one buffer of the frame's size), and room to spare.
     if available_memory() < 3 * size {
-        eprintln!("skipped: needs {} GiB of available memory", 3 * size >> 30);
+        eprintln!("skipped: needs {} GiB of available memory", (3 * size) >> 30);
         return;
     }
     let ctx = Context::new();
