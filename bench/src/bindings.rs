@@ -117,7 +117,7 @@ fn script_ready(root: &Path, script: &str, cases: &[String], res: &mut Results) 
 
 /// What a binding script measures.
 #[derive(Clone, Copy)]
-enum Measure {
+pub(crate) enum Measure {
     /// msg/s, the thr scripts.
     Throughput,
     /// Round-trip mean and p99 in µs, the lat scripts.
@@ -148,7 +148,7 @@ fn figures(measure: Measure, stdout: &str, prefix: &str) -> BTreeMap<String, f64
 /// `dir`): its figures with the peak memory of the script and its child (and for throughput
 /// their CPU time per message), or why it failed.
 #[allow(clippy::too_many_arguments)]
-fn run_one(
+pub(crate) fn run_one(
     argv: &[String],
     dir: &str,
     measure: Measure,
@@ -188,7 +188,7 @@ fn run_one(
     Sample::ok(case, imp, rep, m)
 }
 
-fn progress(sample: &Sample) {
+pub(crate) fn progress(sample: &Sample) {
     let m = &sample.m;
     let what = if let Some(rate) = m.get("msg_per_s") {
         format!("{rate:.0} msg/s")
@@ -207,7 +207,7 @@ fn progress(sample: &Sample) {
 
 /// The two libraries in the order of repetition `rep`: the incumbent first when it is even,
 /// FerroMQ first when odd, so drift hits both alike.
-fn order(rep: usize, incumbent: &'static str) -> [&'static str; 2] {
+pub(crate) fn order(rep: usize, incumbent: &'static str) -> [&'static str; 2] {
     if rep % 2 == 0 {
         [incumbent, "ferromq"]
     } else {

@@ -12,6 +12,7 @@
 //! ```
 
 mod bindings;
+mod large;
 mod profile;
 mod report;
 mod results;
@@ -321,8 +322,6 @@ fn run_core(cfg: &Config, res: &mut Results) {
         .into_iter()
         .filter(|c| cfg.only.as_ref().is_none_or(|o| c.id.contains(o.as_str())))
         .collect();
-    let total = cases.len() * cfg.reps * 2;
-    let mut n = 0;
     // One discarded run of each implementation first: the first measured case otherwise
     // pays for whatever came before (the builds, cold page cache, an idle CPU's clock).
     if let Some(first) = cases.first() {
@@ -334,8 +333,15 @@ fn run_core(cfg: &Config, res: &mut Results) {
             first.id
         );
     }
-    for case in &cases {
-        for rep in 0..cfg.reps {
+    run_cases(cfg, res, &cases, cfg.reps);
+}
+
+/// Runs every case `reps` times with each implementation, alternating which goes first.
+pub fn run_cases(cfg: &Config, res: &mut Results, cases: &[Case], reps: usize) {
+    let total = cases.len() * reps * 2;
+    let mut n = 0;
+    for case in cases {
+        for rep in 0..reps {
             // Alternate which implementation goes first, so drift hits both alike.
             let order = if rep % 2 == 0 {
                 [&cfg.libzmq, &cfg.ferromq]
@@ -523,6 +529,7 @@ fn main() {
     );
     run_core(&cfg, &mut res);
     run_slow_consumer(&cfg, &mut res);
+    large::run(&cfg, &mut res);
     bindings::run(&cfg, &mut res);
     if cfg.profile {
         profile::run(&cfg, &mut res);

@@ -193,7 +193,7 @@ fn sig3(v: Option<f64>) -> String {
     }
 }
 
-fn cell(a: Option<Agg>, unit: &str) -> String {
+pub(crate) fn cell(a: Option<Agg>, unit: &str) -> String {
     match a {
         Some(a) if a.n > 1 => format!("{} ±{:.0}%", fmt_val(a.median, unit), a.spread_pct()),
         Some(a) => fmt_val(a.median, unit),
@@ -201,17 +201,17 @@ fn cell(a: Option<Agg>, unit: &str) -> String {
     }
 }
 
-fn num(v: Option<f64>, digits: usize) -> String {
+pub(crate) fn num(v: Option<f64>, digits: usize) -> String {
     v.map(|v| format!("{v:.digits$}"))
         .unwrap_or_else(|| "—".into())
 }
 
-fn ratio_str(r: Option<f64>) -> String {
+pub(crate) fn ratio_str(r: Option<f64>) -> String {
     r.map(|r| format!("**{r:.2}×**"))
         .unwrap_or_else(|| "—".into())
 }
 
-fn ratio(res: &Results, case: &str, other: &str, key: &str) -> Option<f64> {
+pub(crate) fn ratio(res: &Results, case: &str, other: &str, key: &str) -> Option<f64> {
     match (res.median(case, other, key), res.median(case, F, key)) {
         (Some(o), Some(f)) if o > 0.0 => Some(f / o),
         _ => None,
@@ -781,6 +781,7 @@ pub fn write(cfg: &Config, res: &Results) {
 
     // ----- bindings -----
     write_bindings(cfg, res, &mut out);
+    crate::large::write_report(cfg, res, &mut out);
 
     // ----- profiles -----
     write_profiles(cfg, res, &mut out);

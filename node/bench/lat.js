@@ -3,18 +3,16 @@
  * Latency: REQ/REP round trips of 8-byte messages over tcp loopback, ferromq and zeromq.js
  * (real libzmq) in the same run. The Request socket binds here, the Reply socket runs in a
  * child process and echoes every request (like thr.js, and like python/bench/lat.py). After
- * 100 warm-up round trips each of COUNT round trips is timed on its own
+ * WARMUP (--warmup, 100) round trips each of COUNT round trips is timed on its own
  * (process.hrtime.bigint() around send + receive); the mean and the 99th percentile are
  * printed in µs. These are FULL round trips, not the half round trips libzmq's remote_lat
  * reports.
  *
- *   node bench/lat.js [--count 20000] [--size 8] [--lib ferromq,zeromq] [--repeat 1]
+ *   node bench/lat.js [--count 20000] [--size 8] [--lib ferromq,zeromq] [--repeat 1] [--warmup 100]
  *   node bench/lat.js reply <lib> <endpoint> <count>      # (the child)
  */
 const { spawn } = require("child_process")
 const path = require("path")
-
-const WARMUP = 100
 
 function load(lib) {
   return lib === "ferromq" ? require(path.join(__dirname, "..")) : require("zeromq")
@@ -31,16 +29,23 @@ async function replier(lib, endpoint, count) {
   rep.close() // linger -1: the last reply still goes out
 }
 
-async function requester(lib, count, size) {
+async function requester(lib, count, size, warmup) {
   const zmq = load(lib)
   const req = new zmq.Request()
   await req.bind("tcp://127.0.0.1:*")
-  const child = spawn(process.execPath, [__filename, "reply", lib, req.lastEndpoint, String(WARMUP + count)], {
+  const child = spawn(process.execPath, [__filename, "reply", lib, req.lastEndpoint, String(warmup + count)], {
     stdio: "inherit",
   })
   const exited = new Promise((resolve) => child.on("exit", resolve))
+  /* A replier that dies (zeromq.js aborts on some large echoes) would leave us waiting. */
+  child.on("exit", (code) => {
+    if (code !== 0) {
+      console.error(`the ${lib} replier exited with ${code}`)
+      process.exit(1)
+    }
+  })
   const msg = Buffer.alloc(size, 7)
-  for (let i = 0; i < WARMUP; i++) {
+  for (let i = 0; i < warmup; i++) {
     await req.send(msg)
     await req.receive()
   }
@@ -64,11 +69,11 @@ async function requester(lib, count, size) {
 }
 
 function options(argv) {
-  const opts = { count: 20000, size: 8, lib: "ferromq,zeromq", repeat: 1 }
+  const opts = { count: 20000, size: 8, lib: "ferromq,zeromq", repeat: 1, warmup: 100 }
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, "")
     if (!(name in opts) || argv[i + 1] === undefined) {
-      throw new Error(`usage: node bench/lat.js [--count N] [--size BYTES] [--lib ferromq,zeromq] [--repeat N]`)
+      throw new Error(`usage: node bench/lat.js [--count N] [--size BYTES] [--lib ferromq,zeromq] [--repeat N] [--warmup N]`)
     }
     opts[name] = name === "lib" ? argv[i + 1] : Number(argv[i + 1])
   }
@@ -89,7 +94,7 @@ async function main() {
   for (const lib of opts.lib.split(",")) {
     results[lib] = []
     for (let r = 0; r < opts.repeat; r++) {
-      results[lib].push(await requester(lib, opts.count, opts.size))
+      results[lib].push(await requester(lib, opts.count, opts.size, opts.warmup))
     }
   }
   if (results.ferromq && results.zeromq) {

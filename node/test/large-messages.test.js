@@ -7,7 +7,7 @@ const test = require("node:test")
 const assert = require("node:assert/strict")
 const os = require("node:os")
 const zmq = require("..")
-const { tcpPair, closeAll } = require("./helpers")
+const { tcpPair, closeAll, runChild } = require("./helpers")
 
 const MIB = 1 << 20
 
@@ -41,6 +41,52 @@ test("a large message costs time linear in its size", async () => {
     large < small * 8 + 0.05,
     `256 MiB took ${large.toFixed(3)} s, 64 MiB ${small.toFixed(3)} s`,
   )
+})
+
+test("a large message sent right before the process exits is delivered", async () => {
+  const pull = new zmq.Pull({ receiveTimeout: 20000 })
+  await pull.bind("tcp://127.0.0.1:*")
+  const sender = runChild(
+    `
+    const zmq = require(".")
+    const push = new zmq.Push()
+    push.connect(${JSON.stringify(pull.lastEndpoint)})
+    push.send(Buffer.alloc(${64 * MIB}, 9)).then(() => push.close())
+    `,
+    20000,
+  )
+  const [got] = await pull.receive()
+  assert.equal(got.length, 64 * MIB)
+  assert.equal(got[64 * MIB - 1], 9)
+  const { code, signal, output } = await sender
+  assert.equal(signal, null, output)
+  assert.equal(code, 0, output)
+  pull.close()
+})
+
+test("a large reply that echoes the received Buffer survives the replier's exit", async () => {
+  /* The reply shares the request's memory: it must stay valid while the reply is written,
+     after the replier's JavaScript is gone (its Buffers are finalized at exit). */
+  const req = new zmq.Request({ receiveTimeout: 20000 })
+  await req.bind("tcp://127.0.0.1:*")
+  const replier = runChild(
+    `
+    const zmq = require(".")
+    const rep = new zmq.Reply()
+    rep.connect(${JSON.stringify(req.lastEndpoint)})
+    rep.receive().then(([msg]) => rep.send(msg)).then(() => rep.close())
+    `,
+    20000,
+  )
+  const request = Buffer.alloc(64 * MIB)
+  for (let i = 0; i < request.length; i += 4096) request[i] = (i / 4096) & 0xff
+  await req.send(request)
+  const [reply] = await req.receive()
+  assert.ok(reply.equals(request), "the reply is the request, byte for byte")
+  const { code, signal, output } = await replier
+  assert.equal(signal, null, output)
+  assert.equal(code, 0, output)
+  req.close()
 })
 
 const size2GiB = 2 * 1024 * MIB + 1

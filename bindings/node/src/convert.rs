@@ -10,8 +10,13 @@
 //! over the core's memory, released when the Buffer is garbage collected. V8 refuses two
 //! ArrayBuffers over the same memory, so a payload JavaScript already owns (one it sent and
 //! is receiving back over inproc, or one handed to two sockets) is copied instead.
+//!
+//! An external Buffer sent again (a reply echoing the request) is not borrowed from
+//! JavaScript: the frame shares the core's bytes directly ([`CORE_BUFFERS`]). Borrowing
+//! would tie the bytes to the Buffer's finalizer, which N-API runs when the environment is
+//! torn down at exit, while the frame may still be on its way out.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::Mutex;
@@ -32,6 +37,20 @@ pub const EXTERNAL_THRESHOLD: usize = 8 * 1024;
 /// may also hold: payloads borrowed from JavaScript and external Buffers we created.
 /// Counted, since one JavaScript buffer may be lent to the core several times at once.
 static JS_OWNED: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+
+/// The core's bytes behind each external Buffer we created, by start address, kept until
+/// the Buffer's finalizer runs.
+static CORE_BUFFERS: Mutex<BTreeMap<usize, Bytes>> = Mutex::new(BTreeMap::new());
+
+/// The core's bytes at `data..data + len` if they lie within an external Buffer we created
+/// (the Buffer itself, or a view of part of it), shared without a copy.
+fn core_bytes(data: *const u8, len: usize) -> Option<Bytes> {
+    let start = data as usize;
+    let buffers = CORE_BUFFERS.lock().unwrap_or_else(|e| e.into_inner());
+    let (&base, bytes) = buffers.range(..=start).next_back()?;
+    let offset = start - base;
+    (offset + len <= bytes.len()).then(|| bytes.slice(offset..offset + len))
+}
 
 fn js_owned_acquire(ptr: usize) {
     let mut map = JS_OWNED.lock().unwrap_or_else(|e| e.into_inner());
@@ -159,6 +178,11 @@ fn string_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
 fn view_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
     // Node's buffer info works for every ArrayBufferView and gives its bytes.
     let (data, len) = env.buffer_info(value).map_err(cannot_read("buffer"))?;
+    if len >= EXTERNAL_THRESHOLD {
+        if let Some(bytes) = core_bytes(data, len) {
+            return Ok(Frame::from(bytes));
+        }
+    }
     if len >= BORROW_THRESHOLD {
         // SAFETY: `value` is a live view of the running call, in its env.
         let buffer = unsafe { Buffer::from_napi_value(env.raw(), value.raw()) }
@@ -216,16 +240,15 @@ pub fn message_from_js(env: Env<'_>, value: Value<'_>) -> ArgResult<Message> {
     Ok(msg)
 }
 
-/// Finalizer of an external Buffer over a core frame's bytes.
-///
-/// # Safety
-/// N-API calls it once, with the data and hint `frame_to_js` gave
-/// `napi_create_external_buffer`.
-unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+/// Finalizer of an external Buffer over a core frame's bytes: they are released (from
+/// [`CORE_BUFFERS`]).
+unsafe extern "C" fn release_external(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
     raw::finalizer(|| {
         js_owned_release(data as usize);
-        // SAFETY: `hint` is the `Box<Bytes>` that `frame_to_js` leaked for this Buffer.
-        drop(unsafe { Box::from_raw(hint.cast::<Bytes>()) });
+        CORE_BUFFERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&(data as usize));
     });
 }
 
@@ -240,19 +263,22 @@ pub fn frame_to_js<'s>(env: Env<'s>, frame: Frame) -> raw::Result<Value<'s>> {
     if !js_owned_claim(data) {
         return env.buffer_copy(&bytes);
     }
-    let hint = Box::into_raw(Box::new(bytes));
+    // Kept here until the Buffer's finalizer: unchanged (`Bytes` is immutable) and alive.
+    CORE_BUFFERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(data, bytes);
     let mut result = ptr::null_mut();
-    // SAFETY: `env` is live (the invariant of `Env`). The Buffer is over the `len` bytes of
-    // the `Bytes` in `hint`, which is leaked to keep them alive (and unchanged: `Bytes` is
-    // immutable) until the finalizer drops it; no other ArrayBuffer covers them
-    // (`js_owned_claim`).
+    // SAFETY: `env` is live (the invariant of `Env`). The Buffer is over `len` bytes at
+    // `data`, which CORE_BUFFERS keeps alive and unchanged until the finalizer removes them;
+    // no other ArrayBuffer covers them (`js_owned_claim`).
     let status = unsafe {
         sys::napi_create_external_buffer(
             env.raw(),
             len,
             data as *mut c_void,
             Some(release_external),
-            hint.cast(),
+            ptr::null_mut(),
             &mut result,
         )
     };
@@ -262,8 +288,11 @@ pub fn frame_to_js<'s>(env: Env<'s>, frame: Frame) -> raw::Result<Value<'s>> {
     }
     // Not allowed here (or failed): copy instead.
     js_owned_release(data);
-    // SAFETY: N-API did not take `hint`: it is still the box leaked above.
-    let bytes = unsafe { Box::from_raw(hint) };
+    let bytes = CORE_BUFFERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&data)
+        .unwrap_or_default();
     env.buffer_copy(&bytes)
 }
 

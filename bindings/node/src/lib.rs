@@ -22,7 +22,9 @@ mod reactor;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferromq::{flags, ErrorKind, OptionValue, Socket, SocketOption, SocketType};
 use napi::bindgen_prelude::{Buffer, Function, JsValue, Unknown};
@@ -98,6 +100,10 @@ impl NativeContext {
         unsafe { sys::napi_unref_threadsafe_function(env.raw(), completions.raw()) };
         let reactor = Reactor::new(completions)
             .map_err(|e| napi::Error::new("EIO", format!("cannot create the reactor: {e}")))?;
+        // As zeromq.js: when the process exits, sockets still open are closed and what every
+        // socket has queued is delivered within its LINGER before the process ends.
+        env.add_env_cleanup_hook(ctx.clone(), deliver_at_exit)
+            .map_err(napi_failure)?;
         Ok(NativeContext { ctx, reactor })
     }
 
@@ -120,6 +126,27 @@ impl NativeContext {
     pub fn io_threads(&self) -> u32 {
         self.ctx.io_threads() as u32
     }
+}
+
+/// How long exiting may wait for queued messages before it says why it is waiting.
+const EXIT_WARNING_AFTER: Duration = Duration::from_millis(500);
+
+/// The exit hook of a context: closes its sockets and waits for their queued messages
+/// (libzmq's `zmq_ctx_term` after closing them, as zeromq.js does). A peer that never reads
+/// holds the exit for the sockets' LINGER (-1: for ever), so the user is told after a while.
+fn deliver_at_exit(ctx: ferromq::Context) {
+    let (done_tx, done) = mpsc::channel();
+    let closer = std::thread::spawn(move || {
+        ctx.destroy(None);
+        let _ = done_tx.send(());
+    });
+    if let Err(RecvTimeoutError::Timeout) = done.recv_timeout(EXIT_WARNING_AFTER) {
+        eprintln!(
+            "(ferromq) Waiting for queued messages to be delivered before the process exits. \
+             Set the socket's linger (or context.blocky = false) to change this."
+        );
+    }
+    let _ = closer.join();
 }
 
 impl Drop for NativeContext {
