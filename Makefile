@@ -4,12 +4,17 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps build test test-rust test-node test-python test-erlang test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
+# Installs what the targets need (Debian 12): one line per step, the installers' output in
+# target/setup.log. `make doctor` says what is there and what is missing, installing nothing.
 deps:
-	./scripts/install-deps.sh
+	@./scripts/install-deps.sh
+
+doctor:
+	@./scripts/doctor.sh
 
 build: deps
 	$(CARGO) build --workspace
@@ -48,7 +53,7 @@ test-erlang: deps
 # tests-polyglot/run.py, quiet unless something fails (~30 s).
 test-polyglot: deps
 	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
-	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require erlang-ferromq
+	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq
 
 # Delivery at close: FerroMQ senders in every language close right after their last send,
 # receivers on FerroMQ and on libzmq count every sequence number; tcp, ipc, abstract ipc and
@@ -67,10 +72,11 @@ lint:
 perf-tools: deps
 	$(CARGO) build --release -p ferromq --bins
 
-# The talks come alive: every scenario on the incumbents and mixed with FerroMQ, each
-# process's output prefixed by its role, then the cross-language matrix (~1 min).
+# The talks come alive: builds every FerroMQ package (quietly, only what changed), then every
+# scenario on the incumbents and mixed with FerroMQ, each process's output prefixed by its
+# role, the cross-language matrix and a summary per language (~1 min once built).
 demo: deps
-	./scripts/demo.sh
+	@./scripts/demo.sh
 
 # Benchmarks against libzmq and the incumbent bindings: builds release, runs everything,
 # rewrites BENCHMARKS.md and bench/charts/ (~15 min; BENCH_QUICK=1 for a ~2 min smoke run).

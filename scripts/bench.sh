@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+. scripts/lib/steps.sh
 if [ "${1:-}" != "--report-only" ]; then
     # Bench-only tools: a C compiler for the libzmq peer (libzmq3-dev comes with
     # scripts/install-deps.sh), and the profilers, best effort: without them the report
@@ -23,26 +24,29 @@ if [ "${1:-}" != "--report-only" ]; then
     if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
         SUDO=""
         [ "$(id -u)" -eq 0 ] || SUDO=sudo
-        echo "bench: installing ${need[*]}"
-        { $SUDO apt-get update -qq &&
-            DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"; } ||
-            echo "bench: could not install ${need[*]}; going on without"
+        apt_install() {
+            $SUDO apt-get update -qq &&
+                DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"
+        }
+        (step "installing ${need[*]}" apt_install "${need[@]}") || echo "bench: going on without ${need[*]}"
     fi
     command -v gcc >/dev/null 2>&1 || { echo "bench: gcc is required" >&2; exit 1; }
 fi
 
 [ -f "$HOME/.cargo/env" ] && ! command -v cargo >/dev/null 2>&1 && . "$HOME/.cargo/env"
-cargo build --release -p ferromq-bench
+step "building the benchmark tools (release)" cargo build --release -p ferromq-bench
 mkdir -p target/bench
-gcc -O2 -Wall -o target/bench/libzmq-perf bench/libzmq/perf.c -lzmq -lpthread
+step "building the libzmq peer (bench/libzmq/perf.c)" \
+    gcc -O2 -Wall -o target/bench/libzmq-perf bench/libzmq/perf.c -lzmq -lpthread
 
 if [ "${1:-}" != "--report-only" ]; then
     # The bindings measured are this tree's, built in release mode: the Node addon, and
     # the Python package installed from ./python (a stale install would be measured
     # otherwise). Without them the binding rows say why they are missing.
-    (cd node && npm run build) || echo "bench: the Node addon did not build"
+    build_node() { (cd node && npm run build); }
+    (step "building the Node addon" build_node) || echo "bench: the Node addon did not build"
     PYTHON="${PYTHON:-python3}"
-    "$PYTHON" -m pip install --quiet --root-user-action=ignore --force-reinstall --no-deps ./python ||
+    (step "installing the Python package" "$PYTHON" -m pip install --quiet --root-user-action=ignore --force-reinstall --no-deps ./python) ||
         echo "bench: the Python package did not install"
 fi
 

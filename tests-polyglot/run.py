@@ -1018,6 +1018,7 @@ def main():
             list(pool.map(run_one, plan))
 
     print_matrix(results, skipped, impls)
+    print_language_summary(results)
     passed = sum(1 for r in results if r[5] in ("PASS", "XPASS"))
     failed = sum(1 for r in results if r[5] == "FAIL")
     xfailed = sum(1 for r in results if r[5] == "XFAIL")
@@ -1029,6 +1030,31 @@ def main():
     failed += len(missing_required)
     say("polyglot: %d passed, %d failed, %d skipped" % (passed, failed, len(skipped) + xfailed))
     return 1 if failed else 0
+
+
+def print_language_summary(results):
+    """Per implementation (language and library): the runs it took part in and how many
+    passed, the talks' scenarios and the matrix's cells together."""
+    tally = {}
+    for s, roles, _, v, run, status in results:
+        names = {run.assignment.get(role.name) or run_impl_name(role, v) for role, _, _ in roles}
+        for name in names:
+            counts = tally.setdefault(name, {"PASS": 0, "FAIL": 0, "XFAIL": 0})
+            counts["PASS" if status == "XPASS" else status] += 1
+    if not tally:
+        return
+    say("")
+    say("summary per language (runs each took part in, passed/run)")
+    for lang in sorted({n.rsplit("-", 1)[0] for n in tally}):
+        cells = []
+        for lib in ("libzmq", "ferromq"):
+            counts = tally.get("%s-%s" % (lang, lib))
+            if counts:
+                ran = counts["PASS"] + counts["FAIL"]
+                cells.append("%-7s %3d/%-3d%s" % (
+                    lib, counts["PASS"], ran,
+                    " (+%d known failures)" % counts["XFAIL"] if counts["XFAIL"] else ""))
+        say("  %-8s %s" % (lang, "   ".join(cells)))
 
 
 def run_impl_name(role, variant):

@@ -33,13 +33,16 @@ pub enum ErrorKind {
     NoEntity,
     /// Interrupted by a signal.
     Interrupted,
+    /// The process has no file descriptor left (EMFILE), e.g. for a new socket's eventfd or
+    /// connection.
+    TooManyFiles,
     /// The peer refused the connection, or another I/O error.
     Io,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings that publish the code → errno table to their users.
-    pub const ALL: [ErrorKind; 14] = [
+    pub const ALL: [ErrorKind; 15] = [
         ErrorKind::Again,
         ErrorKind::Fsm,
         ErrorKind::Term,
@@ -53,6 +56,7 @@ impl ErrorKind {
         ErrorKind::NotSocket,
         ErrorKind::NoEntity,
         ErrorKind::Interrupted,
+        ErrorKind::TooManyFiles,
         ErrorKind::Io,
     ];
 
@@ -72,6 +76,7 @@ impl ErrorKind {
             ErrorKind::NotSocket => libc::ENOTSOCK,
             ErrorKind::NoEntity => libc::ENOENT,
             ErrorKind::Interrupted => libc::EINTR,
+            ErrorKind::TooManyFiles => libc::EMFILE,
             ErrorKind::Io => libc::EIO,
         }
     }
@@ -92,6 +97,7 @@ impl ErrorKind {
             ErrorKind::NotSocket => "ENOTSOCK",
             ErrorKind::NoEntity => "ENOENT",
             ErrorKind::Interrupted => "EINTR",
+            ErrorKind::TooManyFiles => "EMFILE",
             ErrorKind::Io => "EIO",
         }
     }
@@ -112,6 +118,7 @@ impl ErrorKind {
             ErrorKind::NotSocket => "Socket operation on non-socket",
             ErrorKind::NoEntity => "No such file or directory",
             ErrorKind::Interrupted => "Interrupted system call",
+            ErrorKind::TooManyFiles => "Too many open files",
             ErrorKind::Io => "Input/output error",
         }
     }
@@ -165,6 +172,11 @@ impl Error {
             std::io::ErrorKind::AddrNotAvailable => ErrorKind::AddrNotAvail,
             std::io::ErrorKind::InvalidInput => ErrorKind::Invalid,
             std::io::ErrorKind::NotFound => ErrorKind::NoEntity,
+            // Out of descriptors, for the process (EMFILE) or the whole system (ENFILE):
+            // libzmq reports the first when its signaler or a connection cannot get one.
+            _ if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                ErrorKind::TooManyFiles
+            }
             _ => ErrorKind::Io,
         };
         Error::new(kind, format!("{context}: {err}"))

@@ -681,6 +681,19 @@ retry_bind(S, Ep, N) ->
 %% Errors
 %%====================================================================
 
+%% Out of file descriptors, socket/2 returns {error, emfile} as erlzmq2 on libzmq does. In a
+%% child VM whose descriptor limit is low (prlimit, util-linux); its exit status tells (its
+%% standard output may have no descriptor left to write with).
+emfile_test() ->
+    Ebin = filename:dirname(code:which(erlzmq)),
+    Eval = "{ok, C} = erlzmq:context(), "
+           "{Socks, R} = (fun L(Acc) -> case erlzmq:socket(C, pair) of "
+           "{ok, S} when length(Acc) < 200 -> L([S | Acc]); Other -> {Acc, Other} end end)([]), "
+           "halt(case {Socks, R} of {[_ | _], {error, emfile}} -> 0; _ -> 3 end).",
+    Cmd = "prlimit --nofile=60 erl -noshell -pa '" ++ Ebin ++ "' -eval '" ++ Eval ++
+          "' >/dev/null 2>&1; echo $?",
+    ?assertEqual("0", string:trim(os:cmd(Cmd))).
+
 errors_test() ->
     with_context(fun(Ctx) ->
         {ok, A} = erlzmq:socket(Ctx, pull),

@@ -160,3 +160,26 @@ test("module exports zeromq.js's names", () => {
   assert.equal(typeof zmq.version, "string")
   assert.ok(new zmq.Push() instanceof zmq.Socket)
 })
+
+test("out of file descriptors: making a socket fails with EMFILE", async () => {
+  /* In a child whose descriptor limit is low (prlimit, util-linux). */
+  const { execFileSync } = require("node:child_process")
+  const source = `
+    const zmq = require(".")
+    const kept = []
+    try {
+      for (let i = 0; i < 200; i++) kept.push(new zmq.Pair())
+      console.log("no error")
+    } catch (e) {
+      console.log("code", e.code, "errno", e.errno, "|", e.message)
+    }
+    for (const s of kept) s.close()
+  `
+  const out = execFileSync("prlimit", ["--nofile=64", process.execPath, "-e", source], {
+    cwd: require("node:path").join(__dirname, ".."),
+    encoding: "utf8",
+    timeout: 30000,
+  })
+  assert.match(out, /code EMFILE errno 24 \|/)
+  assert.match(out, /Too many open files/)
+})

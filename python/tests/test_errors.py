@@ -194,3 +194,37 @@ def test_enotsup(ctx):
 def test_context_bad_io_threads():
     with pytest.raises(ValueError):
         zmq.Context(io_threads=0)
+
+
+def test_out_of_file_descriptors_is_emfile():
+    # In a child process: it lowers its own descriptor limit until a socket cannot be made.
+    import subprocess
+    import sys
+
+    child = r"""
+import errno, os, resource
+import ferromq as zmq
+ctx = zmq.Context()
+first = ctx.socket(zmq.PAIR)
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 16, hard))
+kept = []
+try:
+    for _ in range(100):
+        kept.append(ctx.socket(zmq.PAIR))
+    print("no error")
+except zmq.ZMQError as e:
+    print("errno", errno.errorcode.get(e.errno), "|", e.strerror)
+for s in kept:
+    s.close()
+resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+ctx.socket(zmq.PAIR).close()
+first.close()
+ctx.term()
+print("recovered")
+"""
+    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "errno EMFILE |" in out.stdout, out.stdout
+    assert "Too many open files" in out.stdout
+    assert out.stdout.strip().endswith("recovered")
