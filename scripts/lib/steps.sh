@@ -21,7 +21,13 @@ step() {
     shift
     local start
     start=$(now)
+    if [ -z "${STEP_LOG_SHOWN:-}" ]; then
+        echo "(the output of these steps goes to ${SETUP_LOG#"$PWD"/})"
+        STEP_LOG_SHOWN=1
+    fi
     printf '%s… ' "$what"
+    local first_line
+    first_line=$(($(wc -l <"$SETUP_LOG" 2>/dev/null || echo 0) + 1))
     {
         echo
         echo "=== $(date -u '+%F %T') $what: $*"
@@ -33,8 +39,8 @@ step() {
         return 0
     fi
     echo "FAILED ($(since "$start"))"
-    echo "--- the end of $SETUP_LOG:" >&2
-    tail -n 40 "$SETUP_LOG" >&2
+    echo "--- what it printed (the end of it):" >&2
+    tail -n "+$first_line" "$SETUP_LOG" | tail -n 40 >&2
     echo "--- the whole output of every step is in $SETUP_LOG" >&2
     exit "$status"
 }
