@@ -23,6 +23,7 @@ from .context import Context as _SyncContext
 from .error import Again, ZMQError
 from .poll import Poller as _SyncPoller
 from .socket import Socket as _SyncSocket
+from .socket import _writable_view
 
 __all__ = ["Context", "Socket", "Poller"]
 
@@ -85,6 +86,10 @@ class Socket(_SyncSocket):
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future:  # type: ignore[override]
         """Receives a whole multipart message; returns a Future of a list."""
         return self._add_recv("recv_multipart", (copy, track), flags)
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> asyncio.Future:  # type: ignore[override]
+        """Receives one frame into ``buffer``; returns a Future of the frame's size."""
+        return self._add_recv("_recv_into", (_writable_view(buffer, nbytes), nbytes), flags)
 
     def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any) -> asyncio.Future:  # type: ignore[override]
         """Sends a frame; returns a Future that completes once the core has queued it."""

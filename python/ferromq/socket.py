@@ -307,6 +307,22 @@ class Socket(_ferromq._Socket):
 
     recv_unicode = recv_string
 
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """Receives one frame into ``buffer`` (a writable, contiguous buffer): at most
+        ``nbytes`` bytes of it (0: the buffer's size). Returns the frame's size, which is
+        larger than what was written when the frame was truncated (the rest is lost), as
+        libzmq's ``zmq_recv``."""
+        return self._recv_into(flags, _writable_view(buffer, nbytes), nbytes)
+
+    def _recv_into(self, flags: int, view: memoryview, nbytes: int) -> int:
+        # Flags first, as the other receives: ferromq.asyncio retries it that way.
+        frame = _ferromq._Socket.recv(self, flags, False)
+        size = len(frame)
+        room = nbytes or len(view)
+        taken = min(size, room)
+        view[:taken] = memoryview(frame)[:taken]
+        return size
+
     def send_pyobj(self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: Any) -> Any:
         """Sends a pickled object. Only unpickle data from peers you trust."""
         return self.send(pickle.dumps(obj, protocol), flags=flags, **kwargs)
@@ -379,3 +395,17 @@ def _class_has(cls: type, key: str) -> bool:
         if key in klass.__dict__ or key in getattr(klass, "__annotations__", {}):
             return True
     return False
+
+
+def _writable_view(buffer: Any, nbytes: int) -> memoryview:
+    """``buffer`` as a flat writable byte view, checked as pyzmq checks ``recv_into``'s
+    arguments (BufferError for a read-only or strided buffer, ValueError for ``nbytes``)."""
+    view = memoryview(buffer)
+    if view.readonly:
+        raise BufferError("memoryview: underlying buffer is not writable")
+    if not view.c_contiguous:
+        raise BufferError("memoryview: underlying buffer is not C-contiguous")
+    view = view.cast("B")
+    if nbytes < 0 or nbytes > len(view):
+        raise ValueError(f"nbytes={nbytes} too big for memoryview of {len(view)}B")
+    return view

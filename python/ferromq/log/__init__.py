@@ -1,0 +1,1 @@
+"""Logging over ØMQ (pyzmq's ``zmq.log``): see ``handlers``."""

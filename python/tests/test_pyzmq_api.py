@@ -1,0 +1,231 @@
+"""More of pyzmq's API, each test run twice: on pyzmq (the reference, PyPI's, on libzmq) and on
+ferromq, expecting the same behaviour: ``recv_into``, ``zmq.utils.jsonapi``,
+``zmq.decorators`` and ``zmq.log.handlers``."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+import pytest
+
+
+@pytest.fixture(params=["zmq", "ferromq"])
+def lib(request):
+    """The library under test, with a context destroyed after the test."""
+    module = importlib.import_module(request.param)
+    ctx = module.Context()
+    module.test_context = ctx
+    yield module
+    ctx.destroy(linger=0)
+
+
+def submodule(lib, name):
+    return importlib.import_module(f"{lib.__name__}.{name}")
+
+
+def pair(lib):
+    a = lib.test_context.socket(lib.PAIR)
+    b = lib.test_context.socket(lib.PAIR)
+    b.rcvtimeo = 5000
+    b.connect(f"tcp://127.0.0.1:{a.bind_to_random_port('tcp://127.0.0.1')}")
+    return a, b
+
+
+# ----- recv_into -----
+
+
+def test_recv_into_fills_the_buffer_and_returns_the_frame_size(lib):
+    a, b = pair(lib)
+    a.send(b"hello world")
+    buf = bytearray(5)
+    assert b.recv_into(buf) == 11  # truncated: the frame's size, not what fitted
+    assert buf == b"hello"
+    a.send(b"hi")
+    buf = bytearray(b"12345")
+    assert b.recv_into(buf) == 2
+    assert buf == b"hi345"
+    a.send(b"abcdef")
+    buf = bytearray(10)
+    assert b.recv_into(buf, nbytes=3) == 6
+    assert buf == b"abc" + bytes(7)
+    # Any writable contiguous buffer: a memoryview slice, an array.
+    import array
+
+    a.send(b"xyz")
+    target = array.array("B", [0] * 8)
+    assert b.recv_into(memoryview(target)[2:]) == 3
+    assert target.tobytes() == b"\0\0xyz\0\0\0"
+
+
+def test_recv_into_takes_one_frame_of_a_multipart_message(lib):
+    a, b = pair(lib)
+    a.send_multipart([b"first", b"second"])
+    buf = bytearray(10)
+    assert b.recv_into(buf) == 5
+    assert b.getsockopt(lib.RCVMORE) == 1
+    assert b.recv_into(buf) == 6
+    assert bytes(buf[:6]) == b"second"
+    assert b.getsockopt(lib.RCVMORE) == 0
+
+
+def test_recv_into_refuses_bad_buffers_before_receiving(lib):
+    a, b = pair(lib)
+    a.send(b"kept")
+    with pytest.raises(BufferError):
+        b.recv_into(b"read-only bytes")
+    with pytest.raises(ValueError, match="too big"):
+        b.recv_into(bytearray(3), nbytes=5)
+    with pytest.raises(ValueError):
+        b.recv_into(bytearray(3), nbytes=-1)
+    with pytest.raises(TypeError):
+        b.recv_into("a str is not a buffer")
+    buf = bytearray(8)
+    assert b.recv_into(buf) == 4  # nothing was lost to the refused calls
+    assert buf[:4] == b"kept"
+    with pytest.raises(lib.Again):
+        b.recv_into(buf, flags=lib.NOBLOCK)
+
+
+def test_recv_into_on_asyncio_sockets(lib):
+    aio = submodule(lib, "asyncio")
+
+    async def main():
+        ctx = aio.Context()
+        a, b = ctx.socket(lib.PAIR), ctx.socket(lib.PAIR)
+        b.connect(f"tcp://127.0.0.1:{a.bind_to_random_port('tcp://127.0.0.1')}")
+        buf = bytearray(16)
+        pending = b.recv_into(buf)  # waits: nothing sent yet
+        await asyncio.sleep(0.05)
+        assert not pending.done()
+        await a.send(b"async bytes")
+        assert await asyncio.wait_for(pending, 5) == 11
+        assert buf[:11] == b"async bytes"
+        a.close(linger=0)
+        b.close(linger=0)
+        ctx.term()
+
+    asyncio.run(main())
+
+
+# ----- zmq.utils.jsonapi -----
+
+
+def test_jsonapi(lib):
+    jsonapi = submodule(lib, "utils.jsonapi")
+    assert jsonapi.dumps({"a": [1, "é"]}) == b'{"a": [1, "\\u00e9"]}'
+    assert jsonapi.dumps({"a": "é"}, ensure_ascii=False) == '{"a": "é"}'.encode()
+    assert jsonapi.loads(b'{"a": [1, "\\u00e9"]}') == {"a": [1, "é"]}
+    assert jsonapi.loads('{"a": 1}') == {"a": 1}
+    assert jsonapi.jsonmod.dumps is __import__("json").dumps
+
+
+# ----- zmq.decorators -----
+
+
+def test_context_and_socket_decorators(lib):
+    decorators = submodule(lib, "decorators")
+    seen = {}
+
+    @decorators.context()
+    @decorators.socket(lib.PUSH)
+    @decorators.socket("pull", lib.PULL)
+    def work(greeting, ctx, push, pull):
+        seen.update(ctx=ctx, push=push, pull=pull)
+        assert isinstance(ctx, lib.Context)
+        assert push.context is ctx and pull.context is ctx
+        port = pull.bind_to_random_port("tcp://127.0.0.1")
+        push.connect(f"tcp://127.0.0.1:{port}")
+        push.send(greeting)
+        pull.rcvtimeo = 5000
+        return pull.recv()
+
+    assert work(b"hi") == b"hi"
+    assert seen["push"].closed and seen["pull"].closed
+    assert seen["ctx"].closed
+
+
+def test_socket_decorator_finds_the_context_and_names(lib):
+    decorators = submodule(lib, "decorators")
+    ctx = lib.test_context
+
+    @decorators.socket(lib.PUB, name="pub")
+    def by_keyword(context, pub=None):
+        return pub
+
+    sock = by_keyword(context=ctx)
+    assert sock.context is ctx and sock.closed
+
+    @decorators.socket("sub", lib.SUB, context_name="c")
+    def other_name(c, sub):
+        return sub
+
+    sock = other_name(c=ctx)
+    assert sock.context is ctx and sock.closed
+
+    @decorators.socket(lib.PAIR, name="s")
+    def twice(s):
+        return s
+
+    with pytest.raises(TypeError, match="multiple values for argument 's'"):
+        twice(s=1)
+
+
+# ----- zmq.log.handlers -----
+
+
+def test_pub_handler_publishes_topics_and_formats(lib):
+    handlers = submodule(lib, "log.handlers")
+    sub = lib.test_context.socket(lib.SUB)
+    sub.rcvtimeo = 5000
+    sub.subscribe(b"")
+    port = sub.bind_to_random_port("tcp://127.0.0.1")
+    pub = lib.test_context.socket(lib.PUB)
+    pub.connect(f"tcp://127.0.0.1:{port}")
+    handler = handlers.PUBHandler(pub, root_topic="app")
+    assert handler.socket is pub and handler.ctx is lib.test_context
+    logger = logging.getLogger(f"pubhandler-{lib.__name__}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        # Until the subscription has reached the PUB, records are dropped (PUB semantics).
+        for _ in range(200):
+            logger.info("probe")
+            try:
+                if sub.recv_multipart(lib.NOBLOCK)[0] == b"app.INFO":
+                    break
+            except lib.Again:
+                pass
+            __import__("time").sleep(0.02)
+        logger.info("synced")
+        while sub.recv_multipart()[1] != b"synced\n":  # the probes still on their way
+            pass
+        logger.info("plain %s", "text")
+        assert sub.recv_multipart() == [b"app.INFO", b"plain text\n"]
+        logger.warning("db.slow::took %d ms", 12)
+        topic, body = sub.recv_multipart()
+        assert topic == b"app.WARNING.db.slow"
+        assert body.startswith(b"WARNING test_pyzmq_api.py:") and body.endswith(b" - took 12 ms\n")
+        handler.root_topic = b""
+        handler.setFormatter(logging.Formatter("<%(message)s>"), logging.DEBUG)
+        logger.debug("x::y")
+        assert sub.recv_multipart() == [b"DEBUG.x", b"<y>"]
+        topic_logger = handlers.TopicLogger("topics")
+        topic_logger.addHandler(handler)
+        topic_logger.log(logging.ERROR, "disk.full", "no room on %s", "/var")
+        topic, body = sub.recv_multipart()
+        assert topic == b"ERROR.disk.full"
+        assert b"no room on /var - None" in body
+        assert handlers.TOPIC_DELIM == "::"
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_pub_handler_binds_its_own_socket(lib):
+    handlers = submodule(lib, "log.handlers")
+    handler = handlers.PUBHandler("tcp://127.0.0.1:*", context=lib.test_context)
+    assert handler.socket.type == lib.PUB
+    assert handler.socket.get(lib.LAST_ENDPOINT).startswith(b"tcp://127.0.0.1:")
+    handler.socket.close(linger=0)
