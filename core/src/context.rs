@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 use crate::engine::link::SocketLink;
 use crate::error::{Error, ErrorKind, Result};
@@ -30,7 +30,17 @@ pub(crate) struct ContextInner {
     sockets_closed: Condvar,
     /// The inproc names bound in this context and connections waiting for a bind.
     inproc: Arc<InprocRegistry>,
+    /// ZMQ_MAX_SOCKETS as last set, and the limit in force: MAX_SOCKETS as it was when the
+    /// first socket was made (libzmq sizes its socket table then, once).
+    max_sockets: AtomicUsize,
+    socket_limit: OnceLock<usize>,
 }
+
+/// libzmq's default ZMQ_MAX_SOCKETS.
+pub const DEFAULT_MAX_SOCKETS: usize = 1023;
+/// libzmq's ZMQ_SOCKET_LIMIT on Linux (what it reports; with epoll it accepts a larger
+/// MAX_SOCKETS too).
+pub const SOCKET_LIMIT: usize = 65535;
 
 /// Closes a socket on behalf of `Context::destroy`, with an optional LINGER override.
 pub(crate) type SocketCloser = Box<dyn Fn(Option<i32>) + Send + Sync>;
@@ -145,6 +155,8 @@ impl Context {
                 sockets: Mutex::new(OpenSockets::default()),
                 sockets_closed: Condvar::new(),
                 inproc: Arc::default(),
+                max_sockets: AtomicUsize::new(DEFAULT_MAX_SOCKETS),
+                socket_limit: OnceLock::new(),
             }),
         })
     }
@@ -154,10 +166,42 @@ impl Context {
         self.inner.io_threads
     }
 
-    /// Creates a socket of the given type.
+    /// ZMQ_MAX_SOCKETS: how many sockets may be open at once (at least 1, else EINVAL). As in
+    /// libzmq it takes effect only if set before the first socket is made;
+    /// [`max_sockets`](Self::max_sockets) reports the value set either way.
+    pub fn set_max_sockets(&self, max_sockets: usize) -> Result<()> {
+        if max_sockets == 0 {
+            return Err(Error::invalid("MAX_SOCKETS must be at least 1, got 0"));
+        }
+        self.inner.max_sockets.store(max_sockets, Ordering::Relaxed);
+        Ok(())
+    }
+
+    pub fn max_sockets(&self) -> usize {
+        self.inner.max_sockets.load(Ordering::Relaxed)
+    }
+
+    /// Creates a socket of the given type: EMFILE when MAX_SOCKETS are open already.
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
         if self.is_terminated() {
             return Err(Error::from_kind(ErrorKind::Term));
+        }
+        let limit = *self
+            .inner
+            .socket_limit
+            .get_or_init(|| self.inner.max_sockets.load(Ordering::Relaxed));
+        let open = self
+            .inner
+            .sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .open
+            .len();
+        if open >= limit {
+            return Err(Error::new(
+                ErrorKind::TooManyFiles,
+                format!("the context already has MAX_SOCKETS ({limit}) sockets open"),
+            ));
         }
         Socket::new(self.clone(), socket_type)
     }

@@ -136,3 +136,6 @@ __all__ = [
     "constants",
     "error",
 ] + constants.__all__
+
+# pyzmq's ``zmq.backend`` is there once ``zmq`` is imported (it needs the names above).
+from . import backend  # noqa: E402

@@ -16,8 +16,7 @@ __all__ = ["Context"]
 
 _C = TypeVar("_C", bound="Context")
 
-# The context options libzmq has; FerroMQ fixes most of them at creation.
-_MAX_SOCKETS = 1023
+# libzmq's ZMQ_SOCKET_LIMIT on Linux.
 _SOCKET_LIMIT = 65535
 
 
@@ -44,6 +43,14 @@ class Context(_ferromq._Context):
         # ``Context(other)``).
         self.sockopts = {}
         self._sockets = WeakSet()
+        # IO_THREADS as asked for (the native context runs at least one thread).
+        self._io_threads_set = int(io_threads) if isinstance(io_threads, (int, float)) and not shadow else None
+
+    def __copy__(self: _C, memo: Any = None) -> _C:
+        """A copy is a shadow: a second object over the same native context (as pyzmq)."""
+        return self.__class__.shadow(self.underlying)
+
+    __deepcopy__ = __copy__
 
     @classmethod
     def shadow(cls: type[_C], address: Any) -> _C:
@@ -117,23 +124,29 @@ class Context(_ferromq._Context):
     # ----- options -----
 
     def set(self, option: int, optval: int) -> None:
-        """Context options: IO_THREADS is fixed at creation (pass ``io_threads``);
-        MAX_SOCKETS is accepted for compatibility."""
-        if option == ContextOption.IO_THREADS and optval == self._io_threads:
+        """Context options, as libzmq's ``zmq_ctx_set``: MAX_SOCKETS limits the open sockets
+        (EMFILE beyond; it must be set before the first socket); IO_THREADS is recorded,
+        but the threads are fixed when the context is made (pass ``io_threads``)."""
+        if option == ContextOption.MAX_SOCKETS:
+            self._set_max_sockets(optval)
             return
-        if option in (ContextOption.MAX_SOCKETS, ContextOption.THREAD_NAME_PREFIX):
+        if option == ContextOption.IO_THREADS:
+            if not isinstance(optval, int) or optval < 0:
+                raise ZMQError(constants.EINVAL, f"IO_THREADS must be an int >= 0, got {optval!r}")
+            self._io_threads_set = optval
+            return
+        if option == ContextOption.THREAD_NAME_PREFIX:
             return
         raise ZMQError(
             constants.EINVAL,
-            f"context option {_name(ContextOption, option)} cannot be changed on a ferromq "
-            "context (IO_THREADS is set with Context(io_threads=N))",
+            f"context option {_name(ContextOption, option)} is not supported by ferromq",
         )
 
     def get(self, option: int) -> int:
         if option == ContextOption.IO_THREADS:
-            return self._io_threads
+            return self._io_threads if getattr(self, "_io_threads_set", None) is None else self._io_threads_set
         if option == ContextOption.MAX_SOCKETS:
-            return _MAX_SOCKETS
+            return self._max_sockets
         if option == ContextOption.SOCKET_LIMIT:
             return _SOCKET_LIMIT
         raise ZMQError(
@@ -158,7 +171,7 @@ class Context(_ferromq._Context):
         elif upper in SocketOption.__members__:
             self.sockopts[SocketOption[upper]] = value
         else:
-            object.__setattr__(self, key, value)
+            raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("_"):
@@ -168,7 +181,7 @@ class Context(_ferromq._Context):
             return self.get(ContextOption[upper])
         if upper in SocketOption.__members__ and SocketOption[upper] in self.sockopts:
             return self.sockopts[SocketOption[upper]]
-        raise AttributeError(f"{type(self).__name__} has no attribute or option {key!r}")
+        raise AttributeError(f"{type(self).__name__} has no such option: {upper}")
 
     def __delattr__(self, key: str) -> None:
         upper = key.upper()

@@ -254,9 +254,9 @@ class Socket(_ferromq._Socket):
         self.set(constants.UNSUBSCRIBE, topic)
 
     def __setattr__(self, key: str, value: Any) -> None:
-        # Attributes the class or instance knows are plain attributes; option names
-        # (`linger`, `rcvtimeo`, `identity`…) set the option; anything else is a plain
-        # attribute too (pyzmq raises AttributeError there).
+        # Attributes the class or instance knows (and private ones) are plain attributes;
+        # option names (`linger`, `rcvtimeo`, `identity`…) set the option; anything else is
+        # an AttributeError, as in pyzmq.
         lower = key.lower()
         if lower in ("subscribe", "unsubscribe"):
             if isinstance(value, str):
@@ -268,8 +268,7 @@ class Socket(_ferromq._Socket):
             return
         option = getattr(SocketOption, key.upper(), None)
         if option is None:
-            object.__setattr__(self, key, value)
-            return
+            raise AttributeError(f"{type(self).__name__} has no such option: {key.upper()}")
         self.set(option, value)
 
     def __getattr__(self, key: str) -> Any:
@@ -278,7 +277,7 @@ class Socket(_ferromq._Socket):
             raise AttributeError(key)
         option = getattr(SocketOption, key.upper(), None)
         if option is None:
-            raise AttributeError(f"{type(self).__name__} has no attribute or option {key!r}")
+            raise AttributeError(f"{type(self).__name__} has no such option: {key.upper()}")
         try:
             return self.get(option)
         except ZMQError as e:

@@ -192,8 +192,11 @@ def test_enotsup(ctx):
 
 
 def test_context_bad_io_threads():
-    with pytest.raises(ValueError):
-        zmq.Context(io_threads=0)
+    with pytest.raises(zmq.ZMQError) as info:
+        zmq.Context(io_threads=-1)
+    assert info.value.errno == zmq.EINVAL
+    with pytest.raises(TypeError, match="an integer is required"):
+        zmq.Context(io_threads="4")
 
 
 def test_out_of_file_descriptors_is_emfile():

@@ -156,11 +156,20 @@ def test_unsupported_options_say_so(ctx):
         s.not_an_option
 
 
-def test_plain_attributes_still_work(ctx):
+def test_unknown_attributes_are_refused_but_subclasses_may_add_their_own(ctx):
     s = ctx.socket(zmq.PAIR)
-    s.my_tag = "hello"  # not an option name: an ordinary attribute
-    assert s.my_tag == "hello"
+    with pytest.raises(AttributeError, match="no such option: MY_TAG"):
+        s.my_tag = "hello"  # not an option name (as pyzmq)
+    s._private = 1  # private names are plain attributes
     assert "linger" in dir(s)
+
+    class Tagged(zmq.Socket):
+        tag: str = ""  # declared by the class: a plain attribute
+
+    t = Tagged(ctx, zmq.PAIR)
+    t.tag = "hello"
+    assert t.tag == "hello"
+    t.close()
 
 
 def test_close_with_linger(ctx):

@@ -229,3 +229,101 @@ def test_pub_handler_binds_its_own_socket(lib):
     assert handler.socket.type == lib.PUB
     assert handler.socket.get(lib.LAST_ENDPOINT).startswith(b"tcp://127.0.0.1:")
     handler.socket.close(linger=0)
+
+
+# ----- attributes, context options, copies, backend -----
+
+
+def test_unknown_attributes_raise_attribute_error(lib):
+    ctx = lib.test_context
+    sock = ctx.socket(lib.PUSH)
+    for obj, cls in ((sock, "Socket"), (ctx, "Context")):
+        with pytest.raises(AttributeError, match=f"{cls} has no such option: NO_SUCH_THING"):
+            obj.no_such_thing = 5
+        with pytest.raises(AttributeError, match=f"{cls} has no such option: BOGUS"):
+            obj.bogus
+    sock.linger = 0  # an option
+    assert sock.linger == 0
+    ctx.linger = 7  # a default option for new sockets
+    assert ctx.socket(lib.PULL).linger == 7
+    assert repr(sock).startswith(f"<{lib.__name__}.Socket(zmq.PUSH) at 0x")
+
+
+def test_every_option_is_in_dir():
+    import ferromq
+
+    with ferromq.Context() as ctx:
+        names = dir(ctx.socket(ferromq.PAIR))
+    for option in ("linger", "sndhwm", "rcvtimeo", "routing_id", "immediate", "maxmsgsize"):
+        assert option in names
+
+
+def test_max_sockets(lib):
+    ctx = lib.Context()
+    try:
+        assert ctx.get(lib.MAX_SOCKETS) == 1023
+        assert ctx.get(lib.SOCKET_LIMIT) == 65535
+        with pytest.raises(lib.ZMQError) as bad:
+            ctx.set(lib.MAX_SOCKETS, 0)
+        assert bad.value.errno == lib.EINVAL
+        ctx.set(lib.MAX_SOCKETS, 2)
+        assert ctx.get(lib.MAX_SOCKETS) == 2
+        first, second = ctx.socket(lib.PAIR), ctx.socket(lib.PAIR)
+        with pytest.raises(lib.ZMQError) as full:
+            ctx.socket(lib.PAIR)
+        assert full.value.errno == __import__("errno").EMFILE
+        # (A closed socket's slot comes back once libzmq's reaper is done with it: later.)
+        first.close()
+        second.close()
+    finally:
+        ctx.destroy(linger=0)
+
+
+def test_io_threads_argument(lib):
+    with pytest.raises(TypeError, match="an integer is required"):
+        lib.Context(io_threads="2")
+    with pytest.raises(lib.ZMQError) as bad:
+        lib.Context(io_threads=-1)
+    assert bad.value.errno == lib.EINVAL
+    for given, reported in ((0, 0), (1.5, 1), (2, 2)):
+        ctx = lib.Context(io_threads=given)
+        assert ctx.get(lib.IO_THREADS) == reported
+        ctx.term()
+
+
+def test_copies_of_a_context_are_shadows(lib):
+    import copy
+    import pickle
+
+    ctx = lib.test_context
+    for dup in (copy.copy(ctx), copy.deepcopy(ctx)):
+        assert type(dup) is type(ctx) and dup is not ctx
+        assert dup.underlying == ctx.underlying
+    with pytest.raises(TypeError):
+        pickle.dumps(ctx)
+    with pytest.raises(TypeError):
+        pickle.dumps(ctx.socket(lib.PAIR))
+
+
+def test_instance_of_a_subclass(lib):
+    class Mine(lib.Context):
+        _instance = None  # pyzmq's pattern for a separate instance (zmq.asyncio does it)
+
+    mine = Mine.instance()
+    try:
+        assert type(mine) is Mine and Mine.instance() is mine
+        assert lib.Context.instance() is not mine
+    finally:
+        mine.term()
+
+
+def test_backend(lib):
+    backend = submodule(lib, "backend")
+    assert backend.Socket in lib.Socket.__mro__
+    assert backend.Context in lib.Context.__mro__
+    a, b = pair(lib)
+    a.send(b"x")
+    assert backend.zmq_poll([(b, lib.POLLIN), (a, lib.POLLIN)], 5000) == [(b, lib.POLLIN)]
+    assert backend.zmq_poll([(a, lib.POLLIN)], 0) == []
+    assert backend.strerror(lib.EAGAIN) == "Resource temporarily unavailable"
+    assert backend.zmq_version_info()[0] == 4

@@ -6,7 +6,7 @@ use std::sync::{mpsc, Arc};
 use ferromq::{Context, ErrorKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyTuple};
 
 use crate::blocking::wait_channel;
 use crate::errors::{guard, zmq_err_errno, zmq_err_kind, ZmqResultExt};
@@ -161,22 +161,22 @@ impl PyContext {
             if wants_shadow(shadow) {
                 return Self::shadow_of(py, shadow.expect("checked"));
             }
+            // As pyzmq: an int (a float is truncated), else TypeError; negative is EINVAL.
+            // 0 (libzmq: inproc only) still gets one I/O thread here; IO_THREADS reports 0.
             let io_threads: i64 = match io_threads {
                 None => 1,
-                Some(n) if n.is_instance_of::<PyInt>() => n.extract().unwrap_or(0),
-                Some(other) => {
-                    return Err(PyTypeError::new_err(format!(
-                        "io_threads is an int, not {}",
-                        type_name(other)
-                    )))
-                }
+                Some(n) if n.is_instance_of::<PyInt>() => n.extract().unwrap_or(-1),
+                Some(n) if n.is_instance_of::<PyFloat>() => n.extract::<f64>()?.trunc() as i64,
+                Some(_) => return Err(PyTypeError::new_err("an integer is required")),
             };
-            if !(1..=1024).contains(&io_threads) {
-                return Err(PyValueError::new_err(format!(
-                    "io_threads must be between 1 and 1024, got {io_threads}"
-                )));
+            if !(0..=1024).contains(&io_threads) {
+                return Err(zmq_err_kind(
+                    py,
+                    ErrorKind::Invalid,
+                    format!("io_threads must be between 0 and 1024, got {io_threads}"),
+                ));
             }
-            let ctx = Arc::new(Context::with_io_threads(io_threads as usize).py_err(py)?);
+            let ctx = Arc::new(Context::with_io_threads(io_threads.max(1) as usize).py_err(py)?);
             let handle = registry::new_handle();
             registry::register_context(handle, &ctx);
             Ok(PyContext {
@@ -247,6 +247,24 @@ impl PyContext {
     #[getter]
     fn _io_threads(&self) -> usize {
         self.core.as_deref().map_or(0, Context::io_threads)
+    }
+
+    /// ZMQ_MAX_SOCKETS (see `Context::set_max_sockets`).
+    #[getter]
+    fn _max_sockets(&self) -> usize {
+        self.core
+            .as_deref()
+            .map_or(ferromq::context::DEFAULT_MAX_SOCKETS, Context::max_sockets)
+    }
+
+    fn _set_max_sockets(&self, py: Python<'_>, max_sockets: i64) -> PyResult<()> {
+        guard(|| {
+            let Some(ctx) = self.core.as_deref() else {
+                return Err(zmq_err_kind(py, ErrorKind::Invalid, "the context was closed"));
+            };
+            let n = usize::try_from(max_sockets).unwrap_or(0);
+            ctx.set_max_sockets(n).py_err(py)
+        })
     }
 }
 
