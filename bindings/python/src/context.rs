@@ -260,7 +260,11 @@ impl PyContext {
     fn _set_max_sockets(&self, py: Python<'_>, max_sockets: i64) -> PyResult<()> {
         guard(|| {
             let Some(ctx) = self.core.as_deref() else {
-                return Err(zmq_err_kind(py, ErrorKind::Invalid, "the context was closed"));
+                return Err(zmq_err_kind(
+                    py,
+                    ErrorKind::Invalid,
+                    "the context was closed",
+                ));
             };
             let n = usize::try_from(max_sockets).unwrap_or(0);
             ctx.set_max_sockets(n).py_err(py)
