@@ -33,8 +33,9 @@ const BATCH: usize = 256;
 /// interrupting its wait with EINTR (as libzmq; see [`proxy_steerable_interruptible`]), a
 /// failed send or receive with that error.
 ///
-/// Fails with EINVAL if two of the sockets are the same socket or if neither direction
-/// can carry messages (e.g. PUB and PUB).
+/// Fails with EINVAL if two of the sockets are the same socket (except the frontend and the
+/// backend: one socket then sends back out what it receives, as in libzmq) or if neither
+/// direction can carry messages (e.g. PUB and PUB).
 pub fn proxy(frontend: &Socket, backend: &Socket, capture: Option<&Socket>) -> Result<()> {
     proxy_steerable(frontend, backend, capture, None)
 }
@@ -169,6 +170,8 @@ struct Ready {
 
 pub(crate) struct Proxy<'a> {
     sides: [&'a Socket; 2],
+    /// The frontend is the backend: one socket, polled once.
+    single: bool,
     capture: Option<&'a Socket>,
     control: Option<&'a Socket>,
     directions: Vec<Direction>,
@@ -198,8 +201,12 @@ impl<'a> Proxy<'a> {
                     format!("the proxy's {name} socket is closed"),
                 ));
             }
-            for (other_name, other) in &named[..i] {
-                if other.is_some_and(|o| same_socket(o, socket)) {
+            for (j, (other_name, other)) in named[..i].iter().enumerate() {
+                // One socket as both frontend and backend is allowed, as in libzmq: it
+                // sends each message it receives back out (a ROUTER routing between its
+                // own peers).
+                let both_sides = (j, i) == (FRONTEND, BACKEND);
+                if !both_sides && other.is_some_and(|o| same_socket(o, socket)) {
                     return Err(Error::invalid(format!(
                         "the proxy's {other_name} and {name} are the same socket"
                     )));
@@ -208,6 +215,7 @@ impl<'a> Proxy<'a> {
         }
 
         let (front_type, back_type) = (frontend.socket_type(), backend.socket_type());
+        let single = same_socket(frontend, backend);
         let mut directions = Vec::with_capacity(2);
         if can_recv(front_type) && can_send(back_type) {
             directions.push(Direction {
@@ -216,7 +224,7 @@ impl<'a> Proxy<'a> {
                 pending: None,
             });
         }
-        if can_recv(back_type) && can_send(front_type) {
+        if !single && can_recv(back_type) && can_send(front_type) {
             directions.push(Direction {
                 from: BACKEND,
                 to: FRONTEND,
@@ -247,6 +255,7 @@ impl<'a> Proxy<'a> {
         }
         Ok(Proxy {
             sides: [frontend, backend],
+            single,
             capture,
             control,
             directions,
@@ -322,6 +331,9 @@ impl<'a> Proxy<'a> {
                 }
             }
         }
+        if self.single {
+            side_events = [side_events[FRONTEND] | side_events[BACKEND], 0];
+        }
         // Never an item with no events: its readiness fd would fire without being reset.
         let mut items = Vec::with_capacity(5);
         let mut slots = [usize::MAX; 5];
@@ -350,8 +362,16 @@ impl<'a> Proxy<'a> {
         }
         poll(&mut items, timeout)?;
         let revents = |slot: usize| items.get(slot).map_or(0, |item| item.revents);
+        let front = revents(slots[FRONTEND]);
         Ok(Ready {
-            side: [revents(slots[FRONTEND]), revents(slots[BACKEND])],
+            side: [
+                front,
+                if self.single {
+                    front
+                } else {
+                    revents(slots[BACKEND])
+                },
+            ],
             capture: revents(slots[2]) & POLLOUT != 0,
             control: revents(slots[3]) & POLLIN != 0,
             stop: revents(slots[4]) != 0,

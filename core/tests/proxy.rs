@@ -597,8 +597,11 @@ fn closing_a_socket_under_a_proxy_ends_it() {
 #[test]
 fn unusable_sockets_are_rejected() {
     let ctx = Context::new();
-    let router = ferro(&ctx, SocketType::Router);
-    let err = proxy(&router, &router, None).unwrap_err();
+    let (router, dealer) = (
+        ferro(&ctx, SocketType::Router),
+        ferro(&ctx, SocketType::Dealer),
+    );
+    let err = proxy(&router, &dealer, Some(&router)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Invalid);
     assert!(err.to_string().contains("same socket"), "{err}");
 
@@ -1022,4 +1025,41 @@ fn thread_device_over_inproc() {
         );
     }
     handle.stop().unwrap();
+}
+
+#[test]
+fn one_router_as_both_ends_sends_each_message_back_to_its_sender() {
+    // libzmq's single-socket proxy: each message received goes back out the same socket,
+    // routed by its first frame, the sender's routing id: an echo to every peer. Peers: a
+    // libzmq DEALER and a FerroMQ one.
+    let ctx = Context::new();
+    let zctx = zmq::Context::new();
+    let router = ferro(&ctx, SocketType::Router);
+    let endpoint = ferro_bind(&router);
+    let running = std::thread::spawn(move || proxy(&router, &router, None));
+    let alice = libzmq(&zctx, zmq::DEALER);
+    alice.set_identity(b"alice").unwrap();
+    alice.set_rcvtimeo(5000).unwrap();
+    alice.connect(&endpoint).unwrap();
+    let bob = ferro(&ctx, SocketType::Dealer);
+    bob.set_option(SocketOption::RcvTimeo, 5000).unwrap();
+    bob.connect(&endpoint).unwrap();
+    for i in 0..100 {
+        alice
+            .send_multipart([&b"bob"[..], format!("hi {i}").as_bytes()], 0)
+            .unwrap();
+        let mut ping = Message::new();
+        ping.push_back(ferromq::Frame::from(format!("ping {i}")));
+        bob.send_msg(ping, 0).unwrap();
+    }
+    for i in 0..100 {
+        let parts = alice.recv_multipart(0).unwrap();
+        assert_eq!(parts, [b"bob".to_vec(), format!("hi {i}").into_bytes()]);
+        let got = bob.recv_msg(0).unwrap();
+        let frames: Vec<&[u8]> = got.iter().map(|f| f.as_slice()).collect();
+        assert_eq!(frames, [format!("ping {i}").as_bytes()]);
+    }
+    drop((alice, bob));
+    ctx.shutdown();
+    assert_ends_with_eterm(running);
 }

@@ -327,3 +327,36 @@ def test_backend(lib):
     assert backend.zmq_poll([(a, lib.POLLIN)], 0) == []
     assert backend.strerror(lib.EAGAIN) == "Resource temporarily unavailable"
     assert backend.zmq_version_info()[0] == 4
+
+
+# ----- devices -----
+
+
+def test_single_socket_devices_echo_to_the_sender(lib):
+    import threading
+
+    devices = submodule(lib, "devices")
+    dev = devices.ThreadDevice(lib.QUEUE, lib.ROUTER, -1)  # out_type -1: one socket
+    port = dev.bind_in_to_random_port("tcp://127.0.0.1")
+    dev.start()
+    # And zmq.proxy with one ROUTER as both ends, in a thread of ours.
+    router = lib.test_context.socket(lib.ROUTER)
+    port2 = router.bind_to_random_port("tcp://127.0.0.1")
+    threading.Thread(target=lambda: _proxy_until_closed(lib, router), daemon=True).start()
+    for p in (port, port2):
+        dealer = lib.test_context.socket(lib.DEALER)
+        dealer.rcvtimeo = 5000
+        dealer.connect(f"tcp://127.0.0.1:{p}")
+        for i in range(50):
+            dealer.send_multipart([b"to", str(i).encode()])
+        for i in range(50):
+            # Routed by the sender's own id: each message comes back to its sender.
+            assert dealer.recv_multipart() == [b"to", str(i).encode()]
+        dealer.close(linger=0)
+
+
+def _proxy_until_closed(lib, sock):
+    try:
+        lib.proxy(sock, sock)
+    except lib.ZMQError:
+        pass  # the context's destroy ends it

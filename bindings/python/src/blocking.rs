@@ -29,10 +29,15 @@ where
     let mut raised: Option<PyErr> = None;
     let result = py.detach(|| {
         let mut hook = || -> ferromq::Result<()> {
-            Python::attach(|py| py.check_signals()).map_err(|e| {
-                raised = Some(e);
-                interrupted()
-            })
+            // Once the interpreter is finalizing (a daemon thread still waiting at exit),
+            // there are no handlers to run and it must not be attached to: keep waiting.
+            match Python::try_attach(|py| py.check_signals()) {
+                None | Some(Ok(())) => Ok(()),
+                Some(Err(e)) => {
+                    raised = Some(e);
+                    Err(interrupted())
+                }
+            }
         };
         f(&mut hook)
     });

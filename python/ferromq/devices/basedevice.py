@@ -51,8 +51,6 @@ class Device:
             raise TypeError("in_type must be specified")
         if out_type is None:
             raise TypeError("out_type must be specified")
-        if out_type < 0:
-            raise NotImplementedError("a device with a single socket (out_type < 0) is not supported")
         self.device_type = device_type
         self.in_type = in_type
         self.out_type = out_type
@@ -114,8 +112,9 @@ class Device:
 
     def _runs_natively(self) -> bool:
         """A plain device runs on the core's ThreadDevice; one whose class overrides
-        ``run_device`` (Proxy, MonitoredQueue, user subclasses) runs that in Python."""
-        return type(self).run_device is Device.run_device
+        ``run_device`` (Proxy, MonitoredQueue, user subclasses), or with a single socket
+        (``out_type`` < 0), runs that in Python."""
+        return type(self).run_device is Device.run_device and self.out_type >= 0
 
     def _configure(self, sock: Socket, side: str) -> None:
         """Applies the recorded options of ``side`` ("in", "out"…), then its binds and
@@ -141,6 +140,10 @@ class Device:
         self._context = ctx
         ins = ctx.socket(self.in_type)
         self._sockets.append(ins)
+        if self.out_type < 0:
+            # A single-socket device: the frontend is the backend too (as pyzmq's).
+            self._configure(ins, "in")
+            return ins, ins
         outs = ctx.socket(self.out_type)
         self._sockets.append(outs)
         self._configure(ins, "in")
@@ -172,8 +175,12 @@ class Device:
 
     def run_device(self) -> None:
         """Runs the device in the calling thread until it ends (pyzmq's hook). The default
-        is the core's device; subclasses override it to run their own loop on the sockets
-        ``self._setup_sockets()`` returns."""
+        is the core's device (a single-socket one proxies its socket to itself); subclasses
+        override it to run their own loop on the sockets ``self._setup_sockets()`` returns."""
+        if self.out_type < 0:
+            ins, outs = self._setup_sockets()
+            _ferromq.proxy(ins, outs)
+            return
         self._start_core()
         self._core.join()
 
