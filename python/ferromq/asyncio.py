@@ -54,7 +54,8 @@ def _loop() -> asyncio.AbstractEventLoop:
 class Socket(_SyncSocket):
     """An asyncio socket. ``await sock.recv()``, ``await sock.send(b"...")``…
 
-    The socket belongs to one event loop (the one running when it is first used).
+    The socket works with the event loop running when it is first used, and moves to
+    another running loop once that one is closed or stopped.
     """
 
     _repr_cls = "ferromq.asyncio.Socket"
@@ -156,8 +157,22 @@ class Socket(_SyncSocket):
     # ----- machinery -----
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop_ is None:
-            self._loop_ = _loop()
+        """The loop the socket works with: the one it was first used in, until another loop
+        uses it while that one is closed or stopped (``asyncio.run`` called again, as
+        pyzmq allows); waits left by the old loop go with it."""
+        current = self._loop_
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if current is None:
+            self._loop_ = running or _loop()
+        elif running is not None and running is not current and (current.is_closed() or not current.is_running()):
+            self._unwatch()
+            for queue in (self._recv_waiters, self._send_waiters, self._poll_waiters):
+                queue.clear()  # their futures belong to the old loop, which will not run them
+            self._check_scheduled = False
+            self._loop_ = running
         return self._loop_
 
     def _try_at_once(self, future: asyncio.Future, attempt: Callable[[], Any], flags: int) -> bool:

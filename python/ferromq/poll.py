@@ -62,7 +62,15 @@ class Poller:
             _ferromq.poll([], timeout)
             return []
         revents = _ferromq.poll(self.sockets, timeout)
-        return [(sock, ev) for (sock, _), ev in zip(self.sockets, revents) if ev]
+        return [(_ready_key(sock), ev) for (sock, _), ev in zip(self.sockets, revents) if ev]
+
+
+def _ready_key(sock: Any) -> Any:
+    """How a ready item is named in poll()'s result, as pyzmq names it: ØMQ sockets and
+    descriptors as registered, other objects (Python sockets, files) by their ``fileno()``."""
+    if isinstance(sock, (int, _ferromq._Socket)):
+        return sock
+    return sock.fileno()
 
 
 def select(

@@ -360,3 +360,79 @@ def _proxy_until_closed(lib, sock):
         lib.proxy(sock, sock)
     except lib.ZMQError:
         pass  # the context's destroy ends it
+
+
+# ----- asyncio -----
+
+
+def test_async_poller_with_descriptors_and_file_objects(lib):
+    import os
+    import socket as pysocket
+
+    aio = submodule(lib, "asyncio")
+
+    async def main():
+        ctx = aio.Context()
+        r, w = os.pipe()
+        s1, s2 = pysocket.socketpair()
+        pull = ctx.socket(lib.PULL)
+        try:
+            poller = aio.Poller()
+            poller.register(r, lib.POLLIN)
+            poller.register(s1, lib.POLLIN)
+            poller.register(pull, lib.POLLIN)
+            assert await poller.poll(50) == []
+            os.write(w, b"x")
+            s2.send(b"y")
+            ready = dict(await poller.poll(5000))
+            assert ready == {r: lib.POLLIN, s1.fileno(): lib.POLLIN}
+        finally:
+            pull.close(linger=0)
+            ctx.term()
+            for fd in (r, w):
+                os.close(fd)
+            s1.close()
+            s2.close()
+
+    asyncio.run(main())
+
+
+def test_one_async_socket_in_several_event_loops_in_turn(lib):
+    aio = submodule(lib, "asyncio")
+    ctx = aio.Context()
+    a, b = ctx.socket(lib.PAIR), ctx.socket(lib.PAIR)
+    b.connect(f"tcp://127.0.0.1:{a.bind_to_random_port('tcp://127.0.0.1')}")
+
+    async def exchange(i):
+        await a.send(b"m%d" % i)
+        return await asyncio.wait_for(b.recv(), 5)
+
+    try:
+        assert [asyncio.run(exchange(i)) for i in range(3)] == [b"m0", b"m1", b"m2"]
+    finally:
+        a.close(linger=0)
+        b.close(linger=0)
+        ctx.term()
+
+
+def test_a_cancelled_poll_leaves_nothing_behind(lib):
+    aio = submodule(lib, "asyncio")
+
+    async def main():
+        ctx = aio.Context()
+        pull = ctx.socket(lib.PULL)
+        pull.bind("inproc://cancelled-poll")
+        poll = pull.poll(5000)
+        await asyncio.sleep(0.01)
+        poll.cancel()
+        await asyncio.sleep(0.05)
+        assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+        push = ctx.socket(lib.PUSH)
+        push.connect("inproc://cancelled-poll")
+        await push.send(b"after")
+        assert await asyncio.wait_for(pull.recv(), 5) == b"after"
+        push.close(linger=0)
+        pull.close(linger=0)
+        ctx.term()
+
+    asyncio.run(main())
