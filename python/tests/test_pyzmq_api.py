@@ -436,3 +436,35 @@ def test_a_cancelled_poll_leaves_nothing_behind(lib):
         ctx.term()
 
     asyncio.run(main())
+
+
+# ----- zmq.eventloop.future -----
+
+
+def test_eventloop_future_sockets_return_tornado_futures(lib):
+    from tornado.concurrent import Future
+    from tornado.ioloop import IOLoop
+
+    future = submodule(lib, "eventloop.future")
+
+    async def main():
+        ctx = future.Context()
+        a, b = ctx.socket(lib.PAIR), ctx.socket(lib.PAIR)
+        b.connect(f"tcp://127.0.0.1:{a.bind_to_random_port('tcp://127.0.0.1')}")
+        try:
+            pending = b.recv()
+            assert isinstance(pending, Future)
+            await a.send(b"tornado")
+            assert await pending == b"tornado"
+            poller = future.Poller()
+            poller.register(b, lib.POLLIN)
+            await a.send_multipart([b"x", b"y"])
+            assert await poller.poll(5000) == [(b, lib.POLLIN)]
+            assert await b.recv_multipart() == [b"x", b"y"]
+            assert isinstance(future.Context.instance(), future.Context)
+        finally:
+            a.close(linger=0)
+            b.close(linger=0)
+            ctx.term()
+
+    IOLoop.current().run_sync(main)

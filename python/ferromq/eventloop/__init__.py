@@ -1,8 +1,8 @@
-"""tornado integration (pyzmq's ``zmq.eventloop``): ``ioloop`` (tornado's IOLoop) and
-``zmqstream.ZMQStream``, callbacks on a socket's messages run by the IOLoop.
+"""tornado integration (pyzmq's ``zmq.eventloop``): ``ioloop`` (tornado's IOLoop),
+``zmqstream.ZMQStream`` (callbacks on a socket's messages run by the IOLoop) and ``future``
+(sockets whose calls return tornado Futures).
 
-Needs tornado (``pip install tornado``). For coroutines, ``ferromq.asyncio`` works under
-tornado too (tornado ≥ 5 runs on asyncio).
+Needs tornado (``pip install tornado``) 5 or later, which runs on asyncio.
 """
 
 from tornado.ioloop import IOLoop
