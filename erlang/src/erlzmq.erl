@@ -79,22 +79,23 @@
 context() ->
     context(1).
 
-%% @doc A context with `Threads' I/O threads. Terminate it with {@link term/1}.
--spec context(Threads :: pos_integer()) -> {ok, erlzmq_context()} | erlzmq_error().
-context(Threads) when is_integer(Threads), Threads >= 1 ->
+%% @doc A context with `Threads' I/O threads (0, for inproc only in libzmq, gets one here).
+%% `{error, einval}' for a negative number, as erlzmq2. Terminate it with {@link term/1}.
+-spec context(Threads :: non_neg_integer()) -> {ok, erlzmq_context()} | erlzmq_error().
+context(Threads) when is_integer(Threads) ->
     ferromq_nif:context(Threads);
 context(Threads) ->
-    ?BADARG([Threads], 1, "the number of I/O threads must be an integer >= 1").
+    ?BADARG([Threads], 1, "the number of I/O threads must be an integer").
 
 %% @equiv term(Context, infinity)
 -spec term(erlzmq_context()) -> ok | erlzmq_error().
 term(Context) ->
     term(Context, infinity).
 
-%% @doc Terminates the context: blocking calls on its sockets return `{error, eterm}',
-%% then this waits (at most `Timeout' ms) until every socket of the context is closed and
-%% has sent what LINGER allows. `{error, {timeout, Ref}}' if that takes longer; the
-%% termination goes on and `{Ref, ok}' arrives when it is done.
+%% @doc Terminates the context: blocking calls on its sockets return `{error, eterm}', the
+%% sockets still open are closed (as erlzmq2 does), then this waits (at most `Timeout' ms)
+%% until every socket has sent what its LINGER allows. `{error, {timeout, Ref}}' if that
+%% takes longer; the termination goes on and `{Ref, ok}' arrives when it is done.
 -spec term(erlzmq_context(), timeout()) -> ok | erlzmq_error() | {error, {timeout, reference()}}.
 term(Context, Timeout) ->
     Args = [Context, Timeout],

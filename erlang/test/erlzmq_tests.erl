@@ -103,8 +103,13 @@ context_test() ->
     ?assertEqual(ok, erlzmq:term(C2, 5000)),
     %% erlzmq2: a context terminated twice answers eterm.
     ?assertEqual({error, eterm}, erlzmq:term(C1)),
-    ?assertError(badarg, erlzmq:context(0)),
-    ?assertError(badarg, erlzmq:context(two)).
+    %% erlzmq2's conventions: a wrong type is badarg, a bad value {error, einval} (libzmq's
+    %% zmq_init); 0 I/O threads is allowed.
+    ?assertEqual({error, einval}, erlzmq:context(-1)),
+    {ok, C0} = erlzmq:context(0),
+    ok = erlzmq:term(C0),
+    ?assertError(badarg, erlzmq:context(two)),
+    ?assertError(badarg, erlzmq:context(1.5)).
 
 socket_types_test() ->
     with_context(fun(Ctx) ->
@@ -334,7 +339,43 @@ active_test_() ->
      || T <- ?TRANSPORTS,
         {Name, Fun} <- [{pull, fun active_pull/2},
                         {multipart_router, fun active_router/2},
-                        {sub, fun active_sub/2}]].
+                        {sub, fun active_sub/2},
+                        {req_rep, fun active_req_rep/2}]].
+
+%% Active REQ and REP (each side in turn, then both): many round trips; nothing but the
+%% replies and requests reaches the mailboxes (no {error, efsm} while a socket waits for its
+%% turn, as with erlzmq2).
+active_req_rep(Ctx, T) ->
+    Rounds = 200,
+    [begin
+         {Rep, Req} = pair(Ctx, [rep | RepOpts], [req | ReqOpts], T),
+         [begin
+              Request = integer_to_binary(I),
+              ok = erlzmq:send(Req, Request),
+              Got = case RepOpts of
+                        [] -> {ok, R} = erlzmq:recv(Rep, [{timeout, 5000}]), R;
+                        _ -> receive {zmq, Rep, R, []} -> R after 5000 -> timeout end
+                    end,
+              ?assertEqual(Request, Got),
+              ok = erlzmq:send(Rep, <<Got/binary, "!">>),
+              Reply = case ReqOpts of
+                          [] -> {ok, P} = erlzmq:recv(Req, [{timeout, 5000}]), P;
+                          _ -> receive {zmq, Req, P, []} -> P after 5000 -> timeout end
+                      end,
+              ?assertEqual(<<Request/binary, "!">>, Reply)
+          end || I <- lists:seq(1, Rounds)],
+         receive
+             {zmq, S, _, _} = Stray when S =:= Req; S =:= Rep -> error({unexpected, Stray});
+             {zmq, S, _} = Stray when S =:= Req; S =:= Rep -> error({unexpected, Stray})
+         after 50 -> ok
+         end,
+         close_all([Req, Rep]),
+         flush_socket(Req),
+         flush_socket(Rep)
+     end || {RepOpts, ReqOpts} <- [{[{active, true}], []},
+                                   {[], [{active, true}]},
+                                   {[{active, true}], [{active, true}]}]],
+    ok.
 
 active_pull(Ctx, T) ->
     {Pull, Push} = pair(Ctx, [pull, {active, true}], push, T),
@@ -370,7 +411,11 @@ active_sub(Ctx, T) ->
     close_all([Sub, Pub]).
 
 flush_socket(S) ->
-    receive {zmq, S, _, _} -> flush_socket(S) after 50 -> ok end.
+    receive
+        {zmq, S, _, _} -> flush_socket(S);
+        {zmq, S, {error, _}} -> flush_socket(S)
+    after 50 -> ok
+    end.
 
 active_pid_test() ->
     with_context(fun(Ctx) ->
@@ -645,13 +690,20 @@ term_wakes_blocked_test() ->
     ?assertEqual({recv, {error, eterm}}, receive {recv, _} = R -> R after 5000 -> timeout end),
     ?assertEqual({error, eterm}, erlzmq:socket(Ctx, pull)).
 
-%% term/2 with a socket left open: {error, {timeout, Ref}}, then {Ref, ok} once closed.
-term_timeout_test() ->
+%% term/2 closes the sockets left open, as erlzmq2 does: with nothing queued it is done at
+%% once; a socket still delivering within its LINGER makes it time out
+%% ({error, {timeout, Ref}}), and {Ref, ok} arrives once the LINGER is over.
+term_closes_open_sockets_test() ->
     {ok, Ctx} = erlzmq:context(),
-    {ok, S} = erlzmq:socket(Ctx, rep),
-    {error, {timeout, Ref}} = erlzmq:term(Ctx, 100),
-    ?assertEqual({error, eterm}, erlzmq:send(S, <<"x">>)),
-    ok = erlzmq:close(S),
+    {ok, Idle} = erlzmq:socket(Ctx, rep),
+    ?assertEqual(ok, erlzmq:term(Ctx, 5000)),
+    ?assertMatch({error, _}, erlzmq:send(Idle, <<"x">>)),
+    {ok, Ctx2} = erlzmq:context(),
+    {ok, Push} = erlzmq:socket(Ctx2, push),
+    ok = erlzmq:setsockopt(Push, linger, 500),
+    ok = erlzmq:connect(Push, "tcp://127.0.0.1:1"),  % nobody there: the message stays queued
+    ok = erlzmq:send(Push, <<"queued">>),
+    {error, {timeout, Ref}} = erlzmq:term(Ctx2, 100),
     ?assertEqual(ok, receive {Ref, R} -> R after 5000 -> timeout end).
 
 %% A socket nobody references any more is closed (its address can be bound again).

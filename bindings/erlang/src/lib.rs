@@ -128,13 +128,14 @@ fn endpoint<'a>(endpoint: &Binary<'a>) -> Result<&'a str, Error> {
 /// `context(IoThreads) -> {ok, Ctx} | {error, Reason}`.
 #[rustler::nif(schedule = "DirtyIo")]
 fn context(env: Env<'_>, io_threads: i64) -> Term<'_> {
-    if !(1..=1024).contains(&io_threads) {
+    if !(0..=1024).contains(&io_threads) {
         return error_tuple(
             env,
-            &Error::new(ErrorKind::Invalid, "io_threads must be 1 to 1024"),
+            &Error::new(ErrorKind::Invalid, "io_threads must be 0 to 1024"),
         );
     }
-    let ctx = match Context::with_io_threads(io_threads as usize) {
+    // 0 (libzmq: inproc only) still gets one I/O thread.
+    let ctx = match Context::with_io_threads(io_threads.max(1) as usize) {
         Ok(ctx) => ctx,
         Err(e) => return error_tuple(env, &e),
     };
@@ -413,7 +414,9 @@ fn term<'a>(env: Env<'a>, ctx: ResourceArc<CtxRes>, reference: Term<'a>) -> Term
     let spawned = std::thread::Builder::new()
         .name("ferromq-term".into())
         .spawn(move || {
-            let done = catch_unwind(AssertUnwindSafe(|| context.term())).is_ok();
+            // erlzmq2 closes the sockets still open ("all remaining sockets are
+            // automatically closed by term"), each with its own LINGER.
+            let done = catch_unwind(AssertUnwindSafe(|| context.destroy(None))).is_ok();
             let _ = reply_env.send_and_clear(&pid, |env| {
                 let result = if done {
                     atoms::ok().encode(env)

@@ -676,6 +676,9 @@ fn pump(sock: &SockInner, a: &mut Active, env: &mut OwnedEnv) -> bool {
                 }
             }
             Err(e) if e.is_again() => return true,
+            // A REQ waiting to send or a REP waiting to reply has nothing to receive yet:
+            // the owner's send makes it its turn (the NIF marks the socket for a re-check).
+            Err(e) if e.kind() == ErrorKind::Fsm => return true,
             Err(e) => {
                 send_active_error(env, a, &e);
                 return false;
