@@ -19,7 +19,9 @@ interop_test_() ->
                          {"erlzmq PUB binds, libzmq SUB connects", fun erl_pub_py_sub/2},
                          {"erlzmq ROUTER binds, libzmq DEALER connects", fun erl_router_py_dealer/2},
                          {"libzmq ROUTER binds, erlzmq DEALER connects", fun py_router_erl_dealer/2},
-                         {"erlzmq PAIR binds, libzmq PAIR connects", fun erl_pair_py_pair/2}]]}.
+                         {"erlzmq PAIR binds, libzmq PAIR connects", fun erl_pair_py_pair/2},
+                         {"erlzmq active REP binds, libzmq REQ connects", fun erl_active_rep_py_req/2},
+                         {"libzmq REP binds, erlzmq active REQ connects", fun py_rep_erl_active_req/2}]]}.
 
 check_peer() ->
     case filelib:is_regular(?PYTHON)
@@ -59,6 +61,35 @@ py_rep_erl_req(Ctx, T) ->
                                        recv_multipart(Req))
                   end, lists:seq(0, 4)),
     ?assertEqual([<<"got hello|", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 4)],
+                 finish(Port)),
+    ok = erlzmq:close(Req).
+
+erl_active_rep_py_req(Ctx, T) ->
+    {ok, Rep} = erlzmq:socket(Ctx, [rep, {active, true}]),
+    Ep = bind(Rep, T),
+    Port = peer(["req", "connect", Ep, "100"]),
+    ready(Port),
+    lists:foreach(fun(I) ->
+                          N = integer_to_binary(I),
+                          ?assertEqual([<<"req">>, N], active_multipart(Rep)),
+                          send_multipart(Rep, [<<"echo req">>, <<"echo ", N/binary>>])
+                  end, lists:seq(0, 99)),
+    ?assertEqual([<<"got echo req|echo ", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 99)],
+                 finish(Port)),
+    ok = erlzmq:close(Rep).
+
+py_rep_erl_active_req(Ctx, T) ->
+    Port = peer(["rep", "bind", bind_endpoint(T), "100"]),
+    Ep = ready(Port),
+    {ok, Req} = erlzmq:socket(Ctx, [req, {active, true}]),
+    ok = erlzmq:connect(Req, Ep),
+    lists:foreach(fun(I) ->
+                          N = integer_to_binary(I),
+                          send_multipart(Req, [<<"hello">>, N]),
+                          ?assertEqual([<<"echo hello">>, <<"echo ", N/binary>>],
+                                       active_multipart(Req))
+                  end, lists:seq(0, 99)),
+    ?assertEqual([<<"got hello|", (integer_to_binary(I))/binary>> || I <- lists:seq(0, 99)],
                  finish(Port)),
     ok = erlzmq:close(Req).
 
