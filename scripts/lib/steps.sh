@@ -27,7 +27,8 @@ step() {
     fi
     printf '%s… ' "$what"
     local first_line
-    first_line=$(($(wc -l <"$SETUP_LOG" 2>/dev/null || echo 0) + 1))
+    first_line=1
+    [ -f "$SETUP_LOG" ] && first_line=$(($(wc -l <"$SETUP_LOG") + 1))
     {
         echo
         echo "=== $(date -u '+%F %T') $what: $*"
