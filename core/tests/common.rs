@@ -57,10 +57,18 @@ pub fn frames(msg: &ferromq::Message) -> Vec<Vec<u8>> {
 
 /// This process's resident memory, in KiB (for "memory stays bounded" checks).
 pub fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+    proc_kib("/proc/self/status", "VmRSS:")
+}
+
+/// A `Field:   123 kB` line of a /proc file (`/proc/self/status`, `/proc/meminfo`), in KiB;
+/// 0 if absent.
+pub fn proc_kib(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
         .unwrap_or(0)
 }

@@ -2,9 +2,12 @@
 //! what 64 MiB takes (a path quadratic in the size takes 16 times; a linear one about 4).
 //! Each size is timed as the best of three, on the same run, over tcp, ipc and inproc.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::proc_kib;
 use ferromq::{Context, Frame, SocketOption, SocketType};
 
 const MIB: usize = 1 << 20;
@@ -63,21 +66,7 @@ fn a_large_message_costs_time_linear_in_its_size() {
 
 /// This process's peak resident memory since the last [`reset_peak_memory`], in bytes.
 fn peak_memory() -> usize {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|rest| {
-                    rest.trim()
-                        .trim_end_matches("kB")
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                })
-        })
-        .map_or(0, |kib| kib * 1024)
+    proc_kib("/proc/self/status", "VmHWM:") as usize * 1024
 }
 
 /// Starts measuring the peak anew (Linux: writing 5 to clear_refs resets VmHWM).
@@ -132,20 +121,7 @@ fn a_large_message_costs_about_one_copy_of_memory_on_each_side() {
 
 /// `MemAvailable` from /proc/meminfo, in bytes (0 if unknown).
 fn available_memory() -> usize {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("MemAvailable:"))
-                .and_then(|rest| {
-                    rest.trim()
-                        .trim_end_matches("kB")
-                        .trim()
-                        .parse::<usize>()
-                        .ok()
-                })
-        })
-        .map_or(0, |kib| kib * 1024)
+    proc_kib("/proc/meminfo", "MemAvailable:") as usize * 1024
 }
 
 #[test]
