@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -22,7 +22,7 @@ build: deps
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
 # Python and Erlang packages, the talks' scenarios across languages and processes
 # (tests-polyglot/), and delivery at close across them (tests-polyglot/delivery/).
-test: deps lint test-rust test-node test-python test-erlang test-polyglot test-delivery
+test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-polyglot test-delivery
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -46,6 +46,12 @@ test-python:
 # python3-zmq, the real libzmq, as the peer; all installed by deps).
 test-erlang: deps
 	cd erlang && rebar3 eunit
+
+# The Erlang package outside the repository: packed with its NIF crate and the core
+# (scripts/erlang-package.sh), fetched as a git dependency by a fresh rebar3 project whose
+# smoke test builds the NIF from the package alone (~1.5 min; erlang/tools/test-package.sh).
+test-erlang-package: deps
+	./erlang/tools/test-package.sh
 
 # The talks' examples as separate processes in their languages, on libzmq's bindings and on
 # FerroMQ's (Rust core; Python package, installed here if `make test-python` hasn't; Erlang
