@@ -207,3 +207,25 @@ test("linger: queued messages are delivered before exit; blocky=false exits at o
   assert.equal(unreachable.signal, null, "blocky=false (linger 0): exits although a message is queued")
   assert.equal(unreachable.code, 0, unreachable.output)
 })
+
+for (const lib of ["zeromq", "ferromq"]) {
+  test(`${lib}: exiting with a message queued for LINGER waits, and says so`, async () => {
+    const { code, signal, output, elapsed } = await runChild(
+      `
+      const zmq = require(${JSON.stringify(lib === "zeromq" ? "zeromq" : ".")})
+      zmq.context.blocky = true
+      const dealer = new zmq.Dealer({ linger: 600 })
+      dealer.connect("tcp://127.0.0.1:1")
+      dealer.send(null)
+      `,
+      10000,
+    )
+    assert.equal(signal, null, output)
+    assert.equal(code, 0, output)
+    assert.match(
+      output,
+      /\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\. Set 'context\.blocky = false' to change this behaviour\.\r?\n/,
+    )
+    assert.ok(elapsed >= 500, `exited after ${elapsed} ms, before LINGER`)
+  })
+}

@@ -141,9 +141,11 @@ fn deliver_at_exit(ctx: ferromq::Context) {
         let _ = done_tx.send(());
     });
     if let Err(RecvTimeoutError::Timeout) = done.recv_timeout(EXIT_WARNING_AFTER) {
+        // zeromq.js's words (its users' tests match them), in Node's warning format.
         eprintln!(
-            "(ferromq) Waiting for queued messages to be delivered before the process exits. \
-             Set the socket's linger (or context.blocky = false) to change this."
+            "(node:{}) WARNING: Waiting for queued ZeroMQ messages to be delivered. \
+             Set 'context.blocky = false' to change this behaviour.",
+            std::process::id()
         );
     }
     let _ = closer.join();
