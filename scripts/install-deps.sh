@@ -15,6 +15,8 @@ apt_packages+=(php-cli php-zmq ruby ruby-ffi-rzmq ruby-colorize gcc libc6-dev)
 # Erlang package (erlang/, make test-erlang) and its talks' roles: OTP 25 (NIF 2.16, EUnit,
 # escript) and rebar3, which builds the NIF crate with cargo.
 apt_packages+=(erlang-nox erlang-dev rebar3)
+# The Python package's ssh tunnel test runs a private sshd (OpenSSH's client and server).
+apt_packages+=(openssh-client openssh-server)
 # Node.js and npm, when the machine has no Node (this one has Node 20 from elsewhere).
 command -v npm >/dev/null 2>&1 || apt_packages+=(nodejs npm)
 
