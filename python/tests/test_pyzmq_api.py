@@ -468,3 +468,22 @@ def test_eventloop_future_sockets_return_tornado_futures(lib):
             ctx.term()
 
     IOLoop.current().run_sync(main)
+
+
+# ----- zmq.utils.z85 -----
+
+
+def test_z85(lib):
+    import os
+
+    z85 = submodule(lib, "utils.z85")
+    assert z85.encode(b"\x86\x4f\xd2\x6f\xb5\x59\xf7\x5b") == b"HelloWorld"  # RFC 32's example
+    assert z85.decode(b"HelloWorld") == z85.decode("HelloWorld") == b"\x86\x4f\xd2\x6f\xb5\x59\xf7\x5b"
+    for _ in range(50):
+        raw = os.urandom(32)
+        assert z85.decode(z85.encode(raw)) == raw
+    assert z85.encode(b"\xff" * 4) == b"%nSc0"
+    with pytest.raises(ValueError, match="multiple of 4, not 3"):
+        z85.encode(b"abc")
+    with pytest.raises(ValueError, match="multiple of 5, not 4"):
+        z85.decode(b"abcd")
