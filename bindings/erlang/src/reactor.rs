@@ -478,7 +478,7 @@ impl Reactor {
                     Err(e) if e.is_again() => break,
                     Err(e) => {
                         let op = recvs.pop_front().expect("not empty");
-                        op.reply.send(Outcome::Failed(e));
+                        op.reply.send(Outcome::Failed(waiting_error(&sock, e)));
                     }
                 }
             }
@@ -507,7 +507,7 @@ impl Reactor {
                         break;
                     }
                     Err((error, _)) => {
-                        op.reply.send(Outcome::Failed(error));
+                        op.reply.send(Outcome::Failed(waiting_error(&sock, error)));
                     }
                 }
             }
@@ -524,6 +524,7 @@ impl Reactor {
                 Ok(events) if events & want != 0 => continue,
                 Ok(_) => break,
                 Err(e) => {
+                    let e = waiting_error(&sock, e);
                     fail_ops(std::mem::take(&mut recvs), std::mem::take(&mut sends), &e);
                     if let Some(a) = active.take() {
                         send_active_error(env, &a, &e);
@@ -647,6 +648,20 @@ fn send_outgoing(socket: &Socket, out: Outgoing) -> Result<(), (Error, Option<Ou
     }
 }
 
+/// The error for operations that waited on a socket: ETERM, as libzmq's term gives them,
+/// when the socket was closed by its context's term (which closes the sockets left open),
+/// not by its owner.
+fn waiting_error(sock: &SockInner, e: Error) -> Error {
+    let closed_by_term = e.kind() == ErrorKind::NotSocket
+        && !sock.closed.load(Ordering::SeqCst)
+        && sock.socket.context().is_terminated();
+    if closed_by_term {
+        Error::from_kind(ErrorKind::Term)
+    } else {
+        e
+    }
+}
+
 /// Delivers an active socket's frames to its owner while it has credit. False when delivery
 /// must stop (the owner is gone, or the socket failed).
 fn pump(sock: &SockInner, a: &mut Active, env: &mut OwnedEnv) -> bool {
@@ -680,7 +695,7 @@ fn pump(sock: &SockInner, a: &mut Active, env: &mut OwnedEnv) -> bool {
             // the owner's send makes it its turn (the NIF marks the socket for a re-check).
             Err(e) if e.kind() == ErrorKind::Fsm => return true,
             Err(e) => {
-                send_active_error(env, a, &e);
+                send_active_error(env, a, &waiting_error(sock, e));
                 return false;
             }
         }
