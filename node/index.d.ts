@@ -4,8 +4,10 @@
  * `import * as zmq from "ferromq"` replaces `import * as zmq from "zeromq"`.
  */
 
-/** The FerroMQ core's version. */
+/** The libzmq version FerroMQ is compatible with ("4.3.5"), as zeromq.js's `version`. */
 export declare const version: string
+/** FerroMQ's own version. */
+export declare const ferromqVersion: string
 
 /** Transports and mechanisms this build supports. */
 export declare const capability: Readonly<{

@@ -232,6 +232,9 @@ class SocketState {
     this.nativeReceive = receive
     this.type = type
     this.closed = false
+    /* Binds and connects in force (zeromq.js counts them: a Proxy needs both ends to have
+       one). */
+    this.endpoints = 0
     this.sendTimeout = -1
     this.receiveTimeout = -1
     /* Tokens of the pending receive / send, or 0. */
@@ -474,6 +477,7 @@ class Socket {
     } catch (error) {
       return Promise.reject(fixError(error))
     }
+    this[STATE].endpoints++
     return Promise.resolve()
   }
 
@@ -487,6 +491,7 @@ class Socket {
     } catch (error) {
       throw fixError(error)
     }
+    this[STATE].endpoints++
   }
 
   /** Stops listening on `address`. */
@@ -500,6 +505,7 @@ class Socket {
     } catch (error) {
       return Promise.reject(fixError(error))
     }
+    this[STATE].endpoints--
     return Promise.resolve()
   }
 
@@ -513,6 +519,7 @@ class Socket {
     } catch (error) {
       throw fixError(error)
     }
+    this[STATE].endpoints--
   }
 
   /** Connects to `address`; the connection is made (and remade) in the background. */
@@ -526,6 +533,7 @@ class Socket {
     } catch (error) {
       throw fixError(error)
     }
+    this[STATE].endpoints++
   }
 
   /** Drops the connection made by `connect(address)`. */
@@ -539,6 +547,7 @@ class Socket {
     } catch (error) {
       throw fixError(error)
     }
+    this[STATE].endpoints--
   }
 
   /**
@@ -1390,6 +1399,13 @@ class Proxy {
     if (front.closed || back.closed) {
       return Promise.reject(zmqError("EBADF", "Proxy sockets must be open"))
     }
+    /* Thrown, not rejected, as zeromq.js does. */
+    if (front.endpoints === 0) {
+      throw zmqError("EINVAL", "Front-end socket must be bound or connected")
+    }
+    if (back.endpoints === 0) {
+      throw zmqError("EINVAL", "Back-end socket must be bound or connected")
+    }
     if (front.ctx !== back.ctx) {
       return Promise.reject(zmqError("EINVAL", "Proxy sockets must share a context"))
     }
@@ -1455,8 +1471,17 @@ const capability = Object.freeze({
   draft: false,
 })
 
+/* As zeromq.js: the libzmq version (the one FerroMQ is wire- and behaviour-compatible
+   with), which code checks ("semver.satisfies(zmq.version, ...)"); and FerroMQ's own. */
+const version = "4.3.5"
+const ferromqVersion = native.coreVersion()
+
+/* Names only (shorthand), so that Node finds them when an ES module imports this one
+   (`import { Push } from "ferromq"`), and `__esModule` as zeromq.js (compiled from
+   TypeScript) has it, for bundlers. */
 module.exports = {
-  version: native.coreVersion(),
+  version,
+  ferromqVersion,
   capability,
   context,
   Context,
@@ -1475,3 +1500,4 @@ module.exports = {
   XPublisher,
   XSubscriber,
 }
+Object.defineProperty(module.exports, "__esModule", { value: true })

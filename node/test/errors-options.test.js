@@ -183,3 +183,15 @@ test("out of file descriptors: making a socket fails with EMFILE", async () => {
   assert.match(out, /code EMFILE errno 24 \|/)
   assert.match(out, /Too many open files/)
 })
+
+test("version is the libzmq version, as zeromq.js's; ES modules import the names", async () => {
+  assert.equal(zmq.version, require("zeromq").version)
+  assert.match(zmq.ferromqVersion, /^\d+\.\d+\.\d+/)
+  const path = require("node:path")
+  const url = require("node:url").pathToFileURL(path.join(__dirname, "..", "index.js")).href
+  const esm = await import(url)
+  for (const name of ["Push", "Pull", "Router", "Dealer", "Proxy", "Context", "version"]) {
+    assert.equal(esm[name], zmq[name], name)
+  }
+  assert.equal(zmq.__esModule, true)
+})

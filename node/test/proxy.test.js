@@ -75,3 +75,17 @@ test("Proxy first forwards what its sockets had already taken into their receive
   await within(3000, running, "proxy.run()")
   closeAll(frontEnd, backEnd, sender, sink)
 })
+
+for (const [lib, load] of [["zeromq", () => require("zeromq")], ["ferromq", () => zmq]]) {
+  test(`${lib}: run() with an end neither bound nor connected throws EINVAL`, async () => {
+    const z = load()
+    const front = new z.Router({ linger: 0 })
+    const back = new z.Dealer({ linger: 0 })
+    const proxy = new z.Proxy(front, back)
+    assert.throws(() => proxy.run(), { code: "EINVAL", message: "Front-end socket must be bound or connected" })
+    await front.bind("inproc://proxy-unbound-" + lib)
+    assert.throws(() => proxy.run(), { code: "EINVAL", message: "Back-end socket must be bound or connected" })
+    front.close()
+    back.close()
+  })
+}
