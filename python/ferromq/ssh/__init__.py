@@ -1,19 +1,6 @@
 """SSH tunnels for connections (pyzmq's ``zmq.ssh``): see ``tunnel``."""
 
-from .tunnel import (
-    open_tunnel,
-    openssh_tunnel,
-    paramiko_tunnel,
-    select_random_ports,
-    try_passwordless_ssh,
-    tunnel_connection,
-)
+from . import tunnel
+from .tunnel import *  # noqa: F401,F403  (the functions of tunnel.__all__)
 
-__all__ = [
-    "open_tunnel",
-    "openssh_tunnel",
-    "paramiko_tunnel",
-    "select_random_ports",
-    "try_passwordless_ssh",
-    "tunnel_connection",
-]
+__all__ = list(tunnel.__all__)
