@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -48,10 +48,16 @@ test-erlang: deps
 	cd erlang && rebar3 eunit
 
 # The Erlang package outside the repository: packed with its NIF crate and the core
-# (scripts/erlang-package.sh), fetched as a git dependency by a fresh rebar3 project whose
-# smoke test builds the NIF from the package alone (~1.5 min; erlang/tools/test-package.sh).
+# (scripts/erlang-package.sh), fetched as a git dependency and as a Hex package (from a
+# local Hex repository) by fresh rebar3 projects whose smoke tests build the NIF from the
+# package alone (~1 min; erlang/tools/test-package.sh).
 test-erlang-package: deps
 	./erlang/tools/test-package.sh
+
+# The Erlang package's Hex tarball, target/erlang-hex/ferromq-VSN.tar (what `rebar3 hex
+# build` makes; erlang/tools/hex.escript uses the Hex code inside rebar3).
+erlang-hex: deps
+	escript erlang/tools/hex.escript build "$$(scripts/erlang-package.sh target/erlang-hex)" target/erlang-hex
 
 # The talks' examples as separate processes in their languages, on libzmq's bindings and on
 # FerroMQ's (Rust core; Python package, installed here if `make test-python` hasn't; Erlang

@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# `make test-erlang-package`: the Erlang package builds outside this repository. It packs
-# the package (scripts/erlang-package.sh: the rebar3 project with the NIF crate and the
-# core in native/), publishes it as a git repository, and makes a fresh rebar3 project
-# that depends on it (`{git, "file://…"}`, fetched into _build/ as any rebar3 dependency):
-# `rebar3 eunit` there builds the NIF from the package alone and runs a smoke test.
+# `make test-erlang-package`: the Erlang package builds outside this repository, fetched
+# as a user's project fetches it. It packs the package (scripts/erlang-package.sh: the
+# rebar3 project with the NIF crate and the core in native/) and publishes it twice:
+#  - as a git repository, that a fresh rebar3 project depends on with {git, "file://…"};
+#  - as a Hex tarball (tools/hex.escript build, the format `rebar3 hex build` writes) in a
+#    local Hex repository with a signed registry (tools/hex.escript repo), served over
+#    HTTP, that a fresh rebar3 project depends on with {ferromq, "VSN"}, as from hex.pm.
+# In each, `rebar3 eunit` fetches the package into _build/, builds the NIF from the
+# package alone and runs a smoke test.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+tools="$root/erlang/tools"
 work="$root/target/erlang-package-test"
 rm -rf "$work"
 mkdir -p "$work"
+# Both projects build the same crates: share what cargo can reuse between them.
+export CARGO_TARGET_DIR="$work/cargo-target"
+# rebar3's package cache, away from the user's.
+export REBAR_CACHE_DIR="$work/rebar3-cache"
 pkg=$("$root/scripts/erlang-package.sh" "$work/published")
-(
-    cd "$pkg"
-    git init -q -b main
-    git add -A
-    git -c user.name=ferromq -c user.email=ferromq@localhost commit -qm "ferromq Erlang package"
-)
+vsn=$(sed -n 's/.*{vsn, "\(.*\)"}.*/\1/p' "$pkg/src/ferromq.app.src")
 
-app="$work/smoke"
-mkdir -p "$app/src" "$app/test"
-cat >"$app/rebar.config" <<CONFIG
-{deps, [{ferromq, {git, "file://$pkg", {branch, "main"}}}]}.
-{eunit_opts, [no_tty, {report, {eunit_progress, []}}]}.
-CONFIG
+# A rebar3 project in $1 whose rebar.config starts with $2 (its deps) and whose EUnit
+# smoke test uses the ferromq application.
+smoke_project() {
+    local app="$1" deps="$2"
+    mkdir -p "$app/src" "$app/test"
+    { echo "$deps"; echo '{eunit_opts, [no_tty, {report, {eunit_progress, []}}]}.'; } >"$app/rebar.config"
 cat >"$app/src/smoke.app.src" <<'APP'
 {application, smoke, [{description, "depends on ferromq"}, {vsn, "0.1.0"},
                       {applications, [kernel, stdlib, ferromq]}]}.
@@ -53,5 +57,28 @@ round_trip(Endpoint) ->
     ok = erlzmq:close(Rep),
     ok = erlzmq:term(Ctx).
 TEST
-cd "$app"
-rebar3 eunit
+    (cd "$app" && rebar3 eunit)
+}
+
+echo "== the package as a git dependency"
+(
+    cd "$pkg"
+    git init -q -b main
+    git add -A
+    git -c user.name=ferromq -c user.email=ferromq@localhost commit -qm "ferromq Erlang package"
+)
+smoke_project "$work/smoke-git" "{deps, [{ferromq, {git, \"file://$pkg\", {branch, \"main\"}}}]}."
+
+echo "== the package as a Hex dependency"
+escript "$tools/hex.escript" build "$pkg" "$work/hex"
+public_key=$(escript "$tools/hex.escript" repo "$work/hex/ferromq-$vsn.tar" "$work/hex-repo")
+python3 "$tools/serve-hex-repo.py" "$work/hex-repo" "$work/hex-port" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$work/hex-port" ] && break; sleep 0.1; done
+port=$(cat "$work/hex-port")
+# `replace`: this repository instead of hex.pm, which this machine cannot reach.
+smoke_project "$work/smoke-hex" "{hex, [{repos, replace, [#{name => <<\"ferromq_local\">>,
+    repo_url => <<\"http://127.0.0.1:$port\">>,
+    repo_public_key => <<\"$public_key\">>}]}]}.
+{deps, [{ferromq, \"$vsn\"}]}."
