@@ -29,8 +29,13 @@ const { Buffer } = require("buffer")
 
 const { NativeContext, NativeSocket, NativeProxy, NativeObserver } = native
 
-/* libzmq's errno per code, from the core; plus the two the binding itself raises. */
-const ERRNO = Object.assign(native.errorNumbers(), { EBADF: 9, EBUSY: 16 })
+/* For each code the core reports, libzmq's errno and zeromq.js's message (errors.rs). */
+const ERRORS = native.errorTable()
+/* errno per code, with the two the binding itself raises. */
+const ERRNO = { EBADF: 9, EBUSY: 16 }
+for (const [code, [errno]] of Object.entries(ERRORS)) {
+  ERRNO[code] = errno
+}
 
 /* Like zeromq.js: after this many operations resolved synchronously in a row, the next one
    waits for the event loop's next turn, so a busy socket cannot starve timers and I/O. */
@@ -38,23 +43,64 @@ const MAX_SYNC_OPERATIONS = 512
 
 const STATE = Symbol("ferromq.state")
 
-function zmqError(code, message) {
+/* An error as zeromq.js makes it: `message` in zeromq.js's words, libzmq's `code` and
+   `errno`; FerroMQ's explanation, when it says more, in `detail`. */
+function zmqError(code, message, detail) {
   const error = new Error(message)
   error.code = code
   error.errno = ERRNO[code]
+  if (detail !== undefined) {
+    error.detail = detail
+  }
   return error
 }
 
-/* Errors from the addon carry `code`; add `errno`, and make argument errors TypeErrors. */
+/* An error with libzmq's wording for `code` (as zeromq.js reports libzmq's errors). */
+function libzmqError(code, detail) {
+  return zmqError(code, ERRORS[code][1], detail)
+}
+
+/* Errors from the addon carry `code` and FerroMQ's explanation: give them zeromq.js's
+   message and `errno` (keeping the explanation as `detail`), and make argument errors
+   TypeErrors. */
 function fixError(error) {
   if (error && error.code === "ERR_INVALID_ARG_TYPE") {
     const typeError = new TypeError(error.message)
     typeError.code = error.code
     return typeError
   }
-  if (error && typeof error.code === "string" && error.errno === undefined && error.code in ERRNO) {
-    error.errno = ERRNO[error.code]
+  if (error && typeof error.code === "string" && error.errno === undefined && error.code in ERRORS) {
+    const [errno, message] = ERRORS[error.code]
+    error.detail = error.message
+    error.message = message
+    error.errno = errno
   }
+  return error
+}
+
+/* An endpoint operation's error, with the `address` zeromq.js adds. */
+function addressError(error, address) {
+  const fixed = fixError(error)
+  if (!(fixed instanceof TypeError)) {
+    fixed.address = address
+  }
+  return fixed
+}
+
+/* zeromq.js's methods refuse extra arguments. */
+function checkArity(given, expected) {
+  if (given > expected) {
+    throw new TypeError(
+      `Expected ${expected} argument${expected === 1 ? "" : "s"} but received ${given}`,
+    )
+  }
+}
+
+/* What zeromq.js throws for an object of the wrong class where a Context or Socket is
+   expected: a plain Error with libzmq's text (no code). */
+function invalidArgument(detail) {
+  const error = new Error("Invalid argument")
+  error.detail = detail
   return error
 }
 
@@ -134,7 +180,7 @@ class ContextState {
       }
       op.done(token)
       if (batch[i + 1] === 2) {
-        op.reject(batch[i + 2])
+        op.reject(fixError(batch[i + 2]))
       } else {
         op.resolve(batch[i + 2])
       }
@@ -148,6 +194,7 @@ class ContextState {
  */
 class Context {
   constructor(options) {
+    checkArity(arguments.length, 1)
     checkOptions(options)
     Object.defineProperty(this, STATE, { value: new ContextState() })
     Object.seal(this)
@@ -167,11 +214,11 @@ class Context {
       throw new TypeError("Option value must be a number")
     }
     if (!Number.isInteger(value) || value < 1) {
-      throw zmqError("EINVAL", `ioThreads must be a positive integer, got ${value}`)
+      throw libzmqError("EINVAL", `ioThreads must be a positive integer, got ${value}`)
     }
     const state = this[STATE]
     if (state.native !== null && value !== state.native.ioThreads()) {
-      throw zmqError("EINVAL", "ioThreads cannot change once the context has sockets")
+      throw libzmqError("EINVAL", "ioThreads cannot change once the context has sockets")
     }
     state.ioThreads = value
   }
@@ -232,6 +279,10 @@ class SocketState {
     this.nativeReceive = receive
     this.type = type
     this.closed = false
+    /* A bind or unbind is in progress (see `endpointOperation`), and whether close() was
+       called meanwhile. */
+    this.blocked = false
+    this.closeRequested = false
     /* Binds and connects in force (zeromq.js counts them: a Proxy needs both ends to have
        one). */
     this.endpoints = 0
@@ -325,6 +376,56 @@ function checkOpen(state) {
   }
 }
 
+function checkNotBlocked(state) {
+  if (state.blocked) {
+    throw zmqError("EBUSY", "Socket is blocked by a bind or unbind operation")
+  }
+}
+
+function bindNow(state, address) {
+  state.native.bind(address)
+  state.endpoints++
+}
+
+function unbindNow(state, address) {
+  state.native.unbind(address)
+  state.endpoints--
+}
+
+function connectNow(state, address) {
+  checkOpen(state)
+  checkNotBlocked(state)
+  try {
+    state.native.connect(address)
+  } catch (error) {
+    throw addressError(error, address)
+  }
+  state.endpoints++
+}
+
+/* bind() and unbind() as zeromq.js runs them, off the caller's turn: until a later turn of
+   the event loop the socket refuses other binds, unbinds, connects, sends and receives
+   (EBUSY), and a close() waits for the operation to finish. */
+function endpointOperation(socket, state, operation, address) {
+  checkOpen(state)
+  checkNotBlocked(state)
+  state.blocked = true
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      state.blocked = false
+      try {
+        operation()
+        resolve()
+      } catch (error) {
+        reject(addressError(error, address))
+      }
+      if (state.closeRequested) {
+        socket.close()
+      }
+    })
+  })
+}
+
 /* Registers a pending operation of `kind` under `token` and returns its promise. */
 function pending(state, kind, token) {
   if (kind === RECV) {
@@ -397,6 +498,7 @@ function checkMessage(message) {
  */
 class Socket {
   constructor(type, options) {
+    checkArity(arguments.length, 2)
     if (typeof type !== "number") {
       throw new TypeError("Socket type must be a number")
     }
@@ -405,7 +507,7 @@ class Socket {
     if (options && options.context !== undefined) {
       ctx = options.context
       if (!(ctx instanceof Context)) {
-        throw new TypeError("Context must be a Context")
+        throw invalidArgument("the context option must be a Context")
       }
       options = Object.assign({}, options)
       delete options.context
@@ -468,58 +570,52 @@ class Socket {
 
   /** Binds to `address` (tcp://, ipc://, inproc://); resolves when bound. */
   bind(address) {
+    checkArity(arguments.length, 1)
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
-    try {
-      this[STATE].native.bind(address)
-    } catch (error) {
-      return Promise.reject(fixError(error))
-    }
-    this[STATE].endpoints++
-    return Promise.resolve()
+    const state = this[STATE]
+    return endpointOperation(this, state, () => bindNow(state, address), address)
   }
 
   bindSync(address) {
+    checkArity(arguments.length, 1)
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
+    const state = this[STATE]
+    checkOpen(state)
+    checkNotBlocked(state)
     try {
-      this[STATE].native.bind(address)
+      bindNow(state, address)
     } catch (error) {
-      throw fixError(error)
+      throw addressError(error, address)
     }
-    this[STATE].endpoints++
   }
 
   /** Stops listening on `address`. */
   unbind(address) {
+    checkArity(arguments.length, 1)
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
-    try {
-      this[STATE].native.unbind(address)
-    } catch (error) {
-      return Promise.reject(fixError(error))
-    }
-    this[STATE].endpoints--
-    return Promise.resolve()
+    const state = this[STATE]
+    return endpointOperation(this, state, () => unbindNow(state, address), address)
   }
 
   unbindSync(address) {
+    checkArity(arguments.length, 1)
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
+    const state = this[STATE]
+    checkOpen(state)
+    checkNotBlocked(state)
     try {
-      this[STATE].native.unbind(address)
+      unbindNow(state, address)
     } catch (error) {
-      throw fixError(error)
+      throw addressError(error, address)
     }
-    this[STATE].endpoints--
   }
 
   /** Connects to `address`; the connection is made (and remade) in the background. */
@@ -527,27 +623,27 @@ class Socket {
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
-    try {
-      this[STATE].native.connect(address)
-    } catch (error) {
-      throw fixError(error)
+    if (arguments.length > 1) {
+      throw new TypeError(`Expected 1 argument but received ${arguments.length}`)
     }
-    this[STATE].endpoints++
+    connectNow(this[STATE], address)
   }
 
   /** Drops the connection made by `connect(address)`. */
   disconnect(address) {
+    checkArity(arguments.length, 1)
     if (typeof address !== "string") {
       throw new TypeError("Address must be a string")
     }
-    checkOpen(this[STATE])
+    const state = this[STATE]
+    checkOpen(state)
+    checkNotBlocked(state)
     try {
-      this[STATE].native.disconnect(address)
+      state.native.disconnect(address)
     } catch (error) {
-      throw fixError(error)
+      throw addressError(error, address)
     }
-    this[STATE].endpoints--
+    state.endpoints--
   }
 
   /**
@@ -555,8 +651,13 @@ class Socket {
    * over the socket just ends). Queued messages are sent within `linger`.
    */
   close() {
+    checkArity(arguments.length, 0)
     const state = this[STATE]
     if (state.closed) {
+      return
+    }
+    if (state.blocked) {
+      state.closeRequested = true /* once the bind or unbind is done */
       return
     }
     state.closed = true
@@ -564,7 +665,7 @@ class Socket {
     clearQueue(state) /* as libzmq drops what was not received */
     for (const token of [state.recv, state.send]) {
       if (token !== 0) {
-        settle(state, token, zmqError("EAGAIN", "Socket was closed"))
+        settle(state, token, libzmqError("EAGAIN", "Socket was closed"))
       }
     }
     /* Observers now wait for their last events ("close", "disconnect", "end"): even the
@@ -583,9 +684,11 @@ class Socket {
    * waits (up to `sendTimeout`, then rejects with EAGAIN). Only one send may be pending.
    */
   send(message) {
+    checkArity(arguments.length, 1)
     const state = this[STATE]
     checkMessage(message)
     checkOpen(state)
+    checkNotBlocked(state)
     if (state.send !== 0) {
       throw zmqError(
         "EBUSY",
@@ -618,8 +721,10 @@ class Socket {
    * `receiveTimeout` (then rejects with EAGAIN). Only one receive may be pending.
    */
   receive() {
+    checkArity(arguments.length, 0)
     const state = this[STATE]
     checkOpen(state)
+    checkNotBlocked(state)
     if (state.recv !== 0) {
       throw zmqError(
         "EBUSY",
@@ -652,7 +757,8 @@ class Socket {
         try {
           return { value: await this.receive(), done: false }
         } catch (error) {
-          if (this.closed && error.code === "EAGAIN") {
+          /* Closed while waiting: the iteration ends (zeromq.js throws ENOTSOCK here). */
+          if (this.closed && error.code === "ENOTSOCK") {
             return { done: true, value: undefined }
           }
           throw error
@@ -746,7 +852,7 @@ function setPrefixes(socket, option, prefixes) {
   }
   for (const prefix of prefixes) {
     if (prefix !== null && typeof prefix !== "string" && !ArrayBuffer.isView(prefix)) {
-      throw new TypeError("Prefix must be a string or Buffer")
+      throw new TypeError("Option value must be a string or buffer")
     }
     setBytes(socket, option, prefix)
   }
@@ -1161,7 +1267,8 @@ function closeObserver(state) {
   state.socket.observers.delete(state)
   state.native.close()
   if (state.recv !== 0) {
-    settle(state, state.recv, zmqError("EAGAIN", "Observer was closed"))
+    /* zeromq.js's error here: its monitor socket is gone. */
+    settle(state, state.recv, libzmqError("ENOTSOCK", "the observer was closed"))
   }
 }
 
@@ -1169,7 +1276,7 @@ function closeObserver(state) {
    (a receive() does, like a socket's; the event emitter's does not). */
 function observe(state, keepAlive) {
   if (state.closed) {
-    throw zmqError("EBADF", "Observer is closed")
+    throw zmqError("EBADF", "Socket is closed", "the observer is closed")
   }
   if (state.recv !== 0) {
     throw zmqError(
@@ -1285,9 +1392,8 @@ function emitterOf(state) {
  */
 class Observer {
   constructor(socket) {
-    if (!(socket instanceof Socket)) {
-      throw new TypeError("Socket must be a socket object")
-    }
+    checkArity(arguments.length, 1)
+    checkSocketArgument(socket, "Socket must be a socket object")
     const sockState = socket[STATE]
     let handle
     try {
@@ -1306,7 +1412,7 @@ class Observer {
     return this[STATE].closed
   }
 
-  /** Stops observing; a pending `receive()` rejects with EAGAIN (iteration just ends). */
+  /** Stops observing; a pending `receive()` rejects with ENOTSOCK (iteration just ends). */
   close() {
     closeObserver(this[STATE])
   }
@@ -1320,8 +1426,8 @@ class Observer {
     const state = this[STATE]
     if (state.emitter !== null) {
       throw new Error(
-        "Observer is in event emitter mode: once events.on() was called, events cannot be " +
-          "read with events.receive()",
+        "Observer is in event emitter mode. After a call to events.on() it is not possible " +
+          "to read events with events.receive().",
       )
     }
     return observe(state, true)
@@ -1348,7 +1454,8 @@ class Observer {
         try {
           return { value: await this.receive(), done: false }
         } catch (error) {
-          if (this.closed && error.code === "EAGAIN") {
+          /* Closed while waiting: the iteration ends (zeromq.js throws ENOTSOCK here). */
+          if (this.closed && error.code === "ENOTSOCK") {
             return { done: true, value: undefined }
           }
           throw error
@@ -1363,18 +1470,25 @@ class Observer {
 
 /* ----- Proxy ----- */
 
+/* As zeromq.js: a TypeError for a non-object, an Error for an object that is no socket. */
+function checkSocketArgument(value, message) {
+  if (typeof value !== "object" || value === null) {
+    throw new TypeError(message)
+  }
+  if (!(value instanceof Socket)) {
+    throw invalidArgument(message)
+  }
+}
+
 /**
  * Moves messages between `frontEnd` and `backEnd` (zmq_proxy_steerable) on a native thread
  * of its own: `await proxy.run()` resolves once `terminate()` is called.
  */
 class Proxy {
   constructor(frontEnd, backEnd) {
-    if (!(frontEnd instanceof Socket)) {
-      throw new TypeError("Front-end must be a socket")
-    }
-    if (!(backEnd instanceof Socket)) {
-      throw new TypeError("Back-end must be a socket")
-    }
+    checkArity(arguments.length, 2)
+    checkSocketArgument(frontEnd, "Front-end must be a socket object")
+    checkSocketArgument(backEnd, "Back-end must be a socket object")
     Object.defineProperty(this, STATE, {
       value: { frontEnd, backEnd, native: null, running: false },
     })
@@ -1396,14 +1510,11 @@ class Proxy {
     }
     const front = state.frontEnd[STATE]
     const back = state.backEnd[STATE]
-    if (front.closed || back.closed) {
-      return Promise.reject(zmqError("EBADF", "Proxy sockets must be open"))
-    }
-    /* Thrown, not rejected, as zeromq.js does. */
-    if (front.endpoints === 0) {
+    /* Thrown, not rejected, as zeromq.js does; a closed socket has no endpoint left. */
+    if (front.closed || front.endpoints === 0) {
       throw zmqError("EINVAL", "Front-end socket must be bound or connected")
     }
-    if (back.endpoints === 0) {
+    if (back.closed || back.endpoints === 0) {
       throw zmqError("EINVAL", "Back-end socket must be bound or connected")
     }
     if (front.ctx !== back.ctx) {
@@ -1451,7 +1562,7 @@ class Proxy {
   command(command) {
     const state = this[STATE]
     if (!state.running) {
-      throw zmqError("EBADF", "Proxy is not running")
+      throw zmqError("EBADF", "Socket is closed", "the proxy is not running")
     }
     try {
       state.native.command(command)

@@ -17,8 +17,11 @@ pub enum ErrorKind {
     HostUnreachable,
     /// The address is already in use.
     AddrInUse,
-    /// The address is not a local one (bind to an unknown interface or address).
+    /// The address is not a local one (bind to an address no interface has).
     AddrNotAvail,
+    /// A bind names no interface: neither an IP address nor an interface name, or an IPv6
+    /// address on a socket without the IPV6 option (libzmq's ENODEV).
+    NoDevice,
     /// An argument was invalid (bad option value, malformed endpoint…).
     Invalid,
     /// The transport protocol is not supported.
@@ -42,13 +45,14 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for bindings that publish the code → errno table to their users.
-    pub const ALL: [ErrorKind; 15] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::Again,
         ErrorKind::Fsm,
         ErrorKind::Term,
         ErrorKind::HostUnreachable,
         ErrorKind::AddrInUse,
         ErrorKind::AddrNotAvail,
+        ErrorKind::NoDevice,
         ErrorKind::Invalid,
         ErrorKind::ProtocolNotSupported,
         ErrorKind::NotSupported,
@@ -69,6 +73,7 @@ impl ErrorKind {
             ErrorKind::HostUnreachable => libc::EHOSTUNREACH,
             ErrorKind::AddrInUse => libc::EADDRINUSE,
             ErrorKind::AddrNotAvail => libc::EADDRNOTAVAIL,
+            ErrorKind::NoDevice => libc::ENODEV,
             ErrorKind::Invalid => libc::EINVAL,
             ErrorKind::ProtocolNotSupported => libc::EPROTONOSUPPORT,
             ErrorKind::NotSupported => libc::ENOTSUP,
@@ -90,6 +95,7 @@ impl ErrorKind {
             ErrorKind::HostUnreachable => "EHOSTUNREACH",
             ErrorKind::AddrInUse => "EADDRINUSE",
             ErrorKind::AddrNotAvail => "EADDRNOTAVAIL",
+            ErrorKind::NoDevice => "ENODEV",
             ErrorKind::Invalid => "EINVAL",
             ErrorKind::ProtocolNotSupported => "EPROTONOSUPPORT",
             ErrorKind::NotSupported => "ENOTSUP",
@@ -102,8 +108,9 @@ impl ErrorKind {
         }
     }
 
-    /// libzmq's `zmq_strerror` text for the kind.
-    fn default_message(self) -> &'static str {
+    /// libzmq's `zmq_strerror` text for the kind, e.g. `"Invalid argument"`: what bindings
+    /// whose incumbents show libzmq's words use as the message.
+    pub fn message(self) -> &'static str {
         match self {
             ErrorKind::Again => "Resource temporarily unavailable",
             ErrorKind::Fsm => "Operation cannot be accomplished in current state",
@@ -111,6 +118,7 @@ impl ErrorKind {
             ErrorKind::HostUnreachable => "Host unreachable",
             ErrorKind::AddrInUse => "Address already in use",
             ErrorKind::AddrNotAvail => "Cannot assign requested address",
+            ErrorKind::NoDevice => "No such device",
             ErrorKind::Invalid => "Invalid argument",
             ErrorKind::ProtocolNotSupported => "Protocol not supported",
             ErrorKind::NotSupported => "Operation not supported",
@@ -153,6 +161,11 @@ impl Error {
         self.kind.errno()
     }
 
+    /// What was wrong, in FerroMQ's words, when the error says more than its kind.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
     /// True for EAGAIN (would block / timed out).
     pub fn is_again(&self) -> bool {
         self.kind == ErrorKind::Again
@@ -193,7 +206,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.detail {
             Some(detail) => write!(f, "{} ({})", detail, self.kind.code()),
-            None => write!(f, "{} ({})", self.kind.default_message(), self.kind.code()),
+            None => write!(f, "{} ({})", self.kind.message(), self.kind.code()),
         }
     }
 }

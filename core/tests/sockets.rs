@@ -128,7 +128,7 @@ fn bad_endpoints_and_options_are_clear_errors() {
     );
     assert_eq!(
         s.bind("tcp://no-such-interface0:5555").unwrap_err().kind(),
-        ErrorKind::AddrNotAvail
+        ErrorKind::NoDevice
     );
     assert_eq!(
         s.connect("tcp://127.0.0.1:*").unwrap_err().kind(),
@@ -148,6 +148,29 @@ fn bad_endpoints_and_options_are_clear_errors() {
         s.disconnect("tcp://1.2.3.4:5").unwrap_err().kind(),
         ErrorKind::NoEntity
     );
+}
+
+/// unbind and disconnect check the endpoint's form first, as libzmq does: a malformed one is
+/// EINVAL and an unknown transport EPROTONOSUPPORT, not "not bound" (ENOENT). The errno of
+/// each case is compared with libzmq's.
+#[test]
+fn unbind_and_disconnect_check_the_endpoint_as_libzmq() {
+    let ctx = Context::new();
+    let s = ferro(&ctx, SocketType::Dealer);
+    let zctx = zmq::Context::new();
+    let z = zctx.socket(zmq::DEALER).unwrap();
+    for endpoint in ["foo", "foo://bar", "tcp://", "inproc://", "://x", "tcp://127.0.0.1:1"] {
+        let ours = s.unbind(endpoint).unwrap_err();
+        let theirs = z.unbind(endpoint).unwrap_err();
+        assert_eq!(ours.errno(), theirs.to_raw(), "unbind {endpoint:?}: {ours}");
+        let ours = s.disconnect(endpoint).unwrap_err();
+        let theirs = z.disconnect(endpoint).unwrap_err();
+        assert_eq!(ours.errno(), theirs.to_raw(), "disconnect {endpoint:?}: {ours}");
+    }
+    // Binding to an interface that does not exist is ENODEV in libzmq.
+    let ours = s.bind("tcp://no-such-interface0:5555").unwrap_err();
+    let theirs = z.bind("tcp://no-such-interface0:5555").unwrap_err();
+    assert_eq!(ours.errno(), theirs.to_raw(), "{ours}");
 }
 
 #[test]

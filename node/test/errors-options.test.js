@@ -10,15 +10,13 @@ test("wrong arguments throw TypeError with a message that says what was wrong", 
   assert.throws(() => sock.bind(123), { name: "TypeError", message: /Address must be a string/ })
   assert.throws(() => sock.connect(), { name: "TypeError", message: /Address must be a string/ })
   assert.throws(() => sock.send(), { name: "TypeError", message: /Message must be present/ })
-  assert.throws(() => sock.send({ not: "a buffer" }), { name: "TypeError", message: /frame.*plain object/ })
-  assert.throws(() => sock.send(["ok", true]), { name: "TypeError", message: /frame 1.*boolean/ })
-  assert.throws(() => sock.send(["ok", undefined]), { name: "TypeError", message: /frame 1.*undefined/ })
+  assert.throws(() => sock.send(["ok", Symbol("s")]), { name: "TypeError", message: /Symbol/ })
   assert.throws(() => sock.send([]), { name: "TypeError", message: /at least one frame/ })
   assert.throws(() => (sock.linger = "10"), { name: "TypeError", message: /must be a number/ })
   assert.throws(() => (sock.immediate = 1), { name: "TypeError", message: /must be a boolean/ })
   assert.throws(() => (sock.routingId = 5), { name: "TypeError", message: /string or buffer/ })
   assert.throws(() => new zmq.Dealer("x"), { name: "TypeError", message: /Options must be an object/ })
-  assert.throws(() => new zmq.Dealer({ context: {} }), { name: "TypeError" })
+  assert.throws(() => new zmq.Dealer({ context: {} }), { name: "Error", message: "Invalid argument" })
   /* sockets are sealed, as in zeromq.js: unknown options are errors, not silent no-ops */
   assert.throws(() => new zmq.Dealer({ noSuchOption: 1 }), TypeError)
   assert.throws(() => new zmq.Subscriber().subscribe(42), { name: "TypeError" })
@@ -35,9 +33,8 @@ test("the addon's raw send/receive functions throw on wrong arguments instead of
   const invalid = (message) => ({ code: "ERR_INVALID_ARG_TYPE", message })
   assert.throws(() => send(), invalid(/token and timeout must be numbers/))
   assert.throws(() => send("x", "1", 0), invalid(/token and timeout must be numbers/))
-  assert.throws(() => send(undefined, 1, 0), invalid(/undefined/))
-  assert.throws(() => send(Symbol("s"), 1, 0), invalid(/symbol/))
-  assert.throws(() => send({}, 1, 0), invalid(/plain object/))
+  /* Values without bytes are sent as their string, as zeromq.js does; a Symbol has none. */
+  assert.throws(() => send(Symbol("s"), 1, 0), { name: "TypeError", message: /Symbol/ })
   assert.throws(() => send([], 1, 0), invalid(/at least one frame/))
   /* An exception raised in JavaScript while the addon reads the message is the one thrown. */
   const tricky = ["ok"]
@@ -181,7 +178,7 @@ test("out of file descriptors: making a socket fails with EMFILE", async () => {
     timeout: 30000,
   })
   assert.match(out, /code EMFILE errno 24 \|/)
-  assert.match(out, /Too many open files/)
+  assert.match(out, /Too many open file descriptors/) /* zeromq.js's words for EMFILE */
 })
 
 test("version is the libzmq version, as zeromq.js's; ES modules import the names", async () => {

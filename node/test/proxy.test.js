@@ -45,7 +45,8 @@ test("Proxy shuttles ROUTER/DEALER traffic, pauses, resumes and terminates", asy
 })
 
 test("Proxy argument checks", () => {
-  assert.throws(() => new zmq.Proxy({}, {}), TypeError)
+  assert.throws(() => new zmq.Proxy({}, {}), { name: "Error", message: "Invalid argument" })
+  assert.throws(() => new zmq.Proxy(null, {}), { name: "TypeError", message: "Front-end must be a socket object" })
 })
 
 test("Proxy first forwards what its sockets had already taken into their receive queues", async () => {

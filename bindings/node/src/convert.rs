@@ -120,38 +120,25 @@ unsafe fn copy_frame(data: *const u8, len: usize) -> Frame {
 }
 
 /// One frame from a JavaScript value: string (UTF-8), Buffer / typed array / DataView,
-/// ArrayBuffer / SharedArrayBuffer, a number (its decimal string, as zeromq.js sends it), or
-/// null (an empty frame).
+/// ArrayBuffer / SharedArrayBuffer, null (an empty frame), or anything else as its string
+/// (`String(value)`: numbers, booleans, undefined, functions, plain objects…), as zeromq.js
+/// sends them; a Symbol, which has no string, throws JavaScript's TypeError.
 pub fn frame_from_js(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
     let ty = env.type_of(value).map_err(cannot_read("value type"))?;
     match ty {
         sys::ValueType::napi_string => string_frame(env, value),
         sys::ValueType::napi_null => Ok(Frame::empty()),
-        sys::ValueType::napi_number => {
-            let text = env
-                .coerce_to_string(value)
-                .map_err(cannot_read("number"))?;
-            string_frame(env, text)
-        }
         sys::ValueType::napi_object => object_frame(env, value),
-        _ => Err(ArgError(format!(
-            "a message frame must be a Buffer, TypedArray, ArrayBuffer, string, number or null, not {}",
-            type_name(ty)
-        ))),
+        _ => text_frame(env, value),
     }
 }
 
-fn type_name(ty: sys::napi_valuetype) -> &'static str {
-    match ty {
-        sys::ValueType::napi_undefined => "undefined",
-        sys::ValueType::napi_boolean => "a boolean",
-        sys::ValueType::napi_number => "a number",
-        sys::ValueType::napi_symbol => "a symbol",
-        sys::ValueType::napi_function => "a function",
-        sys::ValueType::napi_bigint => "a bigint",
-        sys::ValueType::napi_object => "an object",
-        _ => "this value",
-    }
+/// A frame of `String(value)`.
+fn text_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
+    let text = env
+        .coerce_to_string(value)
+        .map_err(cannot_read("the value as a string"))?;
+    string_frame(env, text)
 }
 
 fn string_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
@@ -207,10 +194,7 @@ fn object_frame(env: Env<'_>, value: Value<'_>) -> ArgResult<Frame> {
         // SAFETY: the ArrayBuffer's bytes, read before any JavaScript can run.
         return Ok(unsafe { copy_frame(data, len) });
     }
-    Err(ArgError(
-        "a message frame must be a Buffer, TypedArray, ArrayBuffer, string, number or null, not a plain object"
-            .into(),
-    ))
+    text_frame(env, value)
 }
 
 /// A whole message from a frame or an array of frames.
@@ -305,11 +289,10 @@ pub fn message_to_js<'s>(env: Env<'s>, msg: Message) -> raw::Result<Value<'s>> {
     Ok(array)
 }
 
-/// A JavaScript Error with libzmq's `code` (e.g. "EAGAIN") and `errno`.
+/// A JavaScript Error with libzmq's `code` (e.g. "EAGAIN") and FerroMQ's explanation, as
+/// `fixError` in node/index.js expects it.
 pub fn error_to_js<'s>(env: Env<'s>, err: &ferromq::Error) -> raw::Result<Value<'s>> {
     let code = env.string(err.kind().code())?;
-    let message = env.string(&err.to_string())?;
-    let error = env.error(code, message)?;
-    env.set_named_property(error, c"errno", env.int32(err.errno())?)?;
-    Ok(error)
+    let message = env.string(crate::errors::explanation(err))?;
+    env.error(code, message)
 }

@@ -73,7 +73,7 @@ pub fn create<'s>(
 }
 
 fn throw_zmq(env: Env<'_>, err: &ferromq::Error) -> Thrown {
-    env.throw_error(err.kind().code(), &err.to_string())
+    env.throw_error(err.kind().code(), crate::errors::explanation(err))
 }
 
 fn reactor_failure(env: Env<'_>, err: &std::io::Error) -> Thrown {

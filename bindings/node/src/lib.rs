@@ -15,6 +15,7 @@
 #![deny(clippy::all)]
 
 mod convert;
+mod errors;
 mod fast;
 mod observer;
 mod raw;
@@ -26,7 +27,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferromq::{flags, ErrorKind, OptionValue, Socket, SocketOption, SocketType};
+use ferromq::{flags, OptionValue, Socket, SocketOption, SocketType};
 use napi::bindgen_prelude::{Buffer, Function, JsValue, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{sys, Env};
@@ -35,12 +36,13 @@ use napi_derive::napi;
 use crate::convert::ArgError;
 use crate::reactor::{Batch, Completion, Outcome, Reactor, SockEntry};
 
-/// Errors thrown to JavaScript carry libzmq's code (`e.code`, e.g. "EAGAIN"); the JavaScript
-/// layer adds `errno` and turns `ERR_INVALID_ARG_TYPE` into a TypeError.
+/// Errors thrown to JavaScript carry libzmq's code (`e.code`, e.g. "EAGAIN") and FerroMQ's
+/// explanation; the JavaScript layer gives them zeromq.js's message and `errno` (see
+/// `errors.rs`) and turns `ERR_INVALID_ARG_TYPE` into a TypeError.
 use napi::Result;
 
 fn zmq_error(err: ferromq::Error) -> napi::Error<&'static str> {
-    napi::Error::new(err.kind().code(), err.to_string())
+    napi::Error::new(err.kind().code(), errors::explanation(&err))
 }
 
 fn arg_error(ArgError(message): ArgError) -> napi::Error<&'static str> {
@@ -57,13 +59,10 @@ fn reactor_failure(err: std::io::Error) -> napi::Error<&'static str> {
 
 static NEXT_SOCKET_ID: AtomicU64 = AtomicU64::new(1);
 
-/// libzmq's errno for each code the core reports (for `e.errno`).
+/// libzmq's errno and zeromq.js's message for each code the core reports.
 #[napi(catch_unwind)]
-pub fn error_numbers() -> HashMap<String, i32> {
-    ErrorKind::ALL
-        .into_iter()
-        .map(|kind| (kind.code().to_string(), kind.errno()))
-        .collect()
+pub fn error_table() -> HashMap<String, (i32, &'static str)> {
+    errors::error_table()
 }
 
 /// The version of the FerroMQ core.

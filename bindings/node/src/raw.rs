@@ -258,19 +258,6 @@ impl<'s> Env<'s> {
     }
 
     #[inline]
-    pub fn set_named_property(
-        self,
-        object: Value<'s>,
-        name: &CStr,
-        value: Value<'s>,
-    ) -> Result<()> {
-        napi_call!(
-            self,
-            napi_set_named_property(object.raw, name.as_ptr(), value.raw)
-        )
-    }
-
-    #[inline]
     pub fn array(self, len: usize) -> Result<Value<'s>> {
         let mut out = ptr::null_mut();
         napi_call!(self, napi_create_array_with_length(len, &mut out))?;

@@ -379,6 +379,7 @@ impl Socket {
     /// closes the connections accepted through it.
     pub fn unbind(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
+        Endpoint::split(endpoint)?;
         if state.endpoints.remove(endpoint, true) == 0 {
             return Err(Error::new(
                 ErrorKind::NoEntity,
@@ -391,6 +392,7 @@ impl Socket {
     /// Drops the connection made by `connect(endpoint)`.
     pub fn disconnect(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
+        Endpoint::split(endpoint)?;
         if state.endpoints.remove(endpoint, false) == 0 {
             return Err(Error::new(
                 ErrorKind::NoEntity,

@@ -39,18 +39,30 @@ pub(crate) struct TcpEndpoint {
 
 impl Endpoint {
     pub(crate) fn parse(endpoint: &str) -> Result<Endpoint> {
+        let (scheme, address) = Endpoint::split(endpoint)?;
+        match scheme {
+            "tcp" => Ok(Endpoint::Tcp(parse_tcp(endpoint, address)?)),
+            "ipc" => Ok(Endpoint::Ipc(IpcAddress::parse(address)?)),
+            _ => Ok(Endpoint::Inproc(address.to_string())),
+        }
+    }
+
+    /// The transport and the address of `endpoint`, checked as libzmq checks every endpoint
+    /// first (also for unbind and disconnect): EINVAL without `://` or with an empty part,
+    /// EPROTONOSUPPORT for a transport FerroMQ does not have.
+    pub(crate) fn split(endpoint: &str) -> Result<(&str, &str)> {
         let (scheme, address) = endpoint.split_once("://").ok_or_else(|| {
             Error::invalid(format!(
                 "endpoint {endpoint:?} must look like transport://address (e.g. tcp://127.0.0.1:5555)"
             ))
         })?;
+        if scheme.is_empty() || address.is_empty() {
+            return Err(Error::invalid(format!(
+                "endpoint {endpoint:?} has an empty transport or address"
+            )));
+        }
         match scheme {
-            "tcp" => Ok(Endpoint::Tcp(parse_tcp(endpoint, address)?)),
-            "ipc" if !address.is_empty() => Ok(Endpoint::Ipc(IpcAddress::parse(address)?)),
-            "inproc" if !address.is_empty() => Ok(Endpoint::Inproc(address.to_string())),
-            "ipc" | "inproc" => Err(Error::invalid(format!(
-                "endpoint {endpoint:?} has an empty address"
-            ))),
+            "tcp" | "ipc" | "inproc" => Ok((scheme, address)),
             "pgm" | "epgm" | "norm" | "udp" | "tipc" | "vmci" | "ws" | "wss" => Err(Error::new(
                 ErrorKind::ProtocolNotSupported,
                 format!("transport {scheme:?} is not supported (endpoint {endpoint:?})"),
@@ -153,7 +165,7 @@ impl TcpEndpoint {
         if let Ok(ip) = self.host.parse::<IpAddr>() {
             if ip.is_ipv6() && !ipv6 {
                 return Err(Error::new(
-                    ErrorKind::AddrNotAvail,
+                    ErrorKind::NoDevice,
                     format!(
                         "{} is an IPv6 address; set the IPV6 option to use it",
                         self.host
@@ -166,7 +178,7 @@ impl TcpEndpoint {
             return Ok(SocketAddr::new(ip, port));
         }
         Err(Error::new(
-            ErrorKind::AddrNotAvail,
+            ErrorKind::NoDevice,
             format!(
                 "{:?} is neither an IP address nor a network interface",
                 self.host
@@ -352,7 +364,7 @@ mod tests {
         );
         assert_eq!(
             ep("no-such-if0").bind_address(false).unwrap_err().kind(),
-            ErrorKind::AddrNotAvail
+            ErrorKind::NoDevice
         );
     }
 }
