@@ -35,18 +35,37 @@ export type MessageLike =
   | number
   | null
 
-type OptionsOf<T> = Partial<Omit<T, "events" | "close" | "bind" | "bindSync" | "unbind" | "unbindSync" | "connect" | "disconnect" | "send" | "receive" | "subscribe" | "unsubscribe" | "context" | "closed" | "readable" | "writable" | "type" | "lastEndpoint" | "securityMechanism" | "threadSafe">> & {
+type OptionsOf<T> = Partial<Omit<T, "events" | "close" | "bind" | "bindSync" | "unbind" | "unbindSync" | "connect" | "disconnect" | "send" | "receive" | "subscribe" | "unsubscribe" | "context" | "closed" | "readable" | "writable" | "type" | "lastEndpoint" | "securityMechanism" | "threadSafe" | "getBoolOption" | "setBoolOption" | "getInt32Option" | "setInt32Option" | "getUint32Option" | "setUint32Option" | "getInt64Option" | "setInt64Option" | "getUint64Option" | "setUint64Option" | "getStringOption" | "setStringOption">> & {
   context?: Context
 }
 
 export declare class Context {
-  constructor(options?: { ioThreads?: number; blocky?: boolean; ipv6?: boolean })
+  constructor(options?: {
+    ioThreads?: number
+    blocky?: boolean
+    ipv6?: boolean
+    maxSockets?: number
+    threadPriority?: number
+    threadSchedulingPolicy?: number
+  })
   /** ZMQ_IO_THREADS; set it before the first socket of the context. */
   ioThreads: number
   /** ZMQ_BLOCKY: when false, new sockets get linger 0. */
   blocky: boolean
   /** ZMQ_IPV6: the default of new sockets' `ipv6`. */
   ipv6: boolean
+  /** ZMQ_MAX_SOCKETS; set it before the first socket of the context. */
+  maxSockets: number
+  /** ZMQ_SOCKET_LIMIT: the largest `maxSockets`. */
+  readonly maxSocketsLimit: number
+  /** ZMQ_THREAD_PRIORITY (write-only; accepted, not applied: see README). */
+  set threadPriority(value: number)
+  /** ZMQ_THREAD_SCHED_POLICY (write-only; accepted, not applied: see README). */
+  set threadSchedulingPolicy(value: number)
+  getBoolOption(option: number): boolean
+  setBoolOption(option: number, value: boolean): void
+  getInt32Option(option: number): number
+  setInt32Option(option: number, value: number): void
 }
 
 /** The global context of sockets created without `{context}`. */
@@ -86,6 +105,33 @@ export declare abstract class Socket {
   heartbeatTimeToLive: number
   heartbeatTimeout: number
   connectTimeout: number
+  rate: number
+  recoveryInterval: number
+  typeOfService: number
+  tcpMaxRetransmitTimeout: number
+  multicastMaxTransportDataUnit: number
+  interface: string | null
+  loopbackFastPath: boolean
+  /** No VMCI transport (as zeromq.js's libzmq): EINVAL. */
+  vmciBufferSize: number
+  vmciBufferMinSize: number
+  vmciBufferMaxSize: number
+  vmciConnectTimeout: number
+  /** Removed from libzmq: EINVAL. */
+  tcpAcceptFilter: string | null
+
+  getBoolOption(option: number): boolean
+  setBoolOption(option: number, value: boolean): void
+  getInt32Option(option: number): number
+  setInt32Option(option: number, value: number): void
+  getUint32Option(option: number): number
+  setUint32Option(option: number, value: number): void
+  getInt64Option(option: number): number
+  setInt64Option(option: number, value: number): void
+  getUint64Option(option: number): number
+  setUint64Option(option: number, value: number): void
+  getStringOption(option: number): string | null
+  setStringOption(option: number, value: string | Buffer | null): void
 
   bind(address: string): Promise<void>
   bindSync(address: string): void
@@ -101,6 +147,7 @@ export interface Writable {
   sendHighWaterMark: number
   sendBufferSize: number
   sendTimeout: number
+  multicastHops: number
   /**
    * Resolves once the message is queued. At the high water mark it waits (never drops,
    * except where the pattern drops: PUB, ROUTER), up to `sendTimeout` (then EAGAIN).

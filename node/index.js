@@ -116,6 +116,7 @@ class ContextState {
   constructor() {
     this.native = null
     this.ioThreads = 1
+    this.maxSockets = native.defaultMaxSockets()
     this.blocky = true
     this.ipv6 = false
     /* Pending operations by token: { resolve, reject, socket } (socket: a SocketState). */
@@ -127,6 +128,7 @@ class ContextState {
   handle() {
     if (this.native === null) {
       this.native = new NativeContext(this.ioThreads, (batch) => this.complete(batch))
+      this.native.setMaxSockets(this.maxSockets)
     }
     return this.native
   }
@@ -245,6 +247,118 @@ class Context {
       throw new TypeError("Option value must be a boolean")
     }
     this[STATE].ipv6 = value
+  }
+
+  /** ZMQ_MAX_SOCKETS: how many sockets may be open at once (set before the first). */
+  get maxSockets() {
+    const state = this[STATE]
+    return state.native === null ? state.maxSockets : state.native.maxSockets()
+  }
+
+  set maxSockets(value) {
+    this.setInt32Option(CTX_MAX_SOCKETS, value)
+  }
+
+  /** ZMQ_SOCKET_LIMIT: the largest `maxSockets` accepted. */
+  get maxSocketsLimit() {
+    return native.socketLimit()
+  }
+
+  /** ZMQ_THREAD_PRIORITY and ZMQ_THREAD_SCHED_POLICY of the I/O threads (write-only). */
+  set threadPriority(value) {
+    this.setInt32Option(CTX_THREAD_PRIORITY, value)
+  }
+
+  set threadSchedulingPolicy(value) {
+    this.setInt32Option(CTX_THREAD_SCHED_POLICY, value)
+  }
+
+  /* zeromq.js's low-level accessors, by libzmq's option number (zmq_ctx_get/zmq_ctx_set). */
+
+  getBoolOption(option) {
+    return this.getInt32Option(option) !== 0
+  }
+
+  setBoolOption(option, value) {
+    if (typeof value !== "boolean") {
+      throw new TypeError("Option value must be a boolean")
+    }
+    this.setInt32Option(option, value ? 1 : 0)
+  }
+
+  getInt32Option(option) {
+    checkOptionNumber(option)
+    switch (option) {
+      case CTX_IO_THREADS:
+        return this.ioThreads
+      case CTX_MAX_SOCKETS:
+        return this.maxSockets
+      case CTX_SOCKET_LIMIT:
+        return native.socketLimit()
+      case CTX_MSG_T_SIZE:
+        return 64 /* sizeof(zmq_msg_t) */
+      case CTX_IPV6:
+        return this.ipv6 ? 1 : 0
+      case CTX_BLOCKY:
+        return this.blocky ? 1 : 0
+      default:
+        throw libzmqError("EINVAL", `${option} is not a context option FerroMQ knows`)
+    }
+  }
+
+  setInt32Option(option, value) {
+    checkOptionNumber(option)
+    if (typeof value !== "number") {
+      throw new TypeError("Option value must be a number")
+    }
+    const state = this[STATE]
+    switch (option) {
+      case CTX_IO_THREADS:
+        this.ioThreads = value
+        return
+      case CTX_MAX_SOCKETS:
+        if (!Number.isInteger(value) || value < 1) {
+          throw libzmqError("EINVAL", `maxSockets must be a positive integer, got ${value}`)
+        }
+        state.maxSockets = value
+        if (state.native !== null) {
+          state.native.setMaxSockets(value)
+        }
+        return
+      case CTX_THREAD_PRIORITY:
+      case CTX_THREAD_SCHED_POLICY:
+        /* libzmq applies them to its I/O threads where the system lets it; the core's
+           threads keep the process's scheduling (see README, Differences). */
+        if (!Number.isInteger(value)) {
+          throw libzmqError("EINVAL", `thread scheduling values are integers, got ${value}`)
+        }
+        return
+      case CTX_IPV6:
+        state.ipv6 = value !== 0
+        return
+      case CTX_BLOCKY:
+        state.blocky = value !== 0
+        return
+      default:
+        throw libzmqError("EINVAL", `${option} is not a context option FerroMQ knows`)
+    }
+  }
+}
+
+/* libzmq's context option numbers (ZMQ_IO_THREADS…). ZMQ_SOCKET_LIMIT is read-only and
+   shares its number with the write-only ZMQ_THREAD_PRIORITY. */
+const CTX_IO_THREADS = 1
+const CTX_MAX_SOCKETS = 2
+const CTX_SOCKET_LIMIT = 3
+const CTX_THREAD_PRIORITY = 3
+const CTX_THREAD_SCHED_POLICY = 4
+const CTX_MSG_T_SIZE = 6
+const CTX_IPV6 = 42
+const CTX_BLOCKY = 70
+
+function checkOptionNumber(option) {
+  if (typeof option !== "number") {
+    throw new TypeError("Identifier must be a number")
   }
 }
 
@@ -913,20 +1027,13 @@ class XPublisher extends Socket {
    * or `"allSubsUnsubs"`.
    */
   set verbosity(value) {
-    switch (value) {
-      case null:
-        setInt(this, 40, 0)
-        setInt(this, 78, 0)
-        break
-      case "allSubs":
-        setInt(this, 78, 0)
-        setInt(this, 40, 1)
-        break
-      case "allSubsUnsubs":
-        setInt(this, 78, 1)
-        break
-      default:
-        throw new TypeError('verbosity must be null, "allSubs" or "allSubsUnsubs"')
+    /* Setting either option sets XPUB_VERBOSE's part too (libzmq), so the one that
+       decides comes last. As zeromq.js, any other value is taken as null. */
+    if (value === "allSubsUnsubs") {
+      setInt(this, 78, 1)
+    } else {
+      setInt(this, 78, 0)
+      setInt(this, 40, value === "allSubs" ? 1 : 0)
     }
   }
 }
@@ -939,19 +1046,44 @@ class XSubscriber extends Socket {
 
 /* ----- options as properties ----- */
 
+/* Options of a closed socket: libzmq's ENOTSOCK, as zeromq.js reports it. */
+function checkOptionsOpen(state) {
+  if (state.closed) {
+    throw libzmqError("ENOTSOCK", "the socket is closed")
+  }
+}
+
 function setInt(socket, id, value) {
   const state = socket[STATE]
-  checkOpen(state)
+  checkOptionsOpen(state)
   try {
     state.native.setIntOption(id, value)
   } catch (error) {
     throw fixError(error)
   }
+  switch (id) {
+    /* The timeouts are applied by this layer: it keeps a copy for send/receive. */
+    case 27:
+      state.receiveTimeout = value
+      break
+    case 28:
+      state.sendTimeout = value
+      break
+    /* They bound how many messages one receive may take from the addon. */
+    case 24:
+      state.rcvhwm = value
+      state.batch = batchSize(state)
+      break
+    case 54:
+      state.conflate = value !== 0
+      state.batch = batchSize(state)
+      break
+  }
 }
 
 function getInt(socket, id) {
   const state = socket[STATE]
-  checkOpen(state)
+  checkOptionsOpen(state)
   try {
     return state.native.getIntOption(id)
   } catch (error) {
@@ -961,7 +1093,7 @@ function getInt(socket, id) {
 
 function setBytes(socket, id, value) {
   const state = socket[STATE]
-  checkOpen(state)
+  checkOptionsOpen(state)
   try {
     state.native.setBytesOption(id, value)
   } catch (error) {
@@ -971,7 +1103,7 @@ function setBytes(socket, id, value) {
 
 function getString(socket, id) {
   const state = socket[STATE]
-  checkOpen(state)
+  checkOptionsOpen(state)
   try {
     const value = state.native.getBytesOption(id)
     return value.length === 0 ? null : value.toString("utf8")
@@ -991,10 +1123,8 @@ const converters = {
       if (typeof value !== "number") {
         throw new TypeError("Option value must be a number")
       }
-      if (!Number.isFinite(value)) {
-        throw zmqError("EINVAL", `Option value must be a finite number, got ${value}`)
-      }
-      setInt(socket, id, Math.trunc(value))
+      /* NaN and the infinities become 0, as zeromq.js converts them. */
+      setInt(socket, id, Number.isFinite(value) ? Math.trunc(value) : 0)
     },
   },
   bool: {
@@ -1030,32 +1160,13 @@ function defineOpt(targets, name, id, type, access = RW, values) {
         }
   }
   if (access & W) {
-    desc.set =
-      id === 27 || id === 28
-        ? function set(value) {
-            conv.set(this, id, value)
-            /* The timeouts are applied by the binding: keep a copy for send/receive. */
-            this[STATE][id === 27 ? "receiveTimeout" : "sendTimeout"] = Math.trunc(value)
-          }
-        : id === 24 || id === 54
-          ? function set(value) {
-              conv.set(this, id, value)
-              /* They bound how many messages one receive may take from the addon. */
-              const state = this[STATE]
-              if (id === 24) {
-                state.rcvhwm = Math.trunc(value)
-              } else {
-                state.conflate = value
-              }
-              state.batch = batchSize(state)
-            }
-          : values
-          ? function set(value) {
-              conv.set(this, id, values.indexOf(value))
-            }
-          : function set(value) {
-              conv.set(this, id, value)
-            }
+    desc.set = values
+      ? function set(value) {
+          conv.set(this, id, values.indexOf(value))
+        }
+      : function set(value) {
+          conv.set(this, id, value)
+        }
   }
   for (const target of targets) {
     if (!Object.prototype.hasOwnProperty.call(target.prototype, name)) {
@@ -1104,6 +1215,90 @@ defineOpt([Socket], "heartbeatInterval", 75, "int")
 defineOpt([Socket], "heartbeatTimeToLive", 76, "int")
 defineOpt([Socket], "heartbeatTimeout", 77, "int")
 defineOpt([Socket], "connectTimeout", 79, "int")
+defineOpt(writables, "multicastHops", 25, "int")
+defineOpt([Socket], "rate", 8, "int")
+defineOpt([Socket], "recoveryInterval", 9, "int")
+defineOpt([Socket], "typeOfService", 57, "int")
+defineOpt([Socket], "tcpMaxRetransmitTimeout", 80, "int")
+defineOpt([Socket], "multicastMaxTransportDataUnit", 84, "int")
+defineOpt([Socket], "interface", 92, "string")
+defineOpt([Socket], "loopbackFastPath", 94, "bool")
+/* Options of transports FerroMQ, like zeromq.js's libzmq, does not have (VMCI) or that
+   libzmq removed (TCP_ACCEPT_FILTER): reading or setting them is EINVAL, as there. */
+defineOpt([Socket], "tcpAcceptFilter", 38, "string")
+defineOpt([Socket], "vmciBufferSize", 85, "int")
+defineOpt([Socket], "vmciBufferMinSize", 86, "int")
+defineOpt([Socket], "vmciBufferMaxSize", 87, "int")
+defineOpt([Socket], "vmciConnectTimeout", 88, "int")
+
+/* zeromq.js's low-level accessors, by libzmq's option number (zmq_getsockopt and
+   zmq_setsockopt). The core keeps every number option as a 64-bit integer. */
+function checkNumberValue(value) {
+  if (typeof value !== "number") {
+    throw new TypeError("Option value must be a number")
+  }
+}
+
+Object.assign(Socket.prototype, {
+  getBoolOption(option) {
+    checkOptionNumber(option)
+    return getInt(this, option) !== 0
+  },
+  setBoolOption(option, value) {
+    checkOptionNumber(option)
+    if (typeof value !== "boolean") {
+      throw new TypeError("Option value must be a boolean")
+    }
+    setInt(this, option, value ? 1 : 0)
+  },
+  getInt32Option(option) {
+    checkOptionNumber(option)
+    return getInt(this, option)
+  },
+  setInt32Option(option, value) {
+    checkOptionNumber(option)
+    checkNumberValue(value)
+    setInt(this, option, value | 0)
+  },
+  getUint32Option(option) {
+    checkOptionNumber(option)
+    return getInt(this, option)
+  },
+  setUint32Option(option, value) {
+    checkOptionNumber(option)
+    checkNumberValue(value)
+    setInt(this, option, value >>> 0)
+  },
+  getInt64Option(option) {
+    checkOptionNumber(option)
+    return getInt(this, option)
+  },
+  setInt64Option(option, value) {
+    checkOptionNumber(option)
+    checkNumberValue(value)
+    setInt(this, option, Math.trunc(value))
+  },
+  getUint64Option(option) {
+    checkOptionNumber(option)
+    return getInt(this, option)
+  },
+  setUint64Option(option, value) {
+    checkOptionNumber(option)
+    checkNumberValue(value)
+    setInt(this, option, Math.trunc(value))
+  },
+  getStringOption(option) {
+    checkOptionNumber(option)
+    return getString(this, option)
+  },
+  setStringOption(option, value) {
+    checkOptionNumber(option)
+    if (value !== null && typeof value !== "string" && !ArrayBuffer.isView(value)) {
+      throw new TypeError("Option value must be a string or buffer")
+    }
+    setBytes(this, option, value)
+  },
+})
 
 /* FerroMQ sockets are not thread-safe in libzmq's sense (no draft socket types). */
 Object.defineProperty(Socket.prototype, "threadSafe", {

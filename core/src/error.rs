@@ -185,6 +185,7 @@ impl Error {
             std::io::ErrorKind::AddrNotAvailable => ErrorKind::AddrNotAvail,
             std::io::ErrorKind::InvalidInput => ErrorKind::Invalid,
             std::io::ErrorKind::NotFound => ErrorKind::NoEntity,
+            _ if err.raw_os_error() == Some(libc::ENODEV) => ErrorKind::NoDevice,
             // Out of descriptors, for the process (EMFILE) or the whole system (ENFILE):
             // libzmq reports the first when its signaler or a connection cannot get one.
             _ if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {

@@ -28,7 +28,7 @@ pub(crate) mod socket;
 pub(crate) mod spsc;
 pub(crate) mod transport;
 
-pub use context::Context;
+pub use context::{Context, DEFAULT_MAX_SOCKETS, SOCKET_LIMIT};
 pub use device::{device, DeviceHandle, DeviceKind, ThreadDevice};
 pub use error::{Error, ErrorKind, Result};
 pub use message::{Frame, IntoFrames, Message};

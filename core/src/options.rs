@@ -71,6 +71,7 @@ socket_options! {
     ReqRelaxed = 53 => "REQ_RELAXED",
     Conflate = 54 => "CONFLATE",
     RouterHandover = 56 => "ROUTER_HANDOVER",
+    Tos = 57 => "TOS",
     ConnectRoutingId = 61 => "CONNECT_ROUTING_ID",
     HandshakeIvl = 66 => "HANDSHAKE_IVL",
     XpubNodrop = 69 => "XPUB_NODROP",
@@ -82,7 +83,10 @@ socket_options! {
     HeartbeatTimeout = 77 => "HEARTBEAT_TIMEOUT",
     XpubVerboser = 78 => "XPUB_VERBOSER",
     ConnectTimeout = 79 => "CONNECT_TIMEOUT",
+    TcpMaxrt = 80 => "TCP_MAXRT",
     MulticastMaxtpdu = 84 => "MULTICAST_MAXTPDU",
+    BindToDevice = 92 => "BINDTODEVICE",
+    LoopbackFastpath = 94 => "LOOPBACK_FASTPATH",
 }
 
 impl SocketOption {
@@ -95,6 +99,7 @@ impl SocketOption {
                 | SocketOption::Unsubscribe
                 | SocketOption::LastEndpoint
                 | SocketOption::XpubWelcomeMsg
+                | SocketOption::BindToDevice
         )
     }
 }
@@ -238,6 +243,16 @@ pub struct SocketOptions {
     pub heartbeat_ttl_ms: i32,
     pub heartbeat_timeout_ms: i32,
     pub connect_timeout_ms: i32,
+    /// TOS: the IP type-of-service byte of TCP connections (0: the system's).
+    pub tos: i32,
+    /// TCP_MAXRT: how long unacknowledged data may wait before the connection is dropped
+    /// (TCP_USER_TIMEOUT on Linux; 0: the system's).
+    pub tcp_maxrt_ms: i32,
+    /// BINDTODEVICE: the network interface TCP sockets are bound to (SO_BINDTODEVICE).
+    pub bind_to_device: Option<Bytes>,
+    /// LOOPBACK_FASTPATH: a Windows-only fast path in libzmq, stored and reported as libzmq
+    /// does on other systems.
+    pub loopback_fastpath: bool,
     pub affinity: u64,
     pub conflate: bool,
     /// CONNECT_ROUTING_ID: the routing id to give the peer of the next `connect` (ROUTER,
@@ -295,6 +310,10 @@ impl Default for SocketOptions {
             heartbeat_ttl_ms: 0,
             heartbeat_timeout_ms: -1,
             connect_timeout_ms: 0,
+            tos: 0,
+            tcp_maxrt_ms: 0,
+            bind_to_device: None,
+            loopback_fastpath: false,
             affinity: 0,
             conflate: false,
             connect_routing_id: None,
@@ -358,6 +377,20 @@ impl SocketOptions {
             O::HeartbeatTimeout => self.heartbeat_timeout_ms = value.as_i32_at_least(option, -1)?,
             O::ConnectTimeout => self.connect_timeout_ms = value.as_i32_at_least(option, 0)?,
             O::Conflate => self.conflate = value.as_bool(option)?,
+            O::Tos => self.tos = value.as_i32_at_least(option, 0)?,
+            O::TcpMaxrt => self.tcp_maxrt_ms = value.as_i32_at_least(option, 0)?,
+            O::BindToDevice => {
+                let name = value.as_bytes(option)?;
+                // IFNAMSIZ (16) with its terminating NUL, as libzmq checks.
+                if name.len() > 15 {
+                    return Err(Error::invalid(format!(
+                        "BINDTODEVICE takes an interface name of at most 15 bytes, got {}",
+                        name.len()
+                    )));
+                }
+                self.bind_to_device = (!name.is_empty()).then(|| name.clone());
+            }
+            O::LoopbackFastpath => self.loopback_fastpath = value.as_bool(option)?,
             O::Rate => self.multicast.rate_kbps = value.as_i32_at_least(option, 1)?,
             O::RecoveryIvl => self.multicast.recovery_ivl_ms = value.as_i32_at_least(option, 0)?,
             O::MulticastHops => self.multicast.hops = value.as_i32_at_least(option, 1)?,
@@ -401,6 +434,12 @@ impl SocketOptions {
             O::HeartbeatTtl => int(self.heartbeat_ttl_ms as i64),
             O::HeartbeatTimeout => int(self.heartbeat_timeout_ms as i64),
             O::ConnectTimeout => int(self.connect_timeout_ms as i64),
+            O::Tos => int(self.tos as i64),
+            O::TcpMaxrt => int(self.tcp_maxrt_ms as i64),
+            O::BindToDevice => Some(OptionValue::Bytes(
+                self.bind_to_device.clone().unwrap_or_default(),
+            )),
+            O::LoopbackFastpath => int(self.loopback_fastpath as i64),
             O::Affinity => int(self.affinity as i64),
             O::Conflate => int(self.conflate as i64),
             O::Rate => int(self.multicast.rate_kbps as i64),

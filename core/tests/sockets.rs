@@ -159,13 +159,24 @@ fn unbind_and_disconnect_check_the_endpoint_as_libzmq() {
     let s = ferro(&ctx, SocketType::Dealer);
     let zctx = zmq::Context::new();
     let z = zctx.socket(zmq::DEALER).unwrap();
-    for endpoint in ["foo", "foo://bar", "tcp://", "inproc://", "://x", "tcp://127.0.0.1:1"] {
+    for endpoint in [
+        "foo",
+        "foo://bar",
+        "tcp://",
+        "inproc://",
+        "://x",
+        "tcp://127.0.0.1:1",
+    ] {
         let ours = s.unbind(endpoint).unwrap_err();
         let theirs = z.unbind(endpoint).unwrap_err();
         assert_eq!(ours.errno(), theirs.to_raw(), "unbind {endpoint:?}: {ours}");
         let ours = s.disconnect(endpoint).unwrap_err();
         let theirs = z.disconnect(endpoint).unwrap_err();
-        assert_eq!(ours.errno(), theirs.to_raw(), "disconnect {endpoint:?}: {ours}");
+        assert_eq!(
+            ours.errno(),
+            theirs.to_raw(),
+            "disconnect {endpoint:?}: {ours}"
+        );
     }
     // Binding to an interface that does not exist is ENODEV in libzmq.
     let ours = s.bind("tcp://no-such-interface0:5555").unwrap_err();

@@ -125,6 +125,30 @@ impl NativeContext {
     pub fn io_threads(&self) -> u32 {
         self.ctx.io_threads() as u32
     }
+
+    /// ZMQ_MAX_SOCKETS: how many sockets the context may have open at once.
+    #[napi(catch_unwind)]
+    pub fn max_sockets(&self) -> u32 {
+        self.ctx.max_sockets() as u32
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_max_sockets(&self, max_sockets: i32) -> Result<(), &'static str> {
+        let max = usize::try_from(max_sockets).unwrap_or(0);
+        self.ctx.set_max_sockets(max).map_err(zmq_error)
+    }
+}
+
+/// ZMQ_MAX_SOCKETS of a new context.
+#[napi(catch_unwind)]
+pub fn default_max_sockets() -> u32 {
+    ferromq::DEFAULT_MAX_SOCKETS as u32
+}
+
+/// ZMQ_SOCKET_LIMIT: the largest ZMQ_MAX_SOCKETS a context accepts.
+#[napi(catch_unwind)]
+pub fn socket_limit() -> u32 {
+    ferromq::SOCKET_LIMIT as u32
 }
 
 /// How long exiting may wait for queued messages before it says why it is waiting.

@@ -83,6 +83,10 @@ impl Connector for TcpEndpoint {
                 }
             };
             let fd = socket.as_raw_fd();
+            if let Err(e) = apply_before_connecting(&SockRef::from(&socket), options) {
+                last_error = e;
+                continue;
+            }
             // A non-blocking TCP connect is always in progress at first (libzmq reports it).
             monitor.emit(
                 monitor::EVENT_CONNECT_DELAYED,
@@ -145,6 +149,7 @@ fn listen_on(
         .set_reuse_address(true)
         .map_err(|e| Error::from_io(&e, "cannot set SO_REUSEADDR"))?;
     apply_buffer_sizes(&SockRef::from(&socket), options);
+    apply_before_connecting(&SockRef::from(&socket), options)?;
     socket
         .bind(&addr.into())
         .map_err(|e| Error::from_io(&e, &format!("cannot bind to {addr}")))?;
@@ -157,11 +162,34 @@ fn listen_on(
     Ok(socket.into())
 }
 
-/// The per-connection options libzmq sets: no Nagle delay, buffer sizes, keepalive.
+/// TOS and BINDTODEVICE, which libzmq sets on a TCP socket before it binds or connects. A
+/// device that cannot be bound to is an error (ENODEV for an unknown interface).
+fn apply_before_connecting(sock: &SockRef<'_>, options: &SocketOptions) -> Result<()> {
+    if options.tos > 0 {
+        let _ = sock.set_tos_v4(options.tos as u32);
+    }
+    if let Some(device) = &options.bind_to_device {
+        sock.bind_device(Some(device)).map_err(|e| {
+            let device = String::from_utf8_lossy(device);
+            Error::from_io(&e, &format!("cannot bind to the device {device:?}"))
+        })?;
+    }
+    Ok(())
+}
+
+/// The per-connection options libzmq sets: no Nagle delay, buffer sizes, keepalive, TOS and
+/// TCP_MAXRT.
 pub(crate) fn configure_stream(stream: &TcpStream, options: &SocketOptions) {
     let _ = stream.set_nodelay(true);
     let sock = SockRef::from(stream);
     apply_buffer_sizes(&sock, options);
+    if options.tos > 0 {
+        let _ = sock.set_tos_v4(options.tos as u32);
+    }
+    if options.tcp_maxrt_ms > 0 {
+        let timeout = std::time::Duration::from_millis(options.tcp_maxrt_ms as u64);
+        let _ = sock.set_tcp_user_timeout(Some(timeout));
+    }
     if options.tcp_keepalive == 1 {
         let mut keepalive = TcpKeepalive::new();
         if options.tcp_keepalive_idle > 0 {
