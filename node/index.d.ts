@@ -210,6 +210,15 @@ export declare class Dealer extends Socket {
 }
 export interface Dealer extends Writable, Readable {}
 
+/** Raw TCP peers (ZMQ_STREAM): messages are [routing id, data]. */
+export declare class Stream extends Socket {
+  constructor(options?: OptionsOf<Stream>)
+  /** ZMQ_STREAM_NOTIFY (write-only): announce connections and their loss with [id, ""]. */
+  set notify(value: boolean)
+  connect(address: string, options?: { routingId?: string }): void
+}
+export interface Stream extends Writable, Readable {}
+
 export declare class Router extends Socket {
   constructor(options?: OptionsOf<Router>)
   routingId: string | null

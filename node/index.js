@@ -1044,6 +1044,26 @@ class XSubscriber extends Socket {
   }
 }
 
+/**
+ * Raw TCP peers (ZMQ_STREAM): each received message is [routing id, data]; [id, ""]
+ * announces a connection and its loss (unless `notify` is false); sending [id, data]
+ * writes, [id, ""] closes the connection.
+ */
+class Stream extends Socket {
+  constructor(options) {
+    super(11, options)
+  }
+
+  /** Connects; `{routingId}` names the connection (ZMQ_CONNECT_ROUTING_ID). */
+  connect(address, options = {}) {
+    checkOptions(options)
+    if (options.routingId) {
+      setBytes(this, 61, options.routingId)
+    }
+    super.connect(address)
+  }
+}
+
 /* ----- options as properties ----- */
 
 /* Options of a closed socket: libzmq's ENOTSOCK, as zeromq.js reports it. */
@@ -1175,8 +1195,8 @@ function defineOpt(targets, name, id, type, access = RW, values) {
   }
 }
 
-const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber]
-const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber]
+const writables = [Pair, Publisher, Request, Reply, Dealer, Router, Push, XPublisher, XSubscriber, Stream]
+const readables = [Pair, Subscriber, Request, Reply, Dealer, Router, Pull, XPublisher, XSubscriber, Stream]
 
 defineOpt(writables, "sendBufferSize", 11, "int")
 defineOpt(writables, "sendHighWaterMark", 23, "int")
@@ -1210,6 +1230,7 @@ defineOpt([Socket], "handshakeInterval", 66, "int")
 defineOpt([XPublisher, Publisher], "noDrop", 69, "bool", W)
 defineOpt([XPublisher], "manual", 71, "bool", W)
 defineOpt([XPublisher], "welcomeMessage", 72, "string", W)
+defineOpt([Stream], "notify", 73, "bool", W)
 defineOpt([Publisher, Subscriber, XPublisher], "invertMatching", 74, "bool")
 defineOpt([Socket], "heartbeatInterval", 75, "int")
 defineOpt([Socket], "heartbeatTimeToLive", 76, "int")
@@ -1805,5 +1826,6 @@ module.exports = {
   Push,
   XPublisher,
   XSubscriber,
+  Stream,
 }
 Object.defineProperty(module.exports, "__esModule", { value: true })

@@ -77,6 +77,7 @@ socket_options! {
     XpubNodrop = 69 => "XPUB_NODROP",
     XpubManual = 71 => "XPUB_MANUAL",
     XpubWelcomeMsg = 72 => "XPUB_WELCOME_MSG",
+    StreamNotify = 73 => "STREAM_NOTIFY",
     InvertMatching = 74 => "INVERT_MATCHING",
     HeartbeatIvl = 75 => "HEARTBEAT_IVL",
     HeartbeatTtl = 76 => "HEARTBEAT_TTL",

@@ -360,3 +360,29 @@ fn connect_routing_id_names_a_stream_connection() {
     let frames: Vec<Vec<u8>> = notice.iter().map(|f| f.to_vec()).collect();
     assert_eq!(frames, vec![b"web".to_vec(), Vec::new()]);
 }
+
+/// STREAM_NOTIFY 0: no [id, ""] notices, neither for the connection nor for its loss; the
+/// first message is the peer's data (zmq_setsockopt(3)). The option can be set, not read,
+/// as in libzmq.
+#[test]
+fn notify_off_gives_data_only() {
+    let ctx = Context::new();
+    let socket = ferro(&ctx, SocketType::Stream);
+    socket
+        .set_option(ferromq::SocketOption::StreamNotify, 0)
+        .unwrap();
+    let read = socket.get_int(ferromq::SocketOption::StreamNotify);
+    assert_eq!(read.unwrap_err().kind(), ErrorKind::Invalid);
+    let endpoint = ferro_bind(&socket);
+    let mut client = raw_client(&endpoint);
+    client.write_all(b"hello").unwrap();
+    let (id, data) = recv2(&socket);
+    assert_eq!(data, b"hello");
+    assert!(!id.is_empty());
+    drop(client);
+    // The loss of the connection is not announced either: nothing more arrives.
+    socket
+        .set_option(ferromq::SocketOption::RcvTimeo, 300)
+        .unwrap();
+    assert_eq!(socket.recv_msg(0).unwrap_err().kind(), ErrorKind::Again);
+}

@@ -12,10 +12,12 @@ use std::collections::{HashMap, VecDeque};
 use bytes::Bytes;
 
 use super::fair_queue::FairQueue;
+use super::parse_flag;
 use super::pipes::Pipes;
 use super::routing_ids::RoutingIdGenerator;
 use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
+use crate::options::{OptionValue, SocketOption};
 use crate::pipe::{PipeEnd, PipeId};
 use crate::signal::PeerIdentity;
 use crate::socket::pattern::{Pattern, SendError};
@@ -29,6 +31,8 @@ pub(crate) struct Stream {
     /// Messages ready for the user ahead of the fair queue: connect/disconnect notices, and
     /// the data a lost connection left behind (read out so it comes before its notice).
     notices: VecDeque<Message>,
+    /// STREAM_NOTIFY: whether connections and their loss are announced (libzmq: yes).
+    notify: bool,
 }
 
 impl Stream {
@@ -39,6 +43,7 @@ impl Stream {
             fq: FairQueue::new(),
             ids: RoutingIdGenerator::new(),
             notices: VecDeque::new(),
+            notify: true,
         }
     }
 
@@ -57,7 +62,9 @@ impl Stream {
         if let Some(slot) = self.pipes.data_mut(pipe) {
             *slot = Some(id.clone());
         }
-        self.notices.push_back(notice(&id));
+        if self.notify {
+            self.notices.push_back(notice(&id));
+        }
         self.fq.attach(pipe);
     }
 
@@ -76,7 +83,9 @@ impl Stream {
                 self.notices.push_back(msg);
             }
         }
-        self.notices.push_back(notice(&id));
+        if self.notify {
+            self.notices.push_back(notice(&id));
+        }
     }
 }
 
@@ -177,6 +186,16 @@ impl Pattern for Stream {
             }
         }
         !self.notices.is_empty()
+    }
+
+    /// STREAM_NOTIFY can be set, not read, as in libzmq.
+    fn set_option(&mut self, option: SocketOption, value: &OptionValue) -> Option<Result<()>> {
+        match option {
+            SocketOption::StreamNotify => {
+                Some(parse_flag(option, value).map(|on| self.notify = on))
+            }
+            _ => None,
+        }
     }
 
     fn close_all(&mut self) {
