@@ -465,15 +465,6 @@ impl SocketOptions {
         use crate::socket_type::SocketType as T;
         self.conflate && matches!(socket_type, T::Dealer | T::Pull | T::Push | T::Pub | T::Sub)
     }
-
-    /// HWM 0 means "no limit", which the pipe spells 0 too.
-    pub(crate) fn send_hwm(&self) -> u64 {
-        self.sndhwm as u64
-    }
-
-    pub(crate) fn recv_hwm(&self) -> u64 {
-        self.rcvhwm as u64
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //! then checks the flag. With sequentially consistent ordering at least one sees the other.
 
 use std::mem::MaybeUninit;
-use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use atomic_waker::AtomicWaker;
@@ -97,9 +97,13 @@ struct Queue {
     /// its own cache line, as is `reader_wait`: the writer reads the other fields on
     /// every message, and a reader's store next to them would cost it a cache miss.
     read_count: CachePadded<AtomicU64>,
-    /// Maximum messages queued; 0 means no limit. Changes only when an inproc connection
-    /// made before its bind learns the binder's HWMs.
+    /// Maximum messages queued; 0 means no limit. Computed from the two shares below; it
+    /// changes when a socket's SNDHWM/RCVHWM changes, or an inproc connection made before
+    /// its bind learns the binder's.
     capacity: AtomicU64,
+    /// The writer's and the reader's parts of the HWM, as libzmq adds them ([`Hwm`]).
+    sender_hwm: AtomicI64,
+    receiver_hwm: AtomicI64,
     reader_wait: CachePadded<ReaderWait>,
     writer_waiting: AtomicBool,
     /// The writer has closed: nothing more will be queued.
@@ -123,11 +127,53 @@ struct ReaderWait {
     until_written: AtomicU64,
 }
 
+/// The HWM of one direction of a pipe, in parts as libzmq computes it: the sending socket's
+/// SNDHWM plus, between two sockets (inproc), the receiving socket's RCVHWM. A side with no
+/// part (an I/O task, or an inproc binder not known yet) is `NONE`; 0 on either side means
+/// no limit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hwm {
+    pub sender: i64,
+    pub receiver: i64,
+}
+
+impl Hwm {
+    pub(crate) const NONE: i64 = -1;
+
+    /// Only the sending socket's SNDHWM bounds this direction.
+    pub(crate) fn sender(sndhwm: i64) -> Hwm {
+        Hwm {
+            sender: sndhwm,
+            receiver: Hwm::NONE,
+        }
+    }
+
+    /// Only the receiving socket's RCVHWM bounds this direction.
+    pub(crate) fn receiver(rcvhwm: i64) -> Hwm {
+        Hwm {
+            sender: Hwm::NONE,
+            receiver: rcvhwm,
+        }
+    }
+
+    /// The capacity: the sum of the parts there are, or 0 (no limit) if one is 0.
+    pub(crate) fn capacity(self) -> u64 {
+        let parts = [self.sender, self.receiver];
+        let present = parts.iter().filter(|&&part| part != Hwm::NONE);
+        if present.clone().any(|&part| part <= 0) {
+            return 0;
+        }
+        present.map(|&part| part as u64).sum()
+    }
+}
+
 impl Queue {
-    fn new(capacity: u64) -> Queue {
+    fn new(hwm: Hwm) -> Queue {
         Queue {
             read_count: CachePadded::new(AtomicU64::new(0)),
-            capacity: AtomicU64::new(capacity),
+            capacity: AtomicU64::new(hwm.capacity()),
+            sender_hwm: AtomicI64::new(hwm.sender),
+            receiver_hwm: AtomicI64::new(hwm.receiver),
             reader_wait: CachePadded::new(ReaderWait::default()),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
@@ -160,6 +206,25 @@ impl Queue {
 
     fn capacity(&self) -> u64 {
         self.capacity.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the writer's or the reader's part of the HWM (`None`: unchanged) and
+    /// recomputes the capacity; a conflating queue keeps having none.
+    fn set_hwm_parts(&self, sender: Option<i64>, receiver: Option<i64>) {
+        if let Some(sender) = sender {
+            self.sender_hwm.store(sender, Ordering::SeqCst);
+        }
+        if let Some(receiver) = receiver {
+            self.receiver_hwm.store(receiver, Ordering::SeqCst);
+        }
+        if self.conflate.load(Ordering::SeqCst) {
+            return;
+        }
+        let hwm = Hwm {
+            sender: self.sender_hwm.load(Ordering::SeqCst),
+            receiver: self.receiver_hwm.load(Ordering::SeqCst),
+        };
+        self.capacity.store(hwm.capacity(), Ordering::SeqCst);
     }
 }
 
@@ -199,8 +264,8 @@ pub(crate) struct PipeEnd {
 pub(crate) fn pipe_pair(
     a_listener: Listener,
     b_listener: Listener,
-    a_to_b_hwm: u64,
-    b_to_a_hwm: u64,
+    a_to_b_hwm: Hwm,
+    b_to_a_hwm: Hwm,
 ) -> (PipeEnd, PipeEnd) {
     let a_to_b = Arc::new(Queue::new(a_to_b_hwm));
     let b_to_a = Arc::new(Queue::new(b_to_a_hwm));
@@ -222,8 +287,8 @@ pub(crate) fn pipe_pair(
 pub(crate) fn inproc_pipe_pair(
     a_listener: Listener,
     b_listener: Listener,
-    a_to_b_hwm: u64,
-    b_to_a_hwm: u64,
+    a_to_b_hwm: Hwm,
+    b_to_a_hwm: Hwm,
 ) -> (PipeEnd, PipeEnd) {
     let (mut a, mut b) = pipe_pair(a_listener, b_listener, a_to_b_hwm, b_to_a_hwm);
     for end in [&mut a, &mut b] {
@@ -231,6 +296,40 @@ pub(crate) fn inproc_pipe_pair(
         end.copy_small_frames();
     }
     (a, b)
+}
+
+/// A socket's hold on the HWMs of one of its pipes (see [`PipeEnd::hwm_handle`]).
+pub(crate) struct PipeHwm {
+    incoming: Arc<Queue>,
+    outgoing: Arc<Queue>,
+    peer: Listener,
+    peer_id: PipeId,
+}
+
+impl PipeHwm {
+    /// Sets the socket's parts: SNDHWM for what it writes, RCVHWM for what it reads. The
+    /// other end's writer, if it waits for room, is woken to look again; returns whether
+    /// this end's writer waited (the caller wakes it).
+    pub(crate) fn set_own(&self, sndhwm: i64, rcvhwm: i64) -> bool {
+        self.outgoing.set_hwm_parts(Some(sndhwm), None);
+        self.incoming.set_hwm_parts(None, Some(rcvhwm));
+        let incoming = &self.incoming;
+        if incoming.writer_waiting.load(Ordering::SeqCst)
+            && incoming.writer_waiting.swap(false, Ordering::SeqCst)
+        {
+            // A spurious wake-up at worst: the writer re-checks and re-arms.
+            let peer_id = self.peer_id;
+            self.peer.notify(|| PipeEvent::Writable(peer_id));
+        }
+        self.outgoing.writer_waiting.load(Ordering::SeqCst)
+            && self.outgoing.writer_waiting.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether either end has closed (nothing left to adjust).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.outgoing.writer_done.load(Ordering::SeqCst)
+            || self.incoming.writer_done.load(Ordering::SeqCst)
+    }
 }
 
 impl PipeEnd {
@@ -653,18 +752,20 @@ impl PipeEnd {
         self.peer.notify(|| PipeEvent::Closed(peer_id));
     }
 
-    /// Changes the HWMs of both directions (an inproc connection made before its bind, once
-    /// the binder's options are known). A writer waiting for room is woken if it has some now.
-    pub(crate) fn set_hwms(&self, incoming: u64, outgoing: u64) {
-        self.incoming.capacity.store(incoming, Ordering::SeqCst);
-        self.outgoing.capacity.store(outgoing, Ordering::SeqCst);
-        let queue = &self.incoming;
-        if queue.writer_waiting.load(Ordering::SeqCst)
-            && queue.writer_waiting.swap(false, Ordering::SeqCst)
-        {
-            // A spurious wake-up at worst: the writer re-checks and re-arms.
-            let peer_id = self.peer_id;
-            self.peer.notify(|| PipeEvent::Writable(peer_id));
+    /// Sets this end's socket's parts of the HWMs: its SNDHWM for what it writes, its
+    /// RCVHWM for what it reads (see [`PipeHwm::set_own`]).
+    pub(crate) fn set_own_hwms(&self, sndhwm: i64, rcvhwm: i64) -> bool {
+        self.hwm_handle().set_own(sndhwm, rcvhwm)
+    }
+
+    /// What the owning socket keeps to change this pipe's HWMs later, when its SNDHWM or
+    /// RCVHWM changes (as libzmq applies those to the pipes it has).
+    pub(crate) fn hwm_handle(&self) -> PipeHwm {
+        PipeHwm {
+            incoming: self.incoming.clone(),
+            outgoing: self.outgoing.clone(),
+            peer: self.peer.clone(),
+            peer_id: self.peer_id,
         }
     }
 
@@ -722,8 +823,8 @@ mod tests {
         let (a, b) = pipe_pair(
             Listener::Task(wa.clone()),
             Listener::Task(wb.clone()),
-            hwm,
-            hwm,
+            Hwm::sender(hwm as i64),
+            Hwm::sender(hwm as i64),
         );
         (a, b, wa, wb)
     }
@@ -890,8 +991,8 @@ mod tests {
         let (socket_end, mut engine_end) = pipe_pair(
             Listener::Socket(signal.clone()),
             Listener::Task(waker),
-            0,
-            0,
+            Hwm::sender(0),
+            Hwm::sender(0),
         );
         let mut socket_end = socket_end;
         assert!(socket_end.read().is_none());

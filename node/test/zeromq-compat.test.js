@@ -316,6 +316,39 @@ const cases = {
     ]),
   ),
 
+  /* High water marks over inproc: SNDHWM alone before the peer binds, SNDHWM + the peer's
+     RCVHWM after, and a change after connecting applies to the connection. */
+  ...Object.fromEntries(
+    [
+      ["no peer yet, sendHighWaterMark 1", [["push", { sendHighWaterMark: 1 }], "connect"]],
+      ["sendHighWaterMark lowered after connect", [["pull", { receiveHighWaterMark: 1 }], "bind", "connect", ["push", { sendHighWaterMark: 2 }]]],
+      ["sendHighWaterMark raised after connect", [["pull", { receiveHighWaterMark: 1 }], ["push", { sendHighWaterMark: 1 }], "bind", "connect", ["push", { sendHighWaterMark: 3000 }]]],
+    ].map(([name, steps]) => [
+      `inproc high water mark: ${name}`,
+      async (z) => {
+        const endpoint = unique("hwm")
+        const sockets = { push: sock(z, "Push", { linger: 0, sendTimeout: 0 }), pull: sock(z, "Pull") }
+        for (const step of steps) {
+          if (step === "bind") {
+            await sockets.pull.bind(endpoint)
+          } else if (step === "connect") {
+            sockets.push.connect(endpoint)
+          } else {
+            Object.assign(sockets[step[0]], step[1])
+          }
+        }
+        for (let sent = 0; sent < 5000; sent++) {
+          try {
+            await sockets.push.send("m")
+          } catch (error) {
+            return [sent, error.code]
+          }
+        }
+        return "no limit"
+      },
+    ]),
+  ),
+
   /* Stream: raw TCP peers. (libzmq does not close a connection promptly on [id, ""], so
      the client closes it here; FerroMQ's closing is tested in test/stream.test.js.) */
   ...Object.fromEntries(

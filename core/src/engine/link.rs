@@ -12,7 +12,7 @@ use crate::context::IoHandle;
 use crate::error::{Error, Result};
 use crate::monitor::Monitor;
 use crate::options::SocketOptions;
-use crate::pipe::{pipe_pair, Listener, PipeEnd};
+use crate::pipe::{pipe_pair, Hwm, Listener, PipeEnd};
 use crate::signal::{PeerIdentity, PipeEvent, SocketSignal};
 use crate::socket_type::SocketType;
 
@@ -90,8 +90,8 @@ impl SocketLink {
         let (mut socket_end, io_end) = pipe_pair(
             Listener::Socket(self.signal.clone()),
             Listener::Task(waker.clone()),
-            options.send_hwm(),
-            options.recv_hwm(),
+            Hwm::sender(options.sndhwm as i64),
+            Hwm::receiver(options.rcvhwm as i64),
         );
         if options.conflates(self.socket_type) {
             socket_end.set_conflate();

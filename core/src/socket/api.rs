@@ -5,7 +5,7 @@
 //! only application threads take, never the I/O threads, and that is released while a call
 //! blocks.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::mem::MaybeUninit;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -22,6 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::message::{Frame, Message};
 use crate::monitor::{self, MonitorSink};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
+use crate::pipe::{PipeHwm, PipeId};
 use crate::signal::{PipeEvent, SocketSignal, INPROC_SPIN, LOCKSTEP_SPIN};
 use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
 use crate::socket::pattern::{Pattern, SendError};
@@ -87,6 +88,8 @@ struct State {
     uses_io_threads: bool,
     /// The pattern's `recv_into` builds messages in place (see [`State::next_message`]).
     builds_in_place: bool,
+    /// Each attached pipe's HWMs, changed when SNDHWM or RCVHWM is (as libzmq does).
+    pipe_hwms: HashMap<PipeId, PipeHwm>,
 }
 
 impl Socket {
@@ -124,6 +127,7 @@ impl Socket {
                     closed: false,
                     uses_io_threads: false,
                     builds_in_place,
+                    pipe_hwms: HashMap::new(),
                 }),
             }
         });
@@ -659,11 +663,14 @@ impl Socket {
         let value = value.into();
         let mut state = self.lock_and_update()?;
         if state.options.set(option, &value)? {
-            if option == SocketOption::Linger {
-                self.shared
+            match option {
+                SocketOption::Linger => self
+                    .shared
                     .link
                     .linger_ms
-                    .store(state.options.linger_ms, Ordering::Relaxed);
+                    .store(state.options.linger_ms, Ordering::Relaxed),
+                SocketOption::SndHwm | SocketOption::RcvHwm => state.apply_hwms(),
+                _ => {}
             }
             return Ok(());
         }
@@ -803,16 +810,35 @@ impl State {
         }
     }
 
+    /// SNDHWM/RCVHWM changed: the pipes the socket has take the new values too (libzmq's
+    /// `update_pipe_options`); a writer that waited for room may have some now.
+    fn apply_hwms(&mut self) {
+        let (sndhwm, rcvhwm) = (self.options.sndhwm as i64, self.options.rcvhwm as i64);
+        self.pipe_hwms.retain(|_, hwm| !hwm.is_finished());
+        for (&id, hwm) in &self.pipe_hwms {
+            if hwm.set_own(sndhwm, rcvhwm) {
+                self.pattern.writable(id);
+            }
+        }
+    }
+
     #[cold]
     fn apply_events(&mut self, signal: &SocketSignal) {
         let pattern = &mut self.pattern;
+        let pipe_hwms = &mut self.pipe_hwms;
         signal.drain(|event| match event {
-            PipeEvent::Attached(pipe, peer) => pattern.attach(pipe, peer.as_ref()),
+            PipeEvent::Attached(pipe, peer) => {
+                pipe_hwms.insert(pipe.id(), pipe.hwm_handle());
+                pattern.attach(pipe, peer.as_ref())
+            }
             PipeEvent::PeerReady(id, peer) => pattern.peer_ready(id, &peer),
             PipeEvent::PeerLost(id) => pattern.peer_lost(id),
             PipeEvent::Readable(id) => pattern.readable(id),
             PipeEvent::Writable(id) => pattern.writable(id),
-            PipeEvent::Closed(id) => pattern.closed(id),
+            PipeEvent::Closed(id) => {
+                pipe_hwms.remove(&id);
+                pattern.closed(id)
+            }
             PipeEvent::Wake => {}
         });
     }

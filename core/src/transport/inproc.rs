@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use crate::engine::link::SocketLink;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::SocketOptions;
-use crate::pipe::{inproc_pipe_pair, DeferredSocket, Listener, PipeCloser, PipeEnd, PipeId};
+use crate::pipe::{inproc_pipe_pair, DeferredSocket, Hwm, Listener, PipeCloser, PipeEnd, PipeId};
 use crate::signal::{PeerIdentity, PipeEvent};
 
 #[derive(Default)]
@@ -95,12 +95,11 @@ impl Side {
 }
 
 /// The HWM of one direction: the sender's SNDHWM plus the receiver's RCVHWM, or no limit
-/// (0) if either is unlimited.
-fn hwm(sender_sndhwm: i32, receiver_rcvhwm: i32) -> u64 {
-    if sender_sndhwm <= 0 || receiver_rcvhwm <= 0 {
-        0
-    } else {
-        sender_sndhwm as u64 + receiver_rcvhwm as u64
+/// if either is unlimited (0).
+fn hwm(sender_sndhwm: i32, receiver_rcvhwm: i32) -> Hwm {
+    Hwm {
+        sender: sender_sndhwm as i64,
+        receiver: receiver_rcvhwm as i64,
     }
 }
 
@@ -196,14 +195,14 @@ impl InprocRegistry {
                 (closer, pipe)
             }
             None => {
-                // Until the binder is known, its options are libzmq's defaults.
-                let unknown = SocketOptions::default();
+                // Until the binder is known, only the connector's HWMs count, as in libzmq:
+                // with SNDHWM 1, one message is queued.
                 let deferred = Arc::new(DeferredSocket::default());
                 let (end, theirs) = inproc_pipe_pair(
                     mine.clone(),
                     Listener::Deferred(deferred.clone()),
-                    hwm(connector.sndhwm, unknown.rcvhwm),
-                    hwm(unknown.sndhwm, connector.rcvhwm),
+                    Hwm::sender(connector.sndhwm as i64),
+                    Hwm::receiver(connector.rcvhwm as i64),
                 );
                 if connector.conflate {
                     end.set_conflate();
@@ -254,10 +253,8 @@ fn complete(pending: Pending, binder: &Side, binder_link: &Arc<SocketLink>) {
         // The connecting socket closed and left nothing to deliver.
         return;
     }
-    end.set_hwms(
-        hwm(connector.sndhwm, binder.rcvhwm),
-        hwm(binder.sndhwm, connector.rcvhwm),
-    );
+    // The binder's parts join the connector's (the binder may have woken a waiting writer).
+    let _ = end.set_own_hwms(binder.sndhwm as i64, binder.rcvhwm as i64);
     if binder.conflate || connector.conflate {
         // After set_hwms: conflating pipes have no HWM.
         end.set_conflate();
@@ -342,9 +339,11 @@ mod tests {
 
     #[test]
     fn hwm_adds_both_sides_and_zero_means_unlimited() {
-        assert_eq!(hwm(10, 20), 30);
-        assert_eq!(hwm(0, 20), 0);
-        assert_eq!(hwm(10, 0), 0);
-        assert_eq!(hwm(1000, 1000), 2000);
+        assert_eq!(hwm(10, 20).capacity(), 30);
+        assert_eq!(hwm(0, 20).capacity(), 0);
+        assert_eq!(hwm(10, 0).capacity(), 0);
+        assert_eq!(hwm(1000, 1000).capacity(), 2000);
+        assert_eq!(super::Hwm::sender(1).capacity(), 1);
+        assert_eq!(super::Hwm::receiver(0).capacity(), 0);
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use crate::error::{ErrorKind, Result};
 use crate::message::Message;
 use crate::options::{OptionValue, SocketOption};
-use crate::pipe::{pipe_pair, Listener, PipeEnd, PipeId};
+use crate::pipe::{pipe_pair, Hwm, Listener, PipeEnd, PipeId};
 use crate::signal::{PeerIdentity, PipeEvent, SocketSignal};
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket_type::SocketType;
@@ -19,7 +19,12 @@ use super::new_pattern;
 /// A pipe with two task listeners (no events observed): for the helpers' own tests.
 pub(crate) fn task_pipe(hwm: u64) -> (PipeEnd, PipeEnd) {
     let listener = || Listener::Task(Arc::new(AtomicWaker::new()));
-    pipe_pair(listener(), listener(), hwm, hwm)
+    pipe_pair(
+        listener(),
+        listener(),
+        Hwm::sender(hwm as i64),
+        Hwm::sender(hwm as i64),
+    )
 }
 
 pub(crate) fn msg(frames: &[&[u8]]) -> Message {
@@ -96,7 +101,8 @@ impl Harness {
     pub(crate) fn attach(&mut self, peer: Option<PeerIdentity>, hwm: u64) -> Peer {
         self.pump();
         let engine = Listener::Task(Arc::new(AtomicWaker::new()));
-        let (mine, theirs) = pipe_pair(Listener::Socket(self.signal.clone()), engine, hwm, hwm);
+        let both = Hwm::sender(hwm as i64);
+        let (mine, theirs) = pipe_pair(Listener::Socket(self.signal.clone()), engine, both, both);
         let id = mine.id();
         self.pattern.attach(mine, peer.as_ref());
         Peer { id, end: theirs }
