@@ -1066,6 +1066,18 @@ class Stream extends Socket {
 
 /* ----- options as properties ----- */
 
+/* The options that act at once on a socket that is already bound or connected (libzmq's
+   zmq_setsockopt(3) list, plus the high water marks, which libzmq applies to existing
+   pipes, and the timeouts, which this layer applies); the others act on the next bind or
+   connect, and zeromq.js warns about them. */
+const ACT_AT_ONCE = new Set([6, 7, 17, 23, 24, 27, 28, 33, 40, 51, 52, 53, 56, 69, 71, 74, 78])
+
+function warnIfLate(state, id) {
+  if (state.endpoints > 0 && !ACT_AT_ONCE.has(id)) {
+    process.emitWarning("Socket option will not take effect until next connect/bind.")
+  }
+}
+
 /* Options of a closed socket: libzmq's ENOTSOCK, as zeromq.js reports it. */
 function checkOptionsOpen(state) {
   if (state.closed) {
@@ -1081,6 +1093,7 @@ function setInt(socket, id, value) {
   } catch (error) {
     throw fixError(error)
   }
+  warnIfLate(state, id)
   switch (id) {
     /* The timeouts are applied by this layer: it keeps a copy for send/receive. */
     case 27:
@@ -1118,6 +1131,10 @@ function setBytes(socket, id, value) {
     state.native.setBytesOption(id, value)
   } catch (error) {
     throw fixError(error)
+  }
+  if (id !== 61) {
+    /* CONNECT_ROUTING_ID is for the next connect by nature. */
+    warnIfLate(state, id)
   }
 }
 

@@ -349,6 +349,26 @@ const cases = {
     ]),
   ),
 
+  /* The warning for options that act only on the next bind or connect. */
+  "options set after bind: which ones warn": async (z) => {
+    const socket = sock(z)
+    const warned = []
+    const listener = (warning) => warned.push(warning.message)
+    process.on("warning", listener)
+    try {
+      await socket.bind(unique("warn"))
+      const seen = {}
+      for (const [name, value] of [["linger", 10], ["sendHighWaterMark", 5], ["receiveTimeout", 100], ["routingId", "b"], ["immediate", true], ["reconnectInterval", 50], ["maxMessageSize", 100], ["probeRouter", true]]) {
+        socket[name] = value
+        await new Promise((resolve) => setImmediate(resolve))
+        seen[name] = warned.splice(0)
+      }
+      return seen
+    } finally {
+      process.off("warning", listener)
+    }
+  },
+
   /* Stream: raw TCP peers. (libzmq does not close a connection promptly on [id, ""], so
      the client closes it here; FerroMQ's closing is tested in test/stream.test.js.) */
   ...Object.fromEntries(
