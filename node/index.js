@@ -42,6 +42,8 @@ for (const [code, [errno]] of Object.entries(ERRORS)) {
 const MAX_SYNC_OPERATIONS = 512
 
 const STATE = Symbol("ferromq.state")
+/* Passed by this module alone, to make the default `context`. */
+const SHARED = Symbol("ferromq.sharedContext")
 
 /* An error as zeromq.js makes it: `message` in zeromq.js's words, libzmq's `code` and
    `errno`; FerroMQ's explanation, when it says more, in `detail`. */
@@ -113,7 +115,9 @@ function checkOptions(options) {
 /* ----- Context ----- */
 
 class ContextState {
-  constructor() {
+  constructor(shared = false) {
+    /* The default `context` of every thread is one core context (shared_context.rs). */
+    this.shared = shared
     this.native = null
     this.ioThreads = 1
     this.maxSockets = native.defaultMaxSockets()
@@ -127,7 +131,7 @@ class ContextState {
 
   handle() {
     if (this.native === null) {
-      this.native = new NativeContext(this.ioThreads, (batch) => this.complete(batch))
+      this.native = new NativeContext(this.ioThreads, (batch) => this.complete(batch), this.shared)
       this.native.setMaxSockets(this.maxSockets)
     }
     return this.native
@@ -197,10 +201,13 @@ class ContextState {
 class Context {
   constructor(options) {
     checkArity(arguments.length, 1)
-    checkOptions(options)
-    Object.defineProperty(this, STATE, { value: new ContextState() })
+    if (options !== SHARED) {
+      checkOptions(options)
+    }
+    const shared = options === SHARED
+    Object.defineProperty(this, STATE, { value: new ContextState(shared) })
     Object.seal(this)
-    if (options) {
+    if (options && !shared) {
       Object.assign(this, options)
     }
   }
@@ -362,7 +369,7 @@ function checkOptionNumber(option) {
   }
 }
 
-const context = new Context()
+const context = new Context(SHARED)
 
 /* ----- Socket ----- */
 

@@ -25,7 +25,7 @@ test("wrong arguments throw TypeError with a message that says what was wrong", 
 
 test("the addon's raw send/receive functions throw on wrong arguments instead of crashing", () => {
   const native = require(`../ferromq.${process.platform}-${process.arch}-gnu.node`)
-  const ctx = new native.NativeContext(1, () => {})
+  const ctx = new native.NativeContext(1, () => {}, false)
   const push = new native.NativeSocket(ctx, 8)
   const pull = new native.NativeSocket(ctx, 7)
   const [send] = push.fastOps()

@@ -20,6 +20,7 @@ mod fast;
 mod observer;
 mod raw;
 mod reactor;
+mod shared_context;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,19 +77,29 @@ pub fn core_version() -> &'static str {
 pub struct NativeContext {
     ctx: ferromq::Context,
     reactor: Arc<Reactor>,
+    /// The sockets this thread made in the context (closed when the thread ends).
+    sockets: shared_context::ThreadSockets,
 }
 
 #[napi]
 impl NativeContext {
     /// `on_complete(batch)` is called on the JavaScript thread with finished operations.
+    /// `shared`: the process's shared context, as the default `context` of every thread
+    /// (see `shared_context.rs`); otherwise a context of this thread's own.
     #[napi(catch_unwind, constructor)]
     pub fn new(
         env: Env,
         io_threads: u32,
         on_complete: Function<'_, Batch, ()>,
+        shared: bool,
     ) -> Result<Self, &'static str> {
-        let ctx =
-            ferromq::Context::with_io_threads(io_threads.max(1) as usize).map_err(zmq_error)?;
+        let io_threads = io_threads.max(1) as usize;
+        let ctx = if shared {
+            shared_context::join(io_threads)
+        } else {
+            ferromq::Context::with_io_threads(io_threads)
+        }
+        .map_err(zmq_error)?;
         let completions = on_complete
             .build_threadsafe_function::<Vec<Completion>>()
             .callee_handled::<false>()
@@ -101,9 +112,19 @@ impl NativeContext {
             .map_err(|e| napi::Error::new("EIO", format!("cannot create the reactor: {e}")))?;
         // As zeromq.js: when the process exits, sockets still open are closed and what every
         // socket has queued is delivered within its LINGER before the process ends.
-        env.add_env_cleanup_hook(ctx.clone(), deliver_at_exit)
-            .map_err(napi_failure)?;
-        Ok(NativeContext { ctx, reactor })
+        let sockets = shared_context::ThreadSockets::default();
+        if shared {
+            env.add_env_cleanup_hook(sockets.clone(), shared_context::leave)
+                .map_err(napi_failure)?;
+        } else {
+            env.add_env_cleanup_hook(ctx.clone(), deliver_at_exit)
+                .map_err(napi_failure)?;
+        }
+        Ok(NativeContext {
+            ctx,
+            reactor,
+            sockets,
+        })
     }
 
     /// Whether operations are parked: keeps the event loop alive while they are.
@@ -157,7 +178,7 @@ const EXIT_WARNING_AFTER: Duration = Duration::from_millis(500);
 /// The exit hook of a context: closes its sockets and waits for their queued messages
 /// (libzmq's `zmq_ctx_term` after closing them, as zeromq.js does). A peer that never reads
 /// holds the exit for the sockets' LINGER (-1: for ever), so the user is told after a while.
-fn deliver_at_exit(ctx: ferromq::Context) {
+pub(crate) fn deliver_at_exit(ctx: ferromq::Context) {
     let (done_tx, done) = mpsc::channel();
     let closer = std::thread::spawn(move || {
         ctx.destroy(None);
@@ -208,12 +229,14 @@ impl NativeSocket {
             napi::Error::new("EINVAL", format!("unknown socket type {socket_type}"))
         })?;
         let socket = ctx.ctx.socket(kind).map_err(zmq_error)?;
+        let entry = Arc::new(SockEntry::new(
+            NEXT_SOCKET_ID.fetch_add(1, Ordering::Relaxed),
+            socket,
+            false,
+        ));
+        ctx.sockets.add(&entry);
         Ok(NativeSocket {
-            entry: Arc::new(SockEntry::new(
-                NEXT_SOCKET_ID.fetch_add(1, Ordering::Relaxed),
-                socket,
-                false,
-            )),
+            entry,
             reactor: ctx.reactor.clone(),
             ctx: ctx.ctx.clone(),
         })
