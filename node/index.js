@@ -1268,6 +1268,7 @@ defineOpt([Socket], "tcpMaxRetransmitTimeout", 80, "int")
 defineOpt([Socket], "multicastMaxTransportDataUnit", 84, "int")
 defineOpt([Socket], "interface", 92, "string")
 defineOpt([Socket], "loopbackFastPath", 94, "bool")
+defineOpt([Socket], "socksProxy", 68, "string")
 /* Options of transports FerroMQ, like zeromq.js's libzmq, does not have (VMCI) or that
    libzmq removed (TCP_ACCEPT_FILTER): reading or setting them is EINVAL, as there. */
 defineOpt([Socket], "tcpAcceptFilter", 38, "string")

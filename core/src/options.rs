@@ -78,6 +78,7 @@ socket_options! {
     XpubManual = 71 => "XPUB_MANUAL",
     XpubWelcomeMsg = 72 => "XPUB_WELCOME_MSG",
     StreamNotify = 73 => "STREAM_NOTIFY",
+    SocksProxy = 68 => "SOCKS_PROXY",
     InvertMatching = 74 => "INVERT_MATCHING",
     HeartbeatIvl = 75 => "HEARTBEAT_IVL",
     HeartbeatTtl = 76 => "HEARTBEAT_TTL",
@@ -87,6 +88,8 @@ socket_options! {
     TcpMaxrt = 80 => "TCP_MAXRT",
     MulticastMaxtpdu = 84 => "MULTICAST_MAXTPDU",
     BindToDevice = 92 => "BINDTODEVICE",
+    SocksUsername = 99 => "SOCKS_USERNAME",
+    SocksPassword = 100 => "SOCKS_PASSWORD",
     LoopbackFastpath = 94 => "LOOPBACK_FASTPATH",
 }
 
@@ -101,6 +104,9 @@ impl SocketOption {
                 | SocketOption::LastEndpoint
                 | SocketOption::XpubWelcomeMsg
                 | SocketOption::BindToDevice
+                | SocketOption::SocksProxy
+                | SocketOption::SocksUsername
+                | SocketOption::SocksPassword
         )
     }
 }
@@ -254,6 +260,11 @@ pub struct SocketOptions {
     /// LOOPBACK_FASTPATH: a Windows-only fast path in libzmq, stored and reported as libzmq
     /// does on other systems.
     pub loopback_fastpath: bool,
+    /// SOCKS_PROXY: "host:port" of the SOCKS5 proxy TCP connections go through
+    /// (`engine/socks.rs`), with SOCKS_USERNAME/SOCKS_PASSWORD when the proxy wants them.
+    pub socks_proxy: Option<Bytes>,
+    pub socks_username: Option<Bytes>,
+    pub socks_password: Option<Bytes>,
     pub affinity: u64,
     pub conflate: bool,
     /// CONNECT_ROUTING_ID: the routing id to give the peer of the next `connect` (ROUTER,
@@ -315,6 +326,9 @@ impl Default for SocketOptions {
             tcp_maxrt_ms: 0,
             bind_to_device: None,
             loopback_fastpath: false,
+            socks_proxy: None,
+            socks_username: None,
+            socks_password: None,
             affinity: 0,
             conflate: false,
             connect_routing_id: None,
@@ -392,6 +406,15 @@ impl SocketOptions {
                 self.bind_to_device = (!name.is_empty()).then(|| name.clone());
             }
             O::LoopbackFastpath => self.loopback_fastpath = value.as_bool(option)?,
+            O::SocksProxy | O::SocksUsername | O::SocksPassword => {
+                let text = value.as_bytes(option)?;
+                let slot = match option {
+                    O::SocksProxy => &mut self.socks_proxy,
+                    O::SocksUsername => &mut self.socks_username,
+                    _ => &mut self.socks_password,
+                };
+                *slot = (!text.is_empty()).then(|| text.clone());
+            }
             O::Rate => self.multicast.rate_kbps = value.as_i32_at_least(option, 1)?,
             O::RecoveryIvl => self.multicast.recovery_ivl_ms = value.as_i32_at_least(option, 0)?,
             O::MulticastHops => self.multicast.hops = value.as_i32_at_least(option, 1)?,
@@ -441,6 +464,15 @@ impl SocketOptions {
                 self.bind_to_device.clone().unwrap_or_default(),
             )),
             O::LoopbackFastpath => int(self.loopback_fastpath as i64),
+            O::SocksProxy => Some(OptionValue::Bytes(
+                self.socks_proxy.clone().unwrap_or_default(),
+            )),
+            O::SocksUsername => Some(OptionValue::Bytes(
+                self.socks_username.clone().unwrap_or_default(),
+            )),
+            O::SocksPassword => Some(OptionValue::Bytes(
+                self.socks_password.clone().unwrap_or_default(),
+            )),
             O::Affinity => int(self.affinity as i64),
             O::Conflate => int(self.conflate as i64),
             O::Rate => int(self.multicast.rate_kbps as i64),

@@ -349,6 +349,45 @@ const cases = {
     ]),
   ),
 
+  /* socksProxy: a connection through a SOCKS5 proxy (a small one, written here). */
+  "socksProxy: through a SOCKS5 proxy": async (z) => {
+    const targets = []
+    const proxy = net.createServer((client) => {
+      client.once("data", () => {
+        client.write(Buffer.from([5, 0])) /* no authentication */
+        client.once("data", (request) => {
+          const host = request.subarray(4, 8).join(".")
+          const port = request.readUInt16BE(8)
+          targets.push(`${request[3]} ${host}:${port}`)
+          const upstream = net.connect(port, host, () => {
+            client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]))
+            client.pipe(upstream).pipe(client)
+          })
+          upstream.on("error", () => client.destroy())
+          client.on("error", () => upstream.destroy())
+        })
+      })
+    })
+    await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve))
+    try {
+      const pull = sock(z, "Pull")
+      await pull.bind("tcp://127.0.0.1:*")
+      const push = sock(z, "Push")
+      const before = push.socksProxy
+      push.socksProxy = `127.0.0.1:${proxy.address().port}`
+      push.connect(pull.lastEndpoint)
+      const received = []
+      for (let i = 0; i < 100; i++) {
+        await push.send(String(i))
+        received.push(String((await pull.receive())[0]))
+      }
+      const port = pull.lastEndpoint.split(":").pop()
+      return { before, targets: targets.map((t) => t.replace(port, "PORT")), received: received.join(",") }
+    } finally {
+      proxy.close()
+    }
+  },
+
   /* The warning for options that act only on the next bind or connect. */
   "options set after bind: which ones warn": async (z) => {
     const socket = sock(z)

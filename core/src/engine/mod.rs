@@ -7,6 +7,7 @@ pub(crate) mod ipc;
 pub(crate) mod link;
 pub(crate) mod listener;
 pub(crate) mod session;
+mod socks;
 mod spare_buffers;
 pub(crate) mod stream_engine;
 pub(crate) mod tcp;

@@ -11,10 +11,11 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use crate::context::IoHandle;
 use crate::engine::listener::Acceptor;
 use crate::engine::session::Connector;
+use crate::engine::socks;
 use crate::error::{Error, ErrorKind, Result};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
-use crate::transport::endpoint::TcpEndpoint;
+use crate::transport::endpoint::{Endpoint, TcpEndpoint};
 
 /// A bound TCP endpoint, ready for [`run_listener`](crate::engine::listener::run_listener).
 pub(crate) struct TcpAcceptor(TcpListener);
@@ -62,61 +63,104 @@ impl Acceptor for TcpAcceptor {
 impl Connector for TcpEndpoint {
     type Stream = TcpStream;
 
-    /// Tries each address the host resolves to, each within CONNECT_TIMEOUT.
+    /// Connects to one of the addresses the host resolves to or, with SOCKS_PROXY, to the
+    /// proxy, which then connects to the host (the proxy resolves a name).
     async fn connect(
         &self,
         options: &SocketOptions,
         monitor: &Monitor,
         endpoint: &str,
     ) -> Result<TcpStream> {
-        let mut last_error = Error::new(ErrorKind::Io, "no address to connect to");
-        for address in self.connect_addresses(options.ipv6).await? {
-            let socket = match address {
-                SocketAddr::V4(_) => TcpSocket::new_v4(),
-                SocketAddr::V6(_) => TcpSocket::new_v6(),
-            };
-            let socket = match socket {
-                Ok(socket) => socket,
-                Err(e) => {
-                    last_error = Error::from_io(&e, "cannot create TCP socket");
-                    continue;
-                }
-            };
-            let fd = socket.as_raw_fd();
-            if let Err(e) = apply_before_connecting(&SockRef::from(&socket), options) {
-                last_error = e;
+        let Some(proxy) = &options.socks_proxy else {
+            let addresses = self.connect_addresses(options.ipv6).await?;
+            return connect_to(addresses, options, monitor, endpoint).await;
+        };
+        let proxy = String::from_utf8_lossy(proxy);
+        let Endpoint::Tcp(proxy_endpoint) = Endpoint::parse(&format!("tcp://{proxy}"))? else {
+            return Err(Error::invalid(format!(
+                "SOCKS_PROXY {proxy:?} is not host:port"
+            )));
+        };
+        let port = self
+            .port
+            .ok_or_else(|| Error::invalid("a connect endpoint needs a port number, not *"))?;
+        let addresses = proxy_endpoint.connect_addresses(options.ipv6).await?;
+        let mut stream = connect_to(addresses, options, monitor, endpoint).await?;
+        let credentials = options
+            .socks_username
+            .as_ref()
+            .map(|username| socks::Credentials {
+                username,
+                password: options.socks_password.as_deref().unwrap_or_default(),
+            });
+        // A proxy that stops answering is given HANDSHAKE_IVL, as a peer's handshake is.
+        let exchange = socks::connect_through(&mut stream, &self.host, port, credentials);
+        let result = match options.handshake_ivl_ms {
+            0 => exchange.await,
+            ms => tokio::time::timeout(Duration::from_millis(ms as u64), exchange)
+                .await
+                .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
+        };
+        result.map_err(|e| Error::from_io(&e, &format!("through the SOCKS proxy {proxy}")))?;
+        Ok(stream)
+    }
+}
+
+/// Tries each address, each within CONNECT_TIMEOUT, with the options libzmq sets before
+/// and after connecting.
+async fn connect_to(
+    addresses: Vec<SocketAddr>,
+    options: &SocketOptions,
+    monitor: &Monitor,
+    endpoint: &str,
+) -> Result<TcpStream> {
+    let mut last_error = Error::new(ErrorKind::Io, "no address to connect to");
+    for address in addresses {
+        let socket = match address {
+            SocketAddr::V4(_) => TcpSocket::new_v4(),
+            SocketAddr::V6(_) => TcpSocket::new_v6(),
+        };
+        let socket = match socket {
+            Ok(socket) => socket,
+            Err(e) => {
+                last_error = Error::from_io(&e, "cannot create TCP socket");
                 continue;
             }
-            // A non-blocking TCP connect is always in progress at first (libzmq reports it).
-            monitor.emit(
-                monitor::EVENT_CONNECT_DELAYED,
-                libc::EINPROGRESS as u32,
-                endpoint,
-            );
-            let attempt = socket.connect(address);
-            let result = if options.connect_timeout_ms > 0 {
-                let limit = Duration::from_millis(options.connect_timeout_ms as u64);
-                match tokio::time::timeout(limit, attempt).await {
-                    Ok(result) => result,
-                    Err(_) => Err(io::ErrorKind::TimedOut.into()),
-                }
-            } else {
-                attempt.await
-            };
-            match result {
-                Ok(stream) => {
-                    configure_stream(&stream, options);
-                    return Ok(stream);
-                }
-                Err(e) => {
-                    // The attempt's socket is closed by now.
-                    monitor.emit(monitor::EVENT_CLOSED, fd as u32, endpoint);
-                    last_error = Error::from_io(&e, &format!("cannot connect to {address}"));
-                }
+        };
+        let fd = socket.as_raw_fd();
+        if let Err(e) = apply_before_connecting(&SockRef::from(&socket), options) {
+            last_error = e;
+            continue;
+        }
+        // A non-blocking TCP connect is always in progress at first (libzmq reports it).
+        monitor.emit(
+            monitor::EVENT_CONNECT_DELAYED,
+            libc::EINPROGRESS as u32,
+            endpoint,
+        );
+        let attempt = socket.connect(address);
+        let result = if options.connect_timeout_ms > 0 {
+            let limit = Duration::from_millis(options.connect_timeout_ms as u64);
+            match tokio::time::timeout(limit, attempt).await {
+                Ok(result) => result,
+                Err(_) => Err(io::ErrorKind::TimedOut.into()),
+            }
+        } else {
+            attempt.await
+        };
+        match result {
+            Ok(stream) => {
+                configure_stream(&stream, options);
+                return Ok(stream);
+            }
+            Err(e) => {
+                // The attempt's socket is closed by now.
+                monitor.emit(monitor::EVENT_CLOSED, fd as u32, endpoint);
+                last_error = Error::from_io(&e, &format!("cannot connect to {address}"));
             }
         }
-        Err(last_error)
     }
+    Err(last_error)
 }
 
 /// Opens a listening socket synchronously, so `bind()` reports EADDRINUSE at once. If it
