@@ -349,6 +349,17 @@ const cases = {
     ]),
   ),
 
+  "Router connect with a routingId names the peer": async (z) => {
+    const peer = sock(z, "Router")
+    await peer.bind("tcp://127.0.0.1:*")
+    const router = sock(z, "Router", { linger: 0, mandatory: true })
+    router.connect(peer.lastEndpoint, { routingId: "server" })
+    await sleep(100)
+    await router.send(["server", "hello"])
+    const [, message] = await peer.receive()
+    return String(message)
+  },
+
   /* socksProxy: a connection through a SOCKS5 proxy (a small one, written here). */
   "socksProxy: through a SOCKS5 proxy": async (z) => {
     const targets = []
