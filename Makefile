@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-ruby test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -22,7 +22,7 @@ build: deps
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
 # Python and Erlang packages, the talks' scenarios across languages and processes
 # (tests-polyglot/), and delivery at close across them (tests-polyglot/delivery/).
-test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-polyglot test-delivery
+test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-ruby test-polyglot test-delivery
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -53,6 +53,13 @@ test-erlang: deps
 # package alone (~1 min; erlang/tools/test-package.sh).
 test-erlang-package: deps
 	./erlang/tools/test-package.sh
+
+# The Ruby gem (ruby/): the native extension (crate ferromq-ruby, built by
+# ruby/build-native.sh into ruby/lib/ferromq/), then its minitest suite (Debian's minitest;
+# interop tests use Debian's ruby-ffi-rzmq, the real libzmq, in separate processes).
+test-ruby: deps
+	./ruby/build-native.sh
+	cd ruby && ruby -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require_relative f }'
 
 # The Erlang package's Hex tarball, target/erlang-hex/ferromq-VSN.tar (what `rebar3 hex
 # build` makes; erlang/tools/hex.escript uses the Hex code inside rebar3).
