@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-ruby test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-ruby test-ruby-gem test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -22,7 +22,7 @@ build: deps
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
 # Python and Erlang packages, the talks' scenarios across languages and processes
 # (tests-polyglot/), and delivery at close across them (tests-polyglot/delivery/).
-test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-ruby test-polyglot test-delivery
+test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-ruby test-ruby-gem test-polyglot test-delivery
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -60,6 +60,12 @@ test-erlang-package: deps
 test-ruby: deps
 	./ruby/build-native.sh
 	cd ruby && ruby -Itest -e 'Dir["test/test_*.rb"].sort.each { |f| require_relative f }'
+
+# The gem outside the repository: packed with its extension crate and the core
+# (scripts/ruby-package.sh), `gem install --local` into a fresh directory and a Bundler
+# project with `path:`, each running a smoke test (~2 min; ruby/tools/test-gem.sh).
+test-ruby-gem: deps
+	./ruby/tools/test-gem.sh
 
 # The Erlang package's Hex tarball, target/erlang-hex/ferromq-VSN.tar (what `rebar3 hex
 # build` makes; erlang/tools/hex.escript uses the Hex code inside rebar3).

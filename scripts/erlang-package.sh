@@ -11,24 +11,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/target/erlang-package}"
 pkg="$out/ferromq"
 rm -rf "$pkg"
-mkdir -p "$pkg/native"
+mkdir -p "$pkg"
 
 # The rebar3 project, without build products.
 (cd "$root/erlang" && tar cf - --exclude=_build --exclude=priv --exclude='*.dump' .) | (cd "$pkg" && tar xf -)
 
-# The crates, and a workspace with the repository's shared settings (package fields,
-# release profile) and lock file.
-cp -r "$root/core" "$pkg/native/core"
-cp -r "$root/bindings/erlang" "$pkg/native/ferromq-erlang"
-sed -i 's|path = "../../core"|path = "../core"|' "$pkg/native/ferromq-erlang/Cargo.toml"
-grep -q 'path = "../core"' "$pkg/native/ferromq-erlang/Cargo.toml" ||
-    { echo "erlang-package: the NIF crate's path to the core was not rewritten" >&2; exit 1; }
-{
-    echo '# The Erlang package'"'"'s own workspace: the NIF crate and the FerroMQ core it wraps.'
-    echo '[workspace]'
-    echo 'resolver = "2"'
-    echo 'members = ["core", "ferromq-erlang"]'
-    sed -n '/^\[workspace.package\]/,$p' "$root/Cargo.toml"
-} >"$pkg/native/Cargo.toml"
-cp "$root/Cargo.lock" "$pkg/native/Cargo.lock"
+# The NIF crate and the core, in a Cargo workspace of their own.
+"$root/scripts/native-workspace.sh" bindings/erlang "$pkg/native"
 echo "$pkg"

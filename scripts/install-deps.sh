@@ -16,8 +16,8 @@ apt_packages+=(php-cli php-zmq ruby ruby-ffi-rzmq ruby-colorize gcc libc6-dev)
 # escript) and rebar3, which builds the NIF crate with cargo.
 apt_packages+=(erlang-nox erlang-dev rebar3)
 # The Ruby gem (ruby/, make test-ruby): Ruby's headers and libclang for the magnus crate
-# (rb-sys generates its bindings), and minitest for its tests.
-apt_packages+=(ruby-dev ruby-minitest libclang-dev)
+# (rb-sys generates its bindings), minitest for its tests, Bundler for its path: test.
+apt_packages+=(ruby-dev ruby-minitest ruby-bundler libclang-dev)
 # The Python package's ssh tunnel test runs a private sshd (OpenSSH's client and server).
 apt_packages+=(openssh-client openssh-server)
 # Node.js and npm, when the machine has no Node (this one has Node 20 from elsewhere).

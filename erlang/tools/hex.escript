@@ -65,7 +65,7 @@ build(PackageDir, OutDir) ->
 package_files(Dir) ->
     Top = ["rebar.config", "rebar.lock", "build-nif.sh", "README.md"],
     Trees = ["src", "native"],
-    Skip = ["native/target", "native/core/tests", "native/core/examples"],
+    Skip = ["native/target"],
     Found = lists:append([filelib:wildcard(T ++ "/**", Dir) || T <- Trees]),
     Top ++ lists:sort([F || F <- Found,
                             filelib:is_regular(filename:join(Dir, F)),
