@@ -33,10 +33,15 @@ if changed erlang "${common[@]}" bindings/erlang erlang/src erlang/rebar.config 
     step "building FerroMQ's Erlang package (rebar3 compile)" build_erlang
     mark_built erlang
 fi
+if changed ruby "${common[@]}" bindings/ruby ruby/build-native.sh || [ ! -f ruby/lib/ferromq/ferromq_native.so ]; then
+    step "building FerroMQ's Ruby gem's extension (ruby/build-native.sh)" ./ruby/build-native.sh
+    mark_built ruby
+fi
 if changed rust-roles "${common[@]}"; then
     step "building the Rust roles (cargo build --examples)" cargo build -q -p ferromq --examples
     mark_built rust-roles
 fi
 
 FERROMQ_PYTHON="$PYTHON" exec python3 tests-polyglot/run.py --demo \
-    --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq "$@"
+    --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq \
+    --require ruby-ferromq "$@"
