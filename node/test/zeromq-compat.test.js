@@ -35,7 +35,7 @@ function describe(value) {
 }
 
 /* Runs a case; a promise still pending after `waitMs` is reported as such. */
-async function outcome(body, waitMs = 300) {
+async function outcome(body, waitMs = 2000) {
   let timer
   const pending = new Promise((resolve) => {
     timer = setTimeout(() => resolve({ pending: true }), waitMs)
@@ -297,13 +297,13 @@ const cases = {
         await xpub.bind(unique("xpub"))
         const sub = sock(z, "Subscriber")
         sub.connect(xpub.lastEndpoint)
-        await sleep(20)
+        await sleep(50)
         for (const step of ["subscribe", "subscribe", "unsubscribe", "unsubscribe"]) {
           sub[step]("t")
-          await sleep(20)
+          await sleep(50)
         }
         const seen = []
-        xpub.receiveTimeout = 50
+        xpub.receiveTimeout = 300
         try {
           for (;;) {
             const [message] = await xpub.receive()
