@@ -5,6 +5,7 @@
 mod context;
 mod errors;
 mod gvl;
+mod poll;
 mod socket;
 
 use magnus::{function, method, prelude::*, Error, Ruby};
@@ -16,6 +17,7 @@ use socket::NativeSocket;
 fn init(ruby: &Ruby) -> Result<(), Error> {
     let module = ruby.define_module("FerroMQ")?;
     module.const_set("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
+    module.define_module_function("poll", function!(poll::poll, 3))?;
 
     let context = module.define_class("NativeContext", ruby.class_object())?;
     context.define_singleton_method("new", function!(NativeContext::new, 1))?;

@@ -3,6 +3,7 @@
 //! `zmq` gem, and the Ruby layer shapes the rest.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use ferromq::{flags, ErrorKind, OptionValue, Socket, SocketOption};
 use magnus::{prelude::*, Error, RString, Ruby, Value};
@@ -12,12 +13,19 @@ use crate::gvl::{check_interrupts, without_gvl};
 
 #[magnus::wrap(class = "FerroMQ::NativeSocket", free_immediately, size)]
 pub struct NativeSocket {
-    socket: Socket,
+    socket: Arc<Socket>,
 }
 
 impl NativeSocket {
     pub fn new(socket: Socket) -> NativeSocket {
-        NativeSocket { socket }
+        NativeSocket {
+            socket: Arc::new(socket),
+        }
+    }
+
+    /// The core socket, for calls made without the GVL.
+    pub fn handle(&self) -> Arc<Socket> {
+        self.socket.clone()
     }
 
     pub fn bind(ruby: &Ruby, rb_self: &Self, endpoint: String) -> Result<(), Error> {

@@ -1,0 +1,7 @@
+# frozen_string_literal: true
+
+# What both API surfaces share: libzmq's constants, ZMQ::Error, and the native extension.
+require_relative "constants"
+require_relative "error"
+require_relative "version"
+require "ferromq/ferromq_native"

@@ -1,0 +1,106 @@
+# frozen_string_literal: true
+
+# ffi-rzmq's API on FerroMQ (`require "ferromq/ffi-rzmq"`), in a process of its own (the two
+# API surfaces both define ZMQ::Context and ZMQ::Socket): run by test_ffi_rzmq.rb.
+$LOAD_PATH.unshift File.expand_path("../lib", __dir__)
+require "minitest/autorun"
+require "ferromq/ffi-rzmq"
+
+class TestFfiRzmqSurface < Minitest::Test
+  def setup
+    @ctx = ZMQ::Context.new
+  end
+
+  def teardown
+    @ctx.terminate
+  end
+
+  def pair(type_a, type_b, endpoint = "inproc://ffi-#{rand(1 << 30)}")
+    a = @ctx.socket(type_a)
+    assert_equal 0, a.bind(endpoint)
+    b = @ctx.socket(type_b)
+    assert_equal 0, b.connect(endpoint)
+    [a, b]
+  end
+
+  def test_strings_and_multipart_with_result_codes
+    pull, push = pair(ZMQ::PULL, ZMQ::PUSH)
+    assert_equal 5, push.send_string("hello")
+    assert ZMQ::Util.resultcode_ok?(push.send_strings(%w[one two three]))
+    message = String.new
+    assert_equal 5, pull.recv_string(message)
+    assert_equal "hello", message
+    parts = []
+    assert ZMQ::Util.resultcode_ok?(pull.recv_strings(parts))
+    assert_equal %w[one two three], parts
+    assert_equal(-1, pull.recv_string(message, ZMQ::DONTWAIT))
+    assert_equal ZMQ::EAGAIN, ZMQ::Util.errno
+  end
+
+  def test_messages
+    pull, push = pair(ZMQ::PULL, ZMQ::PUSH)
+    assert ZMQ::Util.resultcode_ok?(push.sendmsg(ZMQ::Message.new("payload")))
+    message = ZMQ::Message.new
+    assert ZMQ::Util.resultcode_ok?(pull.recvmsg(message))
+    assert_equal "payload", message.copy_out_string
+    assert_equal 7, message.size
+  end
+
+  def test_errors_set_errno
+    socket = @ctx.socket(ZMQ::PAIR)
+    assert_equal(-1, socket.bind("foo"))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+    refute_empty ZMQ::Util.error_string
+    assert_equal(-1, socket.connect("bogus://x"))
+    assert_equal ZMQ::EPROTONOSUPPORT, ZMQ::Util.errno
+    rep = @ctx.socket(ZMQ::REP)
+    assert_equal(-1, rep.send_string("too early"))
+    assert_equal ZMQ::EFSM, ZMQ::Util.errno
+    assert_raises(TypeError) { socket.bind(5) }
+  end
+
+  def test_options_with_out_arrays
+    socket = @ctx.socket(ZMQ::DEALER)
+    assert_equal 0, socket.setsockopt(ZMQ::LINGER, 10)
+    assert_equal 0, socket.setsockopt(ZMQ::IDENTITY, "me")
+    out = []
+    assert_equal 0, socket.getsockopt(ZMQ::LINGER, out)
+    assert_equal 10, out[0]
+    assert_equal 0, socket.getsockopt(ZMQ::IDENTITY, out)
+    assert_equal "me", out[0]
+    assert_equal(-1, socket.setsockopt(ZMQ::SNDHWM, -5))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+  end
+
+  def test_poller
+    pull, push = pair(ZMQ::PULL, ZMQ::PUSH)
+    poller = ZMQ::Poller.new
+    poller.register_readable(pull)
+    poller.register_writable(push)
+    assert_equal 1, poller.poll(50), "only the PUSH can act"
+    assert_equal [push], poller.writables
+    push.send_string("now")
+    assert_equal 2, poller.poll(1000)
+    assert_equal [pull], poller.readables
+    poller.deregister_writable(push)
+    assert_equal 1, poller.size
+  end
+
+  def test_router_dealer_envelopes_over_tcp
+    router = @ctx.socket(ZMQ::ROUTER)
+    assert_equal 0, router.bind("tcp://127.0.0.1:*")
+    endpoint = []
+    router.getsockopt(ZMQ::LAST_ENDPOINT, endpoint)
+    dealer = @ctx.socket(ZMQ::DEALER)
+    dealer.identity = "worker"
+    assert_equal 0, dealer.connect(endpoint[0])
+    dealer.send_string("job")
+    parts = []
+    assert ZMQ::Util.resultcode_ok?(router.recv_strings(parts))
+    assert_equal %w[worker job], parts
+    router.send_strings(%w[worker done])
+    reply = String.new
+    dealer.recv_string(reply)
+    assert_equal "done", reply
+  end
+end
