@@ -125,3 +125,56 @@ class TestErrorsAndThreads < Minitest::Test
     assert_equal %w[m0 m1 m2], pull.each.first(3)
   end
 end
+
+require_relative "fiber_scheduler"
+
+# Under a Fiber scheduler, a blocking recv or send waits through the scheduler (on the
+# socket's readiness IO): the thread is not blocked, so the thread's other fibers run.
+class TestUnderAFiberScheduler < Minitest::Test
+  include FerroMQTestHelpers
+
+  def test_recv_in_a_fiber_lets_the_other_fibers_run
+    ctx = ZMQ::Context.new(1)
+    pull = ctx.socket(ZMQ::PULL)
+    endpoint = "inproc://#{unique('fibers')}"
+    pull.bind(endpoint)
+    push = ctx.socket(ZMQ::PUSH, sndhwm: 2)
+    push.connect(endpoint)
+    order = []
+    received = []
+    worker = Thread.new do
+      Fiber.set_scheduler(TestFiberScheduler.new)
+      Fiber.schedule do
+        order << :receiving
+        20.times { received << pull.recv }
+        order << :received
+      end
+      Fiber.schedule do
+        order << :sending
+        20.times do |i|
+          sleep 0.005 if i == 10 # a scheduler sleep in the middle
+          push.send("m#{i}")     # waits through the scheduler at SNDHWM
+        end
+        order << :sent
+      end
+    end
+    assert worker.join(10), "the fibers finished (a recv that blocked the thread would hang)"
+    assert_equal (0...20).map { |i| "m#{i}" }, received
+    assert_equal %i[receiving sending], order.first(2)
+    ctx.terminate
+  end
+
+  def test_rcvtimeo_holds_under_the_scheduler
+    ctx = ZMQ::Context.new(1)
+    pull = ctx.socket(ZMQ::PULL, rcvtimeo: 100)
+    pull.bind("inproc://#{unique('fiber-timeout')}")
+    result = :unset
+    worker = Thread.new do
+      Fiber.set_scheduler(TestFiberScheduler.new)
+      Fiber.schedule { result = pull.recv }
+    end
+    assert worker.join(5)
+    assert_nil result
+    ctx.terminate
+  end
+end

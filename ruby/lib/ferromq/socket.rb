@@ -39,12 +39,22 @@ module ZMQ
       unless message.is_a?(String)
         raise TypeError, "a message must be a String, not #{message.class}"
       end
-      @native.send_frame(message, flags_arg(flags))
+      flags = flags_arg(flags)
+      return @native.send_frame(message, flags) unless waits_in_fiber?(flags)
+
+      FerroMQ::FiberWait.until_done(@native, to_io, POLLOUT, getsockopt(SNDTIMEO)) do
+        @native.send_frame(message, flags | DONTWAIT)
+      end
     end
 
     # Receives one frame as a binary String; nil if none came (NOBLOCK, or RCVTIMEO).
     def recv(flags = 0)
-      @native.recv_frame(flags_arg(flags))
+      flags = flags_arg(flags)
+      return @native.recv_frame(flags) unless waits_in_fiber?(flags)
+
+      FerroMQ::FiberWait.until_done(@native, to_io, POLLIN, getsockopt(RCVTIMEO)) do
+        @native.recv_frame(flags | DONTWAIT)
+      end
     end
 
     # Whether more frames of the message being received are to come (ZMQ_RCVMORE).
@@ -103,6 +113,11 @@ module ZMQ
     end
 
     private
+
+    # A blocking call in a fiber under a Fiber scheduler waits through the scheduler.
+    def waits_in_fiber?(flags)
+      flags & DONTWAIT == 0 && FerroMQ::FiberWait.scheduled?
+    end
 
     def endpoint_arg(endpoint)
       return endpoint if endpoint.is_a?(String)
