@@ -45,6 +45,7 @@ if [ "${1:-}" != "--report-only" ]; then
     # otherwise). Without them the binding rows say why they are missing.
     build_node() { (cd node && npm run build); }
     (step "building the Node addon" build_node) || echo "bench: the Node addon did not build"
+    (step "building the Ruby gem's extension" ./ruby/build-native.sh) || echo "bench: the Ruby extension did not build"
     PYTHON="${PYTHON:-python3}"
     (step "installing the Python package" "$PYTHON" -m pip install --quiet --root-user-action=ignore --force-reinstall --no-deps ./python) ||
         echo "bench: the Python package did not install"

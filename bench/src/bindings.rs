@@ -1,5 +1,6 @@
 //! Each binding against its incumbent, through the binding teams' own scripts
-//! (`python/bench/thr.py` and `lat.py`, `node/bench/thr.js` and `lat.js`), when they and the
+//! (`python/bench/thr.py` and `lat.py`, `node/bench/thr.js` and `lat.js`, `ruby/bench/thr.rb`
+//! and `lat.rb`), when they and the
 //! packages are installed. Nothing found, nothing measured: the report then says "not
 //! measured yet".
 
@@ -219,91 +220,148 @@ fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
+/// A binding whose scripts measure one library per process (`--count N --size N --lib L`),
+/// run in the repository's root with `interpreter`.
+pub(crate) struct PerProcess {
+    /// The test ids' prefix ("py").
+    prefix: &'static str,
+    language: &'static str,
+    interpreter: &'static str,
+    thr_script: &'static str,
+    lat_script: &'static str,
+    /// `--lib` values: the incumbent's, and FerroMQ's.
+    incumbent_lib: &'static str,
+    ferromq_lib: &'static str,
+    /// The incumbent's name in the results.
+    incumbent: &'static str,
+    /// Messages per throughput run (full, quick).
+    thr_count: (usize, usize),
+    ready: fn(&mut BTreeMap<String, String>) -> Result<(), String>,
+}
+
+const PYTHON: PerProcess = PerProcess {
+    prefix: "py",
+    language: "Python",
+    interpreter: "python3",
+    thr_script: "python/bench/thr.py",
+    lat_script: "python/bench/lat.py",
+    incumbent_lib: "zmq",
+    ferromq_lib: "ferromq",
+    incumbent: "pyzmq",
+    thr_count: (500_000, 200_000),
+    ready: python_ready,
+};
+
+const RUBY: PerProcess = PerProcess {
+    prefix: "rb",
+    language: "Ruby",
+    interpreter: "ruby",
+    thr_script: "ruby/bench/thr.rb",
+    lat_script: "ruby/bench/lat.rb",
+    incumbent_lib: "ffi-rzmq",
+    ferromq_lib: "ferromq",
+    incumbent: "ffi-rzmq",
+    thr_count: (500_000, 100_000),
+    ready: ruby_ready,
+};
+
+/// PUSH/PULL throughput at each size and REQ/REP latency, the two libraries alternated.
+fn per_process(cfg: &Config, res: &mut Results, b: &PerProcess, wanted: &dyn Fn(&String) -> bool) {
+    let root = &cfg.root;
+    let root_s = root.display().to_string();
+    let timeout = Duration::from_secs(180);
+    let thr: Vec<String> = SIZES
+        .iter()
+        .map(|&size| thr_case(b.prefix, size))
+        .filter(|c| wanted(c))
+        .collect();
+    let lat: Vec<String> = [lat_case(b.prefix)]
+        .into_iter()
+        .filter(|c| wanted(c))
+        .collect();
+    if thr.is_empty() && lat.is_empty() {
+        return; // not asked for
+    }
+    if let Err(why) = (b.ready)(&mut res.meta) {
+        eprintln!("bindings: {} not measured: {why}", b.language);
+        res.meta
+            .insert(format!("{}_skipped", b.language.to_lowercase()), why);
+        return;
+    }
+    let thr_ready = !thr.is_empty() && script_ready(root, b.thr_script, &thr, res);
+    let lat_ready = !lat.is_empty() && script_ready(root, b.lat_script, &lat, res);
+    let imp = |lib: &str| {
+        if lib == b.incumbent_lib {
+            b.incumbent
+        } else {
+            "ferromq"
+        }
+    };
+    // One run: `script` on `lib` with `n` messages of `size` bytes.
+    let mut measure = |script: &str, measure: Measure, case: &str, n: usize, size: usize| {
+        for rep in 0..cfg.reps {
+            let [first, second] = order(rep, b.incumbent_lib);
+            for lib in [first, second] {
+                let lib = if lib == "ferromq" { b.ferromq_lib } else { lib };
+                let argv = strings(&[
+                    b.interpreter,
+                    script,
+                    "--count",
+                    &n.to_string(),
+                    "--size",
+                    &size.to_string(),
+                    "--lib",
+                    lib,
+                ]);
+                let sample = run_one(&argv, &root_s, measure, n, case, imp(lib), rep, timeout);
+                progress(&sample);
+                res.samples.push(sample);
+            }
+        }
+    };
+    if thr_ready {
+        for size in SIZES {
+            let case = thr_case(b.prefix, size);
+            if thr.contains(&case) {
+                let n = count(cfg, b.thr_count.0, b.thr_count.1);
+                measure(b.thr_script, Measure::Throughput, &case, n, size);
+            }
+        }
+    }
+    if lat_ready {
+        let n = lat_count(cfg.quick);
+        measure(
+            b.lat_script,
+            Measure::Latency,
+            &lat_case(b.prefix),
+            n,
+            LAT_SIZE,
+        );
+    }
+}
+
+fn ruby_ready(meta: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let probe = "require 'ffi-rzmq'; print RUBY_VERSION, ' ', ZMQ::LibZMQ.version.values.join('.')";
+    let out = output_of(&["ruby", "-e", probe]).ok_or("ruby or ffi-rzmq is not installed")?;
+    let v: Vec<&str> = out.split_whitespace().collect();
+    if v.len() == 2 {
+        meta.insert("ruby".into(), v[0].into());
+        meta.insert("ffi_rzmq".into(), format!("libzmq {}", v[1]));
+    }
+    if !std::path::Path::new("ruby/lib/ferromq/ferromq_native.so").exists() {
+        return Err("the Ruby gem's extension is not built (ruby/build-native.sh)".into());
+    }
+    Ok(())
+}
+
 pub fn run(cfg: &Config, res: &mut Results) {
     // BENCH_ONLY picks tests by a substring of their id, as for the core tests.
     let wanted = |case: &String| cfg.only.as_ref().is_none_or(|o| case.contains(o.as_str()));
     let root = cfg.root.clone();
-    let root_s = root.display().to_string();
     let timeout = Duration::from_secs(180);
 
-    let py_thr: Vec<String> = SIZES
-        .iter()
-        .map(|&size| thr_case("py", size))
-        .filter(wanted)
-        .collect();
-    let py_lat: Vec<String> = [lat_case("py")].into_iter().filter(wanted).collect();
-    if py_thr.is_empty() && py_lat.is_empty() {
-        // Not asked for.
-    } else if let Err(why) = python_ready(&mut res.meta) {
-        eprintln!("bindings: Python not measured: {why}");
-        res.meta.insert("python_skipped".into(), why);
-    } else {
-        let imp = |lib: &str| if lib == "zmq" { "pyzmq" } else { "ferromq" };
-        if script_ready(&root, "python/bench/thr.py", &py_thr, res) {
-            for size in SIZES {
-                let case = thr_case("py", size);
-                if !py_thr.contains(&case) {
-                    continue;
-                }
-                let n = count(cfg, 500_000, 200_000);
-                for rep in 0..cfg.reps {
-                    for lib in order(rep, "zmq") {
-                        let argv = strings(&[
-                            "python3",
-                            "python/bench/thr.py",
-                            "--count",
-                            &n.to_string(),
-                            "--size",
-                            &size.to_string(),
-                            "--lib",
-                            lib,
-                        ]);
-                        let sample = run_one(
-                            &argv,
-                            &root_s,
-                            Measure::Throughput,
-                            n,
-                            &case,
-                            imp(lib),
-                            rep,
-                            timeout,
-                        );
-                        progress(&sample);
-                        res.samples.push(sample);
-                    }
-                }
-            }
-        }
-        if !py_lat.is_empty() && script_ready(&root, "python/bench/lat.py", &py_lat, res) {
-            let case = lat_case("py");
-            let n = lat_count(cfg.quick);
-            for rep in 0..cfg.reps {
-                for lib in order(rep, "zmq") {
-                    let argv = strings(&[
-                        "python3",
-                        "python/bench/lat.py",
-                        "--count",
-                        &n.to_string(),
-                        "--size",
-                        &LAT_SIZE.to_string(),
-                        "--lib",
-                        lib,
-                    ]);
-                    let sample = run_one(
-                        &argv,
-                        &root_s,
-                        Measure::Latency,
-                        n,
-                        &case,
-                        imp(lib),
-                        rep,
-                        timeout,
-                    );
-                    progress(&sample);
-                    res.samples.push(sample);
-                }
-            }
-        }
+    for binding in [&PYTHON, &RUBY] {
+        per_process(cfg, res, binding, &wanted);
     }
 
     let node_thr: Vec<String> = SIZES

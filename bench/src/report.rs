@@ -170,6 +170,16 @@ pub fn targets() -> Vec<Target> {
             "msg/s",
             None,
         ),
+        t(
+            "Ruby 8 B, msg/s (vs ffi-rzmq)",
+            2.0,
+            Higher,
+            "rb-tcp-8",
+            "msg_per_s",
+            "ffi-rzmq",
+            "msg/s",
+            None,
+        ),
     ]
 }
 
@@ -341,6 +351,7 @@ pub fn write(cfg: &Config, res: &Results) {
          | libzmq | {} (Debian's libzmq3-dev; C peer built with {}) |\n\
          | Python | {} — pyzmq {}, ferromq {} |\n\
          | Node.js | {} — zeromq.js {} |\n\
+         | Ruby | {} — ffi-rzmq ({}) |\n\
          | run | {} mode, {} repetitions per figure, implementations alternated, {} s in all; load average {} at start, {} at end; other work's share of the CPUs meanwhile: {}% |\n",
         meta("cores"),
         meta("cpu"),
@@ -355,6 +366,8 @@ pub fn write(cfg: &Config, res: &Results) {
         meta("ferromq_python"),
         meta("node"),
         meta("zeromq_js"),
+        meta("ruby"),
+        meta("ffi_rzmq"),
         meta("mode"),
         reps,
         meta("duration_s"),
@@ -484,6 +497,8 @@ pub fn write(cfg: &Config, res: &Results) {
         ("py-tcp-1024", "pyzmq", "Python 1 KiB vs pyzmq"),
         ("node-tcp-8", "zeromq", "Node 8 B vs zeromq.js"),
         ("node-tcp-1024", "zeromq", "Node 1 KiB vs zeromq.js"),
+        ("rb-tcp-8", "ffi-rzmq", "Ruby 8 B vs ffi-rzmq"),
+        ("rb-tcp-1024", "ffi-rzmq", "Ruby 1 KiB vs ffi-rzmq"),
     ] {
         rows.push(RatioRow {
             label: label.into(),
@@ -494,6 +509,7 @@ pub fn write(cfg: &Config, res: &Results) {
     for (prefix, other, label) in [
         ("py", "pyzmq", "Python REQ/REP latency vs pyzmq"),
         ("node", "zeromq", "Node REQ/REP latency vs zeromq.js"),
+        ("rb", "ffi-rzmq", "Ruby REQ/REP latency vs ffi-rzmq"),
     ] {
         let case = crate::bindings::lat_case(prefix);
         rows.push(RatioRow {
@@ -1000,6 +1016,7 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
             "zeromq.js",
             meta("node_skipped"),
         ),
+        ("Ruby", "rb", "ffi-rzmq", "ffi-rzmq", meta("ruby_skipped")),
     ] {
         let why_not = |case: &str| {
             skipped
@@ -1122,7 +1139,7 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
                 &notes,
                 &[
                     Series {
-                        name: "incumbent (pyzmq / zeromq.js)".into(),
+                        name: "incumbent (pyzmq / zeromq.js / ffi-rzmq)".into(),
                         color: svg::LIBZMQ,
                         values: inc,
                     },

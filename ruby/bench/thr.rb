@@ -1,0 +1,97 @@
+# frozen_string_literal: true
+
+# Throughput of small messages over tcp, FerroMQ's gem against ffi-rzmq (the real libzmq),
+# each with its own API, in the same run:
+#
+#   ruby bench/thr.rb [--count 500000] [--size 8] [--lib ferromq,ffi-rzmq]
+#
+# For each library a PUSH process sends COUNT messages of SIZE bytes to a PULL in this
+# process (libzmq's local_thr/remote_thr method: the clock runs from the first message
+# received to the last). Prints msg/s and Mbit/s per library. Not part of the tests.
+require "optparse"
+require "rbconfig"
+
+options = { count: 500_000, size: 8, libs: %w[ferromq ffi-rzmq], role: nil }
+OptionParser.new do |o|
+  o.on("--count N", Integer) { |v| options[:count] = v }
+  o.on("--size N", Integer) { |v| options[:size] = v }
+  o.on("--lib LIBS") { |v| options[:libs] = v.split(",") }
+  o.on("--send ENDPOINT") { |v| options[:role] = v }
+end.parse!
+
+def load_library(lib)
+  if lib == "ferromq"
+    $LOAD_PATH.unshift File.expand_path("../lib", __dir__)
+    require "ferromq"
+  else
+    require "ffi-rzmq"
+  end
+end
+
+# The child: sends the messages, then waits for their delivery (LINGER -1).
+def sender(lib, endpoint, count, size)
+  load_library(lib)
+  message = "x" * size
+  if lib == "ferromq"
+    ctx = ZMQ::Context.new(1)
+    push = ctx.socket(ZMQ::PUSH)
+    push.connect(endpoint)
+    count.times { push.send(message) }
+  else
+    ctx = ZMQ::Context.new
+    push = ctx.socket(ZMQ::PUSH)
+    push.connect(endpoint)
+    count.times { push.send_string(message) }
+  end
+  push.close
+  ctx.terminate
+end
+
+def receiver(lib, count, size)
+  load_library(lib)
+  if lib == "ferromq"
+    ctx = ZMQ::Context.new(1)
+    pull = ctx.socket(ZMQ::PULL)
+    pull.bind("tcp://127.0.0.1:*")
+    endpoint = pull.getsockopt(ZMQ::LAST_ENDPOINT)
+    receive = -> { pull.recv }
+  else
+    ctx = ZMQ::Context.new
+    pull = ctx.socket(ZMQ::PULL)
+    pull.bind("tcp://127.0.0.1:*")
+    out = []
+    pull.getsockopt(ZMQ::LAST_ENDPOINT, out)
+    endpoint = out[0].delete("\0")
+    buffer = String.new
+    receive = -> { pull.recv_string(buffer) }
+  end
+  child = Process.spawn(RbConfig.ruby, __FILE__, "--lib", lib, "--count", count.to_s,
+                        "--size", size.to_s, "--send", endpoint)
+  receive.call
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  (count - 1).times { receive.call }
+  elapsed = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+  Process.wait(child)
+  pull.close
+  ctx.terminate
+  (count - 1) / elapsed
+end
+
+if options[:role]
+  sender(options[:libs].first, options[:role], options[:count], options[:size])
+  exit
+end
+
+options[:libs].each do |lib|
+  # Each library in a process of its own: the two define the same module ZMQ.
+  rate = if options[:libs].size == 1
+           receiver(lib, options[:count], options[:size])
+         else
+           IO.popen([RbConfig.ruby, __FILE__, "--lib", lib, "--count", options[:count].to_s,
+                     "--size", options[:size].to_s]) { |io| print io.read }
+           next
+         end
+  digits = rate.round.to_s.reverse.scan(/\d{1,3}/).join(",").reverse
+  puts format("%-8s %d B: %12s msg/s %10.1f Mbit/s", lib, options[:size], digits,
+              rate * options[:size] * 8 / 1e6)
+end
