@@ -103,4 +103,38 @@ class TestFfiRzmqSurface < Minitest::Test
     dealer.recv_string(reply)
     assert_equal "done", reply
   end
+
+  # ZMQ::Device as the talk's queue: ROUTER frontend, DEALER backend, in a thread of its own
+  # that the context's termination ends.
+  def test_device_relays_requests_and_replies
+    ctx = ZMQ::Context.new
+    frontend = ctx.socket(ZMQ::ROUTER)
+    backend = ctx.socket(ZMQ::DEALER)
+    frontend.bind("inproc://device-front")
+    backend.bind("inproc://device-back")
+    device = Thread.new { ZMQ::Device.new(frontend, backend) }
+    worker = ctx.socket(ZMQ::REP)
+    worker.connect("inproc://device-back")
+    client = ctx.socket(ZMQ::REQ)
+    client.connect("inproc://device-front")
+    serving = Thread.new do
+      50.times do
+        request = String.new
+        worker.recv_string(request)
+        worker.send_string("done #{request}")
+      end
+    end
+    50.times do |i|
+      client.send_string("job #{i}")
+      reply = String.new
+      client.recv_string(reply)
+      assert_equal "done job #{i}", reply
+    end
+    serving.join
+    [client, worker].each(&:close)
+    device.kill
+    assert device.join(5), "Thread#kill ends the device"
+    [frontend, backend].each(&:close)
+    ctx.terminate
+  end
 end

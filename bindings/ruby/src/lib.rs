@@ -6,6 +6,7 @@ mod context;
 mod errors;
 mod gvl;
 mod poll;
+mod proxy;
 mod socket;
 
 use magnus::{function, method, prelude::*, Error, Ruby};
@@ -18,6 +19,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let module = ruby.define_module("FerroMQ")?;
     module.const_set("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
     module.define_module_function("poll", function!(poll::poll, 3))?;
+    module.define_module_function("proxy", function!(proxy::proxy, 3))?;
 
     let context = module.define_class("NativeContext", ruby.class_object())?;
     context.define_singleton_method("new", function!(NativeContext::new, 1))?;
