@@ -341,7 +341,7 @@ fn per_process(cfg: &Config, res: &mut Results, b: &PerProcess, wanted: &dyn Fn(
 }
 
 fn ruby_ready(meta: &mut BTreeMap<String, String>) -> Result<(), String> {
-    let probe = "require 'ffi-rzmq'; print RUBY_VERSION, ' ', ZMQ::LibZMQ.version.values.join('.')";
+    let probe = "require 'ffi-rzmq'; print RUBY_VERSION, ' ', LibZMQ.version.values.join('.')";
     let out = output_of(&["ruby", "-e", probe]).ok_or("ruby or ffi-rzmq is not installed")?;
     let v: Vec<&str> = out.split_whitespace().collect();
     if v.len() == 2 {

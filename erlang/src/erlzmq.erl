@@ -34,7 +34,7 @@
                               pull | push | xpub | xsub | stream.
 -type erlzmq_endpoint() :: string() | binary().
 -type erlzmq_error_type() :: eagain | efsm | eterm | ehostunreach | eaddrinuse |
-                             eaddrnotavail | einval | eprotonosupport | enotsup |
+                             eaddrnotavail | enodev | einval | eprotonosupport | enotsup |
                              emsgsize | enotsock | enoent | eintr | eio | active.
 -type erlzmq_error() :: {error, erlzmq_error_type()}.
 -type erlzmq_data() :: iodata().
