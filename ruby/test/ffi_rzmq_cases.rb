@@ -98,6 +98,12 @@ class TestFfiRzmqSurface < Minitest::Test
     parts = []
     assert ZMQ::Util.resultcode_ok?(router.recv_strings(parts))
     assert_equal %w[worker job], parts
+    dealer.send_strings(["", "with", "envelope"])
+    body = []
+    envelope = []
+    assert ZMQ::Util.resultcode_ok?(router.recv_multipart(body, envelope))
+    assert_equal ["worker", ""], envelope.map(&:copy_out_string)
+    assert_equal %w[with envelope], body.map(&:copy_out_string)
     router.send_strings(%w[worker done])
     reply = String.new
     dealer.recv_string(reply)

@@ -7,6 +7,7 @@ require "minitest/autorun"
 require "ferromq"
 require "timeout"
 require "tmpdir"
+require "rbconfig"
 
 module FerroMQTestHelpers
   @@counter = 0

@@ -178,3 +178,32 @@ class TestUnderAFiberScheduler < Minitest::Test
     ctx.terminate
   end
 end
+
+# Ctrl-C (SIGINT) interrupts a recv blocked in the main thread of a Ruby process: Interrupt
+# is raised there, as for any blocking call.
+class TestCtrlC < Minitest::Test
+  def test_sigint_interrupts_a_blocked_recv
+    script = <<~RUBY
+      $LOAD_PATH.unshift #{File.expand_path('../lib', __dir__).inspect}
+      require "ferromq"
+      ctx = ZMQ::Context.new(1)
+      pull = ctx.socket(ZMQ::PULL)
+      pull.bind("inproc://ctrl-c")
+      $stdout.puts "waiting"
+      $stdout.flush
+      begin
+        pull.recv
+      rescue Interrupt
+        puts "interrupted"
+      end
+      ctx.terminate
+    RUBY
+    IO.popen([RbConfig.ruby, "-e", script], err: %i[child out]) do |io|
+      assert_equal "waiting", io.gets&.chomp
+      sleep 0.2
+      Process.kill("INT", io.pid)
+      assert_equal "interrupted", Timeout.timeout(5) { io.gets&.chomp }
+    end
+    assert $?.success?
+  end
+end

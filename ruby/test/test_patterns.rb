@@ -108,3 +108,46 @@ class TestPatterns < Minitest::Test
     assert_equal "\xff\x00é".b, got
   end
 end
+
+# XPUB/XSUB subscriptions and STREAM's raw TCP, on the zmq gem's API.
+class TestMorePatterns < Minitest::Test
+  include FerroMQTestHelpers
+
+  def setup
+    @ctx = ZMQ::Context.new(1)
+  end
+
+  def teardown
+    @ctx.terminate
+  end
+
+  def test_xpub_sees_subscriptions_and_xsub_sends_them
+    xpub = @ctx.socket(ZMQ::XPUB)
+    endpoint = bind(xpub, "tcp://127.0.0.1:*")
+    xsub = @ctx.socket(ZMQ::XSUB)
+    xsub.connect(endpoint)
+    xsub.send("\x01topic".b)
+    assert_equal "\x01topic".b, xpub.recv
+    xpub.send("topic data")
+    assert_equal "topic data", Timeout.timeout(5) { xsub.recv }
+    xsub.send("\x00topic".b)
+    assert_equal "\x00topic".b, xpub.recv
+  end
+
+  def test_stream_talks_raw_tcp
+    stream = @ctx.socket(ZMQ::STREAM)
+    endpoint = bind(stream, "tcp://127.0.0.1:*")
+    port = Integer(endpoint.split(":").last)
+    client = TCPSocket.new("127.0.0.1", port)
+    id = stream.recv
+    assert_equal "", stream.recv, "the connection is announced"
+    client.write("ping")
+    assert_equal id, stream.recv
+    assert_equal "ping", stream.recv
+    stream.send(id, ZMQ::SNDMORE)
+    stream.send("pong")
+    assert_equal "pong", client.readpartial(4)
+    client.close
+  end
+end
+require "socket"

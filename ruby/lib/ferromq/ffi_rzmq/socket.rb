@@ -97,6 +97,23 @@ module ZMQ
       recv_parts(flags) { |frame| list << Message.new(frame) }
     end
 
+    # A ROUTER's message: the frames up to the empty delimiter go to `routing_envelope`
+    # (the delimiter too), the body's frames to `list`, as ZMQ::Message objects.
+    def recv_multipart(list, routing_envelope, flags = 0)
+      parts = []
+      rc = recvmsgs(parts, flags)
+      return rc unless Util.resultcode_ok?(rc)
+
+      delimiter = parts.index { |part| part.size.zero? }
+      if delimiter
+        routing_envelope.concat(parts[0..delimiter])
+        list.concat(parts[(delimiter + 1)..])
+      else
+        list.concat(parts)
+      end
+      rc
+    end
+
     def more_parts?
       @native.more?
     end
