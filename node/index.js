@@ -1297,42 +1297,6 @@ Object.assign(Socket.prototype, {
     }
     setInt(this, option, value ? 1 : 0)
   },
-  getInt32Option(option) {
-    checkOptionNumber(option)
-    return getInt(this, option)
-  },
-  setInt32Option(option, value) {
-    checkOptionNumber(option)
-    checkNumberValue(value)
-    setInt(this, option, value | 0)
-  },
-  getUint32Option(option) {
-    checkOptionNumber(option)
-    return getInt(this, option)
-  },
-  setUint32Option(option, value) {
-    checkOptionNumber(option)
-    checkNumberValue(value)
-    setInt(this, option, value >>> 0)
-  },
-  getInt64Option(option) {
-    checkOptionNumber(option)
-    return getInt(this, option)
-  },
-  setInt64Option(option, value) {
-    checkOptionNumber(option)
-    checkNumberValue(value)
-    setInt(this, option, Math.trunc(value))
-  },
-  getUint64Option(option) {
-    checkOptionNumber(option)
-    return getInt(this, option)
-  },
-  setUint64Option(option, value) {
-    checkOptionNumber(option)
-    checkNumberValue(value)
-    setInt(this, option, Math.trunc(value))
-  },
   getStringOption(option) {
     checkOptionNumber(option)
     return getString(this, option)
@@ -1345,6 +1309,26 @@ Object.assign(Socket.prototype, {
     setBytes(this, option, value)
   },
 })
+
+/* The number accessors differ only in how a value is narrowed to the option's C type. */
+for (const [type, narrow] of [
+  ["Int32", (value) => value | 0],
+  ["Uint32", (value) => value >>> 0],
+  ["Int64", Math.trunc],
+  ["Uint64", Math.trunc],
+]) {
+  Object.assign(Socket.prototype, {
+    [`get${type}Option`](option) {
+      checkOptionNumber(option)
+      return getInt(this, option)
+    },
+    [`set${type}Option`](option, value) {
+      checkOptionNumber(option)
+      checkNumberValue(value)
+      setInt(this, option, narrow(value))
+    },
+  })
+}
 
 /* FerroMQ sockets are not thread-safe in libzmq's sense (no draft socket types). */
 Object.defineProperty(Socket.prototype, "threadSafe", {

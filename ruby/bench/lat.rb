@@ -7,25 +7,9 @@
 #
 # A REP process echoes; this process's REQ times each round trip. Prints the mean and p99
 # in microseconds per library. Not part of the tests.
-require "optparse"
-require "rbconfig"
+require_relative "common"
 
-options = { count: 20_000, size: 8, libs: %w[ferromq ffi-rzmq], role: nil }
-OptionParser.new do |o|
-  o.on("--count N", Integer) { |v| options[:count] = v }
-  o.on("--size N", Integer) { |v| options[:size] = v }
-  o.on("--lib LIBS") { |v| options[:libs] = v.split(",") }
-  o.on("--echo ENDPOINT") { |v| options[:role] = v }
-end.parse!
-
-def load_library(lib)
-  if lib == "ferromq"
-    $LOAD_PATH.unshift File.expand_path("../lib", __dir__)
-    require "ferromq"
-  else
-    require "ffi-rzmq"
-  end
-end
+options = BenchCommon.options(count: 20_000, child_flag: "echo")
 
 # A socket of `type` with one `transfer` (send, then receive) call per library.
 def socket_for(lib, type)
@@ -42,7 +26,7 @@ def socket_for(lib, type)
 end
 
 def echo(lib, endpoint, count)
-  load_library(lib)
+  BenchCommon.load_library(lib)
   ctx, rep, send, recv = socket_for(lib, ZMQ::REP)
   rep.connect(endpoint)
   count.times { send.call(recv.call) }
@@ -51,7 +35,7 @@ def echo(lib, endpoint, count)
 end
 
 def measure(lib, count, size)
-  load_library(lib)
+  BenchCommon.load_library(lib)
   ctx, req, send, recv = socket_for(lib, ZMQ::REQ)
   req.bind("tcp://127.0.0.1:*")
   out = []
@@ -74,17 +58,12 @@ def measure(lib, count, size)
   [times.sum / count * 1e6, times[(count * 0.99).floor] * 1e6]
 end
 
-if options[:role]
-  echo(options[:libs].first, options[:role], options[:count])
+if options[:child]
+  echo(options[:libs].first, options[:child], options[:count])
   exit
 end
 
-options[:libs].each do |lib|
-  if options[:libs].size > 1
-    IO.popen([RbConfig.ruby, __FILE__, "--lib", lib, "--count", options[:count].to_s,
-              "--size", options[:size].to_s]) { |io| print io.read }
-    next
-  end
+BenchCommon.each_in_its_own_process(__FILE__, options) do |lib|
   mean, p99 = measure(lib, options[:count], options[:size])
   puts format("%-8s %d B: mean %.1f us  p99 %.1f us  (%d round trips)", lib, options[:size], mean, p99,
               options[:count])

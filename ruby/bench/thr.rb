@@ -8,29 +8,13 @@
 # For each library a PUSH process sends COUNT messages of SIZE bytes to a PULL in this
 # process (libzmq's local_thr/remote_thr method: the clock runs from the first message
 # received to the last). Prints msg/s and Mbit/s per library. Not part of the tests.
-require "optparse"
-require "rbconfig"
+require_relative "common"
 
-options = { count: 500_000, size: 8, libs: %w[ferromq ffi-rzmq], role: nil }
-OptionParser.new do |o|
-  o.on("--count N", Integer) { |v| options[:count] = v }
-  o.on("--size N", Integer) { |v| options[:size] = v }
-  o.on("--lib LIBS") { |v| options[:libs] = v.split(",") }
-  o.on("--send ENDPOINT") { |v| options[:role] = v }
-end.parse!
-
-def load_library(lib)
-  if lib == "ferromq"
-    $LOAD_PATH.unshift File.expand_path("../lib", __dir__)
-    require "ferromq"
-  else
-    require "ffi-rzmq"
-  end
-end
+options = BenchCommon.options(count: 500_000, child_flag: "send")
 
 # The child: sends the messages, then waits for their delivery (LINGER -1).
 def sender(lib, endpoint, count, size)
-  load_library(lib)
+  BenchCommon.load_library(lib)
   message = "x" * size
   if lib == "ferromq"
     ctx = ZMQ::Context.new(1)
@@ -48,7 +32,7 @@ def sender(lib, endpoint, count, size)
 end
 
 def receiver(lib, count, size)
-  load_library(lib)
+  BenchCommon.load_library(lib)
   if lib == "ferromq"
     ctx = ZMQ::Context.new(1)
     pull = ctx.socket(ZMQ::PULL)
@@ -77,20 +61,13 @@ def receiver(lib, count, size)
   (count - 1) / elapsed
 end
 
-if options[:role]
-  sender(options[:libs].first, options[:role], options[:count], options[:size])
+if options[:child]
+  sender(options[:libs].first, options[:child], options[:count], options[:size])
   exit
 end
 
-options[:libs].each do |lib|
-  # Each library in a process of its own: the two define the same module ZMQ.
-  rate = if options[:libs].size == 1
-           receiver(lib, options[:count], options[:size])
-         else
-           IO.popen([RbConfig.ruby, __FILE__, "--lib", lib, "--count", options[:count].to_s,
-                     "--size", options[:size].to_s]) { |io| print io.read }
-           next
-         end
+BenchCommon.each_in_its_own_process(__FILE__, options) do |lib|
+  rate = receiver(lib, options[:count], options[:size])
   digits = rate.round.to_s.reverse.scan(/\d{1,3}/).join(",").reverse
   puts format("%-8s %d B: %12s msg/s %10.1f Mbit/s", lib, options[:size], digits,
               rate * options[:size] * 8 / 1e6)
