@@ -997,18 +997,23 @@ class Dealer extends Socket {
   }
 }
 
+/* ROUTER's and STREAM's connect: `{routingId}` is the name the next connection gets. */
+function connectNaming(socket, address, options) {
+  checkOptions(options)
+  if (options.routingId) {
+    setBytes(socket, 61, options.routingId)
+  }
+  Socket.prototype.connect.call(socket, address)
+}
+
 class Router extends Socket {
   constructor(options) {
     super(6, options)
   }
 
-  /** Connects; `{routingId}` would name the peer (ZMQ_CONNECT_ROUTING_ID). */
+  /** Connects; `{routingId}` names the peer (ZMQ_CONNECT_ROUTING_ID). */
   connect(address, options = {}) {
-    checkOptions(options)
-    if (options.routingId) {
-      setBytes(this, 61, options.routingId)
-    }
-    super.connect(address)
+    connectNaming(this, address, options)
   }
 }
 
@@ -1063,11 +1068,7 @@ class Stream extends Socket {
 
   /** Connects; `{routingId}` names the connection (ZMQ_CONNECT_ROUTING_ID). */
   connect(address, options = {}) {
-    checkOptions(options)
-    if (options.routingId) {
-      setBytes(this, 61, options.routingId)
-    }
-    super.connect(address)
+    connectNaming(this, address, options)
   }
 }
 
