@@ -172,8 +172,11 @@ impl ThreadDevice {
         let thread = std::thread::Builder::new()
             .name(format!("ferromq-{}", self.kind.name().to_ascii_lowercase()))
             .spawn(move || {
-                let result =
-                    Proxy::new(&frontend, &backend, None, None)?.run(Some(&thread_stopper), None);
+                let result = Proxy::new(&frontend, &backend, None, None)?.run(
+                    Some(&thread_stopper),
+                    None,
+                    &mut [],
+                );
                 drop((frontend, backend));
                 result
             })

@@ -19,6 +19,7 @@ pub mod poll;
 pub mod protocol;
 pub mod proxy;
 pub mod socket_type;
+pub mod z85;
 
 pub(crate) mod direct_write;
 pub(crate) mod engine;
@@ -35,7 +36,16 @@ pub use message::{Frame, IntoFrames, Message};
 pub use monitor::MonitorEvent;
 pub use options::{OptionValue, SocketOption, SocketOptions};
 pub use poll::{poll, wait_for_readiness, PollItem, PollTarget, POLLERR};
-pub use proxy::{proxy, proxy_steerable, proxy_steerable_interruptible};
+pub use proxy::{
+    proxy, proxy_steerable, proxy_steerable_interruptible, proxy_with_timers, ProxyTimer,
+};
 pub use signal::PeerIdentity;
 pub use socket::{flags, Interrupt, Socket, Unsent, INTERRUPT_CHECK, POLLIN, POLLOUT};
 pub use socket_type::SocketType;
+
+/// The libzmq version whose behaviour and wire protocol (ZMTP 3.1) FerroMQ follows: what
+/// bindings report as their `zmq_version`.
+pub const LIBZMQ_VERSION: (i32, i32, i32) = (4, 3, 5);
+
+/// This crate's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

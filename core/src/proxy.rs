@@ -71,7 +71,75 @@ pub fn proxy_steerable_interruptible(
     control: Option<&Socket>,
     interrupt: Interrupt<'_>,
 ) -> Result<()> {
-    Proxy::new(frontend, backend, capture, control)?.run(None, interrupt)
+    Proxy::new(frontend, backend, capture, control)?.run(None, interrupt, &mut [])
+}
+
+/// A callback a proxy runs on a schedule, in its own thread between moves (php-zmq's
+/// ZMQDevice idle and timer callbacks).
+pub struct ProxyTimer<'a> {
+    /// How long until it first runs.
+    pub every: Duration,
+    /// Runs only after that long with no message moved (an idle callback), rather than
+    /// whatever the traffic (a timer).
+    pub when_idle: bool,
+    /// Returns how long until it runs again, or `None` to end the proxy with `Ok(())`; an
+    /// error ends the proxy with that error.
+    pub callback: &'a mut dyn FnMut() -> Result<Option<Duration>>,
+}
+
+/// [`proxy`] that also runs `timers` (see [`ProxyTimer`]); a timer whose `every` is zero
+/// never runs.
+pub fn proxy_with_timers(
+    frontend: &Socket,
+    backend: &Socket,
+    capture: Option<&Socket>,
+    timers: &mut [ProxyTimer<'_>],
+) -> Result<()> {
+    Proxy::new(frontend, backend, capture, None)?.run(None, None, timers)
+}
+
+/// When each timer runs next, and its current interval.
+struct Schedule {
+    due: Vec<Option<(Instant, Duration)>>,
+}
+
+impl Schedule {
+    fn new(timers: &[ProxyTimer<'_>], now: Instant) -> Schedule {
+        Schedule {
+            due: timers
+                .iter()
+                .map(|t| (!t.every.is_zero()).then(|| (now + t.every, t.every)))
+                .collect(),
+        }
+    }
+
+    /// How long the proxy may wait before a timer is due.
+    fn wait_limit(&self, now: Instant) -> Option<Duration> {
+        self.due
+            .iter()
+            .flatten()
+            .map(|(at, _)| at.saturating_duration_since(now))
+            .min()
+    }
+
+    /// Runs the timers that are due (and, after `moved` messages, pushes the idle ones
+    /// back); whether the proxy goes on.
+    fn run_due(&mut self, timers: &mut [ProxyTimer<'_>], moved: bool) -> Result<bool> {
+        let now = Instant::now();
+        for (timer, due) in timers.iter_mut().zip(&mut self.due) {
+            let Some((at, every)) = due else { continue };
+            if timer.when_idle && moved {
+                *at = now + *every;
+            } else if now >= *at {
+                match (timer.callback)()? {
+                    None => return Ok(false),
+                    Some(next) if next.is_zero() => *due = None,
+                    Some(next) => *due = Some((Instant::now() + next, next)),
+                }
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// Lets another thread end a running proxy promptly (used by [`crate::ThreadDevice`]).
@@ -270,14 +338,21 @@ impl<'a> Proxy<'a> {
         mut self,
         stopper: Option<&Stopper>,
         mut interrupt: Interrupt<'_>,
+        timers: &mut [ProxyTimer<'_>],
     ) -> Result<()> {
+        let mut schedule = Schedule::new(timers, Instant::now());
         // With a hook, wake up to run it; without, a stopper-run proxy (a device thread)
         // shrugs off signals, which would otherwise end it with EINTR.
         let retry_eintr = interrupt.is_some() || stopper.is_some();
         let mut last_check = Instant::now();
         let mut first = 0;
         loop {
-            let ready = match self.wait(stopper, interrupt.is_some()) {
+            let hook_limit = interrupt.is_some().then_some(INTERRUPT_CHECK);
+            let limit = match (hook_limit, schedule.wait_limit(Instant::now())) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let ready = match self.wait(stopper, limit) {
                 Ok(ready) => ready,
                 Err(e) if e.kind() == ErrorKind::Interrupted && retry_eintr => {
                     if let Some(check) = interrupt.as_mut() {
@@ -305,6 +380,7 @@ impl<'a> Proxy<'a> {
             if self.paused {
                 continue;
             }
+            let received_before = self.received();
             let count = self.directions.len();
             for k in 0..count {
                 let index = (first + k) % count;
@@ -313,13 +389,23 @@ impl<'a> Proxy<'a> {
                 }
             }
             first = (first + 1) % count;
+            if !timers.is_empty()
+                && !schedule.run_due(timers, self.received() != received_before)?
+            {
+                return Ok(());
+            }
         }
     }
 
     /// Blocks until something the proxy waits for is ready: a source to read (whose
     /// direction holds nothing), the socket a held message waits for, the control socket or
     /// the stopper.
-    fn wait(&self, stopper: Option<&Stopper>, wake_for_hook: bool) -> Result<Ready> {
+    /// Messages received so far, both sides.
+    fn received(&self) -> u64 {
+        self.stats[FRONTEND].recv_msgs + self.stats[BACKEND].recv_msgs
+    }
+
+    fn wait(&self, stopper: Option<&Stopper>, timeout: Option<Duration>) -> Result<Ready> {
         let mut side_events = [0; 2];
         let mut capture_out = false;
         if !self.paused {
@@ -355,7 +441,6 @@ impl<'a> Proxy<'a> {
             slots[4] = items.len();
             items.push(PollItem::fd(stopper.fd(), POLLIN));
         }
-        let timeout = wake_for_hook.then_some(INTERRUPT_CHECK);
         if items.is_empty() {
             // Paused with neither control nor stopper cannot happen (only control pauses).
             return Err(Error::invalid("the proxy has nothing to wait for"));
