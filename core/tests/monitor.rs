@@ -799,6 +799,9 @@ fn monitor_endpoints_and_masks_are_checked() {
         .monitor("tcp://127.0.0.1:5555", EVENT_ALL)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ProtocolNotSupported);
+    // The scheme is judged before the address, as libzmq does.
+    let e = socket.monitor("tcp://x", EVENT_ALL).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ProtocolNotSupported);
     let e = socket.monitor("inproc://mon", 0x1_0000).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
     let e = socket.monitor("inproc://mon", -1).unwrap_err();

@@ -354,6 +354,16 @@ impl Socket {
                 "monitor event mask {events:#x} has bits outside 0xFFFF (libzmq's event version 1)"
             )));
         }
+        // libzmq looks at the scheme alone first: any other transport is refused as such,
+        // whether or not its address would parse.
+        if let Some((scheme, _)) = endpoint.split_once("://") {
+            if scheme != "inproc" {
+                return Err(Error::new(
+                    ErrorKind::ProtocolNotSupported,
+                    format!("a monitor endpoint must be inproc://, not {endpoint:?}"),
+                ));
+            }
+        }
         let name = match Endpoint::parse(endpoint)? {
             Endpoint::Inproc(name) => name,
             _ => {
