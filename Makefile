@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-ruby test-ruby-gem test-polyglot test-delivery lint demo bench perf-tools clean
+.PHONY: all deps doctor build test test-rust test-node test-python test-erlang test-erlang-package erlang-hex test-ruby test-ruby-gem php test-php test-polyglot test-delivery lint demo bench perf-tools clean
 
 all: build
 
@@ -22,7 +22,7 @@ build: deps
 # Every test: lint, the Rust core (unit, interop with libzmq, bad input), the Node.js,
 # Python and Erlang packages, the talks' scenarios across languages and processes
 # (tests-polyglot/), and delivery at close across them (tests-polyglot/delivery/).
-test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-ruby test-ruby-gem test-polyglot test-delivery
+test: deps lint test-rust test-node test-python test-erlang test-erlang-package test-ruby test-ruby-gem test-php test-polyglot test-delivery
 
 test-rust:
 	$(CARGO) test --workspace -- --test-threads=2
@@ -66,6 +66,17 @@ test-ruby: deps
 # project with `path:`, each running a smoke test (~2 min; ruby/tools/test-gem.sh).
 test-ruby-gem: deps
 	./ruby/tools/test-gem.sh
+
+# The PHP extension (php-zmq's API; crate ferromq-php, release) against Debian's PHP 8.2
+# (php-dev), at php/modules/ferromq.so: `php -d extension=$$PWD/php/modules/ferromq.so`.
+php: deps
+	./php/tools/build.sh
+
+# The PHP extension's PHPUnit suite (Debian's phpunit): classes, errors, persistence under
+# a real php-fpm pool (100k requests), fork, interop with Debian's php-zmq in separate
+# processes; then the same suite on php-zmq, for compatibility (~1 min; php/tools/test.sh).
+test-php: deps
+	./php/tools/test.sh
 
 # The Erlang package's Hex tarball, target/erlang-hex/ferromq-VSN.tar (what `rebar3 hex
 # build` makes; erlang/tools/hex.escript uses the Hex code inside rebar3).

@@ -38,6 +38,8 @@ check "rebar3" "the Erlang package" rebar3 version
 check "ruby" "the Ruby gem" ruby --version
 check "ruby-dev, libclang-dev" "building the Ruby gem's extension" sh -c 'dpkg-query -W -f "\${Version}\n" ruby-dev libclang-dev | head -1'
 check "minitest, bundler" "make test-ruby, test-ruby-gem" sh -c 'dpkg-query -W -f "\${Version}\n" ruby-minitest ruby-bundler | head -1'
+check "php-dev (php-config)" "building the PHP extension" php-config --version
+check "phpunit, php-fpm" "make test-php" sh -c 'dpkg-query -W -f "\${Version}\n" phpunit php-fpm | head -1'
 check "gcc" "C roles, bench" gcc --version
 echo "libraries and packages"
 check "libzmq (system)" "interop tests, demo" pkg-config --modversion libzmq
@@ -56,6 +58,7 @@ check "Python: ferromq" "demo, tests" pymod ferromq
 check "Node: node/*.node" "demo, tests" sh -c 'ls node/*.node'
 check "Erlang: priv/ferromq_nif.so" "demo, tests" sh -c 'ls erlang/priv/ferromq_nif.so'
 check "Ruby: ferromq_native.so" "demo, tests" sh -c 'ls ruby/lib/ferromq/ferromq_native.so'
+check "PHP: php/modules/ferromq.so" "demo, tests" sh -c 'ls php/modules/ferromq.so'
 missing=$before
 
 if [ "$missing" -gt 0 ]; then

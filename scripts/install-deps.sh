@@ -18,6 +18,9 @@ apt_packages+=(erlang-nox erlang-dev rebar3)
 # The Ruby gem (ruby/, make test-ruby): Ruby's headers and libclang for the magnus crate
 # (rb-sys generates its bindings), minitest for its tests, Bundler for its path: test.
 apt_packages+=(ruby-dev ruby-minitest ruby-bundler libclang-dev)
+# The PHP extension (php/, make php / test-php): PHP's headers and php-config (ext-php-rs
+# builds against them), PHPUnit, php-fpm for the persistence test.
+apt_packages+=(php-dev phpunit php-fpm)
 # The Python package's ssh tunnel test runs a private sshd (OpenSSH's client and server).
 apt_packages+=(openssh-client openssh-server)
 # Node.js and npm, when the machine has no Node (this one has Node 20 from elsewhere).

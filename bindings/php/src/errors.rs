@@ -6,8 +6,10 @@
 //! keep PHP's own exception object, which records the file, line and trace where they are
 //! thrown, and PHP code can extend and construct them as any exception.
 
-use std::sync::OnceLock;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
+use ext_php_rs::args::ArgInfoTables;
 use ext_php_rs::builders::ClassBuilder;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::ClassFlags;
@@ -45,19 +47,22 @@ impl Class {
         }
     }
 
-    /// The registered class entry (the classes exist from module startup on).
+    /// The registered class entry (every class is registered at module startup).
     fn entry(self) -> &'static ClassEntry {
-        static ENTRIES: [OnceLock<usize>; 5] = [const { OnceLock::new() }; 5];
-        let address = *ENTRIES[self as usize].get_or_init(|| {
-            ClassEntry::try_find(self.name()).map_or(0, |entry| entry as *const ClassEntry as usize)
-        });
-        if address == 0 {
-            return ce::exception();
-        }
-        // SAFETY: the address is that of a class entry PHP registered at module startup,
-        // which lives as long as the module.
-        unsafe { &*(address as *const ClassEntry) }
+        let entry = ENTRIES[self as usize].load(Ordering::Acquire);
+        // SAFETY: set at module startup to the entry PHP registered, which lives as long
+        // as the module; null only if registration failed, and then the module did not
+        // start.
+        unsafe { entry.as_ref() }.unwrap_or_else(ce::exception)
     }
+}
+
+/// The registered entries, by `Class as usize`.
+static ENTRIES: [AtomicPtr<ClassEntry>; 5] = [const { AtomicPtr::new(ptr::null_mut()) }; 5];
+
+/// Records the entry of class number `I` (a registration callback).
+fn record<const I: usize>(entry: &'static mut ClassEntry, _: ArgInfoTables) {
+    ENTRIES[I].store(entry, Ordering::Release);
 }
 
 fn base_entry() -> &'static ClassEntry {
@@ -68,15 +73,21 @@ fn base_entry() -> &'static ClassEntry {
 /// of it. Called at module startup.
 pub fn register() -> ext_php_rs::error::Result<()> {
     for class in Class::ALL {
-        let builder = ClassBuilder::new(class.name());
+        let recorder: fn(&'static mut ClassEntry, ArgInfoTables) = match class {
+            Class::Base => record::<0>,
+            Class::Context => record::<1>,
+            Class::Socket => record::<2>,
+            Class::Poll => record::<3>,
+            Class::Device => record::<4>,
+        };
+        let builder = ClassBuilder::new(class.name()).registration(recorder);
         let builder = match class {
             Class::Base => builder.extends((ce::exception, "Exception")),
             _ => builder
                 .extends((base_entry, "ZMQException"))
                 .flags(ClassFlags::Final),
         };
-        // The entry is looked up by name when first needed (Class::entry).
-        builder.registration(|_, _| {}).register()?;
+        builder.register()?;
     }
     Ok(())
 }
