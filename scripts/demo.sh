@@ -37,6 +37,10 @@ if changed ruby "${common[@]}" bindings/ruby ruby/build-native.sh || [ ! -f ruby
     step "building FerroMQ's Ruby gem's extension (ruby/build-native.sh)" ./ruby/build-native.sh
     mark_built ruby
 fi
+if changed php "${common[@]}" bindings/php php/tools/build.sh || [ ! -f php/modules/ferromq.so ]; then
+    step "building FerroMQ's PHP extension (php/tools/build.sh)" ./php/tools/build.sh
+    mark_built php
+fi
 if changed rust-roles "${common[@]}"; then
     step "building the Rust roles (cargo build --examples)" cargo build -q -p ferromq --examples
     mark_built rust-roles
@@ -44,4 +48,4 @@ fi
 
 FERROMQ_PYTHON="$PYTHON" exec python3 tests-polyglot/run.py --demo \
     --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq \
-    --require ruby-ferromq "$@"
+    --require ruby-ferromq --require php-ferromq "$@"
