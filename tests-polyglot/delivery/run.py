@@ -45,8 +45,9 @@ ROLE_SCRIPT = {
     "python": "delivery/roles/role.py",
     "node": "delivery/roles/role.js",
     "erlang": "delivery/roles/role.erl",
+    "php": "delivery/roles/role.php",
 }
-FERROMQ_SENDERS = ["rust-ferromq", "python-ferromq", "node-ferromq", "erlang-ferromq"]
+FERROMQ_SENDERS = ["rust-ferromq", "python-ferromq", "node-ferromq", "erlang-ferromq", "php-ferromq"]
 LIBZMQ = "python-libzmq"
 FERROMQ_RECEIVER = "rust-ferromq"
 # Enough messages to leave the sender's queues full at its close.
