@@ -265,6 +265,19 @@ const RUBY: PerProcess = PerProcess {
     ready: ruby_ready,
 };
 
+const PHP: PerProcess = PerProcess {
+    prefix: "php",
+    language: "PHP",
+    interpreter: "php",
+    thr_script: "php/bench/thr.php",
+    lat_script: "php/bench/lat.php",
+    incumbent_lib: "php-zmq",
+    ferromq_lib: "ferromq",
+    incumbent: "php-zmq",
+    thr_count: (1_000_000, 200_000),
+    ready: php_ready,
+};
+
 /// PUSH/PULL throughput at each size and REQ/REP latency, the two libraries alternated.
 fn per_process(cfg: &Config, res: &mut Results, b: &PerProcess, wanted: &dyn Fn(&String) -> bool) {
     let root = &cfg.root;
@@ -354,13 +367,27 @@ fn ruby_ready(meta: &mut BTreeMap<String, String>) -> Result<(), String> {
     Ok(())
 }
 
+fn php_ready(meta: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let probe = "echo PHP_VERSION, ' ', phpversion('zmq'), ' ', ZMQ::LIBZMQ_VER;";
+    let out = output_of(&["php", "-r", probe]).ok_or("php or php-zmq is not installed")?;
+    let v: Vec<&str> = out.split_whitespace().collect();
+    if v.len() == 3 {
+        meta.insert("php".into(), v[0].into());
+        meta.insert("php_zmq".into(), format!("{}, libzmq {}", v[1], v[2]));
+    }
+    if !std::path::Path::new("php/modules/ferromq.so").exists() {
+        return Err("the PHP extension is not built (php/tools/build.sh)".into());
+    }
+    Ok(())
+}
+
 pub fn run(cfg: &Config, res: &mut Results) {
     // BENCH_ONLY picks tests by a substring of their id, as for the core tests.
     let wanted = |case: &String| cfg.only.as_ref().is_none_or(|o| case.contains(o.as_str()));
     let root = cfg.root.clone();
     let timeout = Duration::from_secs(180);
 
-    for binding in [&PYTHON, &RUBY] {
+    for binding in [&PYTHON, &RUBY, &PHP] {
         per_process(cfg, res, binding, &wanted);
     }
 

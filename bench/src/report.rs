@@ -180,6 +180,16 @@ pub fn targets() -> Vec<Target> {
             "msg/s",
             None,
         ),
+        t(
+            "PHP 8 B, msg/s (vs php-zmq)",
+            2.0,
+            Higher,
+            "php-tcp-8",
+            "msg_per_s",
+            "php-zmq",
+            "msg/s",
+            None,
+        ),
     ]
 }
 
@@ -352,6 +362,7 @@ pub fn write(cfg: &Config, res: &Results) {
          | Python | {} — pyzmq {}, ferromq {} |\n\
          | Node.js | {} — zeromq.js {} |\n\
          | Ruby | {} — ffi-rzmq ({}) |\n\
+         | PHP | {} — php-zmq {} |\n\
          | run | {} mode, {} repetitions per figure, implementations alternated, {} s in all; load average {} at start, {} at end; other work's share of the CPUs meanwhile: {}% |\n",
         meta("cores"),
         meta("cpu"),
@@ -368,6 +379,8 @@ pub fn write(cfg: &Config, res: &Results) {
         meta("zeromq_js"),
         meta("ruby"),
         meta("ffi_rzmq"),
+        meta("php"),
+        meta("php_zmq"),
         meta("mode"),
         reps,
         meta("duration_s"),
@@ -451,10 +464,6 @@ pub fn write(cfg: &Config, res: &Results) {
     );
     let _ = writeln!(
         out,
-        "| PHP 8 B, msg/s (vs php-zmq) | ≥ 2× | | | | | not measured yet (the PHP package has not landed) |"
-    );
-    let _ = writeln!(
-        out,
         "\n\"ratio\" is the ratio of the medians; \"per-repetition ratios\" is the range of \
          FerroMQ / other within each repetition (the two ran back to back): when the goal falls \
          inside it, the verdict could flip on a quieter or busier machine. \"inproc ≥ 2×\" is read \
@@ -491,6 +500,8 @@ pub fn write(cfg: &Config, res: &Results) {
         ("node-tcp-1024", "zeromq", "Node 1 KiB vs zeromq.js"),
         ("rb-tcp-8", "ffi-rzmq", "Ruby 8 B vs ffi-rzmq"),
         ("rb-tcp-1024", "ffi-rzmq", "Ruby 1 KiB vs ffi-rzmq"),
+        ("php-tcp-8", "php-zmq", "PHP 8 B vs php-zmq"),
+        ("php-tcp-1024", "php-zmq", "PHP 1 KiB vs php-zmq"),
     ] {
         rows.push(RatioRow {
             label: label.into(),
@@ -502,6 +513,7 @@ pub fn write(cfg: &Config, res: &Results) {
         ("py", "pyzmq", "Python REQ/REP latency vs pyzmq"),
         ("node", "zeromq", "Node REQ/REP latency vs zeromq.js"),
         ("rb", "ffi-rzmq", "Ruby REQ/REP latency vs ffi-rzmq"),
+        ("php", "php-zmq", "PHP REQ/REP latency vs php-zmq"),
     ] {
         let case = crate::bindings::lat_case(prefix);
         rows.push(RatioRow {
@@ -1009,6 +1021,7 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
             meta("node_skipped"),
         ),
         ("Ruby", "rb", "ffi-rzmq", "ffi-rzmq", meta("ruby_skipped")),
+        ("PHP", "php", "php-zmq", "php-zmq", meta("php_skipped")),
     ] {
         let why_not = |case: &str| {
             skipped
@@ -1105,10 +1118,6 @@ fn write_bindings(cfg: &Config, res: &Results, out: &mut String) {
             lat_vals[i].push(res.median(&case, imp, key));
         }
     }
-    let _ = writeln!(
-        out,
-        "| PHP | PUSH/PULL 8 B, 1 KiB; REQ/REP latency | php-zmq | not measured yet: the package has not landed | | | | | | |"
-    );
     let _ = writeln!(
         out,
         "\nFor throughput a ratio above 1× means FerroMQ is faster; for latency a ratio *below* \

@@ -137,4 +137,17 @@ final class ApiTest extends TestCase
         $ctx = new ZMQContext();
         $copy = clone $ctx->getSocket(ZMQ::SOCKET_PUSH);
     }
+
+    public function testTheStubsDescribeTheExtension(): void
+    {
+        if (zmq_impl() !== 'ferromq') {
+            $this->markTestSkipped('the stubs describe FerroMQ\'s extension');
+        }
+        $describe = __DIR__ . '/peers/describe.php';
+        $fromStubs = shell_exec('php -n ' . escapeshellarg($describe) . ' ' . escapeshellarg(FERROMQ_ROOT . '/php/stubs/zmq.stub.php'));
+        ob_start();
+        include $describe;
+        $fromExtension = ob_get_clean();
+        $this->assertSame(json_decode($fromExtension, true), json_decode((string) $fromStubs, true));
+    }
 }

@@ -17,7 +17,7 @@ const VERSION: (i32, i32, i32) = ferromq::LIBZMQ_VERSION;
 pub struct Zmq;
 
 #[php_impl]
-#[php(change_method_case = "none")]
+#[php(change_method_case = "none", change_constant_case = "none")]
 impl Zmq {
     // Socket types.
     const SOCKET_PAIR: i64 = 0;
