@@ -130,7 +130,9 @@ impl Context {
         Context::with_io_threads(1).expect("cannot start the I/O thread")
     }
 
-    /// A context with `io_threads` I/O threads (at least 1).
+    /// A context with `io_threads` I/O threads (at least 1). The threads block every
+    /// signal, as libzmq's do: a process's signals (Ctrl-C, SIGALRM, a PHP or Python signal
+    /// handler's) go to the application's threads, where a blocking call is interrupted.
     pub fn with_io_threads(io_threads: usize) -> Result<Context> {
         if io_threads == 0 {
             return Err(Error::invalid("a context needs at least one I/O thread"));
@@ -138,6 +140,7 @@ impl Context {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(io_threads)
             .thread_name("ferromq-io")
+            .on_thread_start(block_signals)
             .enable_io()
             .enable_time()
             .build()
@@ -296,5 +299,15 @@ impl Drop for ContextInner {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+/// Blocks every signal in the calling thread (run by each I/O thread as it starts).
+pub(crate) fn block_signals() {
+    // SAFETY: sigfillset fills a set we own; pthread_sigmask changes only this thread's mask.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
     }
 }

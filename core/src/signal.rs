@@ -108,7 +108,8 @@ impl SocketSignal {
         self.signalled.load(Ordering::Acquire)
     }
 
-    /// Blocks until an event is posted or `deadline` passes. Returns false on timeout.
+    /// Blocks until an event is posted or `deadline` passes. Returns false on timeout; a
+    /// signal does not end the wait. (The sockets use [`wait_or_signal`](Self::wait_or_signal).)
     ///
     /// With `spin`, it first keeps checking for that long, yielding the CPU between checks:
     /// the answer often comes within microseconds, and waking a sleeping thread (an idle
@@ -116,10 +117,23 @@ impl SocketSignal {
     /// the CPU (the peer, an I/O thread) runs meanwhile. Streaming sockets over tcp or ipc do
     /// not spin: what they wait for comes from an I/O thread, whose CPU time the spinning
     /// would take.
+    #[cfg(test)]
     pub(crate) fn wait(&self, deadline: Option<Instant>, spin: Option<Duration>) -> bool {
+        loop {
+            match self.wait_or_signal(deadline, spin) {
+                Wake::Event => return true,
+                Wake::Timeout => return false,
+                Wake::Interrupted => {}
+            }
+        }
+    }
+
+    /// [`wait`](Self::wait) that also ends when a signal handler interrupts the sleep (as a
+    /// blocking libzmq call does, with EINTR).
+    pub(crate) fn wait_or_signal(&self, deadline: Option<Instant>, spin: Option<Duration>) -> Wake {
         if let Some(spin) = spin {
             if self.spin_until_event(deadline, spin) {
-                return true;
+                return Wake::Event;
             }
         }
         self.sleep_until_event(deadline)
@@ -141,17 +155,17 @@ impl SocketSignal {
     }
 
     /// The sleeping phase of [`wait`](Self::wait), on the eventfd.
-    fn sleep_until_event(&self, deadline: Option<Instant>) -> bool {
+    fn sleep_until_event(&self, deadline: Option<Instant>) -> Wake {
         loop {
             if self.has_events() {
-                return true;
+                return Wake::Event;
             }
             let timeout = match deadline {
                 None => None,
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return false;
+                        return Wake::Timeout;
                     }
                     Some(left)
                 }
@@ -159,8 +173,10 @@ impl SocketSignal {
             let mut fds = [PollFd::new(&self.eventfd, PollFlags::IN)];
             let timespec = timeout.map(duration_to_timespec);
             match poll(&mut fds, timespec.as_ref()) {
-                Ok(_) | Err(rustix::io::Errno::INTR) => {}
-                Err(_) => return true,
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) if !self.has_events() => return Wake::Interrupted,
+                Err(rustix::io::Errno::INTR) => return Wake::Event,
+                Err(_) => return Wake::Event,
             }
         }
     }
@@ -169,6 +185,15 @@ impl SocketSignal {
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.eventfd.as_fd()
     }
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wake {
+    Event,
+    Timeout,
+    /// A signal handler ran in this thread.
+    Interrupted,
 }
 
 fn duration_to_timespec(duration: Duration) -> rustix::event::Timespec {

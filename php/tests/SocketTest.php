@@ -268,4 +268,25 @@ final class SocketTest extends TestCase
         }
         $this->assertSame('wake', $pull->recv());
     }
+
+    public function testASignalInterruptsABlockingReceive(): void
+    {
+        // As php-zmq: with a handler installed, the call fails with EINTR (rather than the
+        // signal killing the process, or the call going on waiting).
+        pcntl_async_signals(true);
+        pcntl_signal(SIGALRM, function () {
+        });
+        $pull = (new ZMQContext(1, false))->getSocket(ZMQ::SOCKET_PULL)->bind(fresh_endpoint());
+        pcntl_alarm(1);
+        $started = microtime(true);
+        try {
+            $pull->recv();
+            $this->fail('recv should have been interrupted');
+        } catch (ZMQSocketException $e) {
+            $this->assertSame(['Failed to receive message: Interrupted system call', 4], [$e->getMessage(), $e->getCode()]);
+        } finally {
+            pcntl_signal(SIGALRM, SIG_DFL);
+        }
+        $this->assertLessThan(5, microtime(true) - $started);
+    }
 }

@@ -23,7 +23,7 @@ use crate::message::{Frame, Message};
 use crate::monitor::{self, MonitorSink};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
 use crate::pipe::{PipeHwm, PipeId};
-use crate::signal::{PipeEvent, SocketSignal, INPROC_SPIN, LOCKSTEP_SPIN};
+use crate::signal::{PipeEvent, SocketSignal, Wake, INPROC_SPIN, LOCKSTEP_SPIN};
 use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket::patterns::new_pattern;
@@ -174,15 +174,22 @@ impl Socket {
         drop(state);
         let signal = &self.shared.link.signal;
         match interrupt {
-            None => {
-                if !signal.wait(deadline, spin) {
-                    return Err(Error::again());
+            // As libzmq: a signal handler running in this thread ends the call with EINTR.
+            None => match signal.wait_or_signal(deadline, spin) {
+                Wake::Event => {}
+                Wake::Timeout => return Err(Error::again()),
+                Wake::Interrupted => {
+                    return Err(Error::new(
+                        ErrorKind::Interrupted,
+                        "a signal arrived while the call waited",
+                    ))
                 }
-            }
+            },
+            // With a hook, the hook decides (it runs at once after a signal).
             Some(check) => loop {
                 let slice = Instant::now() + INTERRUPT_CHECK;
                 let until = deadline.map_or(slice, |d| d.min(slice));
-                if signal.wait(Some(until), spin) {
+                if signal.wait_or_signal(Some(until), spin) == Wake::Event {
                     break;
                 }
                 check()?;
