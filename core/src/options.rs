@@ -387,7 +387,9 @@ impl SocketOptions {
                         "HEARTBEAT_TTL must be at most 6553599 ms, got {v}"
                     )));
                 }
-                self.heartbeat_ttl_ms = v;
+                // libzmq keeps it in deciseconds (the PING command's unit): what is read
+                // back is rounded down to 100 ms.
+                self.heartbeat_ttl_ms = v / 100 * 100;
             }
             O::HeartbeatTimeout => self.heartbeat_timeout_ms = value.as_i32_at_least(option, -1)?,
             O::ConnectTimeout => self.connect_timeout_ms = value.as_i32_at_least(option, 0)?,

@@ -71,6 +71,8 @@ const OPTIONS: &[Spec] = &[
     spec(11, "SNDBUF", Int, Int),
     spec(12, "RCVBUF", Int, Int),
     spec(13, "RCVMORE", Int, No),
+    // Read by `get` before the table (a stream); never written.
+    spec(14, "FD", No, No),
     spec(15, "EVENTS", Int, No),
     spec(16, "TYPE", Int, No),
     spec(17, "LINGER", Int, Int),

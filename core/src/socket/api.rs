@@ -96,7 +96,12 @@ impl Socket {
     pub(crate) fn new(ctx: Context, socket_type: SocketType) -> Result<Socket> {
         let pattern = new_pattern(socket_type)?;
         let builds_in_place = pattern.builds_messages_in_place();
-        let options = SocketOptions::default();
+        let mut options = SocketOptions::default();
+        // As libzmq: SUB and XSUB sockets close without waiting to send their pending
+        // (un)subscriptions.
+        if matches!(socket_type, SocketType::Sub | SocketType::XSub) {
+            options.linger_ms = 0;
+        }
         let link = Arc::new(SocketLink::new(
             socket_type,
             options.linger_ms,
