@@ -9,7 +9,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 
 use crate::errors::{exception, zmq_failure, Class};
-use crate::fork::ForkBound;
+use crate::fork::{inherited, ForkBound};
 use crate::persistent::{self, ContextKey};
 use crate::socket::ZmqSocket;
 use crate::values::arg;
@@ -39,16 +39,9 @@ impl SharedContext {
 
     /// The core context, or ZMQContextException in a process forked after it was made.
     pub fn core(&self) -> PhpResult<&ferromq::Context> {
-        self.context.get().map_err(|pid| {
-            exception(
-                Class::Context,
-                format!(
-                    "The context was created in process {pid} and cannot be used after fork: \
-                     create a new ZMQContext in this process"
-                ),
-                ferromq::ErrorKind::Term.errno(),
-            )
-        })
+        self.context
+            .get()
+            .map_err(|pid| inherited(Class::Context, "context", pid, "a new ZMQContext"))
     }
 
     pub fn is_from_this_process(&self) -> bool {

@@ -8,6 +8,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
+use ext_php_rs::exception::PhpException;
+
+use crate::errors::{exception, Class};
+
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn in_child_after_fork() {
@@ -30,6 +34,19 @@ pub fn install() {
 /// each child forked since.
 pub fn generation() -> u64 {
     GENERATION.load(Ordering::Relaxed)
+}
+
+/// The exception for using, in a forked child, a `what` made by process `pid`: ETERM, as
+/// the parent's context is gone for the child.
+pub fn inherited(class: Class, what: &str, pid: u32, remedy: &str) -> PhpException {
+    exception(
+        class,
+        format!(
+            "The {what} was created in process {pid} and cannot be used after fork: \
+             create {remedy} in this process"
+        ),
+        ferromq::ErrorKind::Term.errno(),
+    )
 }
 
 /// Holds a value made in this process; in a forked child it is neither usable nor dropped

@@ -15,7 +15,7 @@ use ferromq::{flags, Frame, Message, SocketType};
 
 use crate::context::{SharedContext, ZmqContext};
 use crate::errors::{exception, socket_failure, Class, ERR_INTERNAL};
-use crate::fork::ForkBound;
+use crate::fork::{inherited, ForkBound};
 use crate::monitor;
 use crate::persistent::{self, SocketKey};
 use crate::sockopt;
@@ -47,16 +47,9 @@ impl SharedSocket {
 
     /// The core socket, or ZMQSocketException in a process forked after it was made.
     pub fn core(&self) -> PhpResult<&ferromq::Socket> {
-        self.socket.get().map_err(|pid| {
-            exception(
-                Class::Socket,
-                format!(
-                    "The socket was created in process {pid} and cannot be used after fork: \
-                     create a new ZMQContext and socket in this process"
-                ),
-                ferromq::ErrorKind::Term.errno(),
-            )
-        })
+        self.socket
+            .get()
+            .map_err(|pid| inherited(Class::Socket, "socket", pid, "a new ZMQContext and socket"))
     }
 
     fn endpoints(&self) -> std::sync::MutexGuard<'_, Endpoints> {
