@@ -1,0 +1,118 @@
+//! The opaque pointers C programs hold: a context and a socket are boxes with a tag in
+//! their first field, checked on every call as libzmq checks its own (EFAULT for a pointer
+//! that is not one, NULL included).
+
+use std::ffi::{c_int, c_void};
+use std::sync::{Arc, Mutex};
+
+use ferromq::{Context, Socket};
+
+use crate::errno::{set_errno, EFAULT};
+
+pub const CONTEXT_TAG: u32 = 0xabad_cafe;
+pub const SOCKET_TAG: u32 = 0xbadd_ecaf;
+const DEAD_TAG: u32 = 0xdead_beef;
+
+/// What `zmq_ctx_set` configures before the context starts (libzmq starts its I/O threads
+/// with the first socket), and the core context once started.
+pub struct ContextState {
+    pub io_threads: c_int,
+    pub max_sockets: c_int,
+    pub ipv6: bool,
+    pub blocky: bool,
+    pub max_msgsz: c_int,
+    pub thread_priority: c_int,
+    pub thread_sched_policy: c_int,
+    pub context: Option<Context>,
+    pub terminated: bool,
+}
+
+#[repr(C)]
+pub struct ContextHandle {
+    tag: u32,
+    pub state: Mutex<ContextState>,
+}
+
+#[repr(C)]
+pub struct SocketHandle {
+    tag: u32,
+    pub socket: Arc<Socket>,
+}
+
+impl ContextHandle {
+    pub fn new_raw(io_threads: c_int) -> *mut c_void {
+        let handle = Box::new(ContextHandle {
+            tag: CONTEXT_TAG,
+            state: Mutex::new(ContextState {
+                io_threads,
+                max_sockets: ferromq::DEFAULT_MAX_SOCKETS as c_int,
+                ipv6: false,
+                blocky: true,
+                max_msgsz: c_int::MAX,
+                thread_priority: -1,
+                thread_sched_policy: -1,
+                context: None,
+                terminated: false,
+            }),
+        });
+        Box::into_raw(handle).cast()
+    }
+
+    /// The context behind `ptr`, or EFAULT.
+    pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a ContextHandle> {
+        // SAFETY: as libzmq: a non-null pointer is read as a handle and trusted if its
+        // first field carries the tag; anything else is EFAULT.
+        let handle = unsafe { ptr.cast::<ContextHandle>().as_ref() };
+        match handle {
+            Some(h) if h.tag == CONTEXT_TAG => Some(h),
+            _ => {
+                set_errno(EFAULT);
+                None
+            }
+        }
+    }
+
+    /// Frees the handle (zmq_ctx_term).
+    ///
+    /// # Safety
+    /// `ptr` must be a live context handle, used by no other thread after this.
+    pub unsafe fn free(ptr: *mut c_void) {
+        let handle = ptr.cast::<ContextHandle>();
+        (*handle).tag = DEAD_TAG;
+        drop(Box::from_raw(handle));
+    }
+}
+
+impl SocketHandle {
+    pub fn new_raw(socket: Socket) -> *mut c_void {
+        Box::into_raw(Box::new(SocketHandle {
+            tag: SOCKET_TAG,
+            socket: Arc::new(socket),
+        }))
+        .cast()
+    }
+
+    /// The socket behind `ptr`, or ENOTSOCK.
+    pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a SocketHandle> {
+        // SAFETY: as for contexts, with libzmq's ENOTSOCK.
+        let handle = unsafe { ptr.cast::<SocketHandle>().as_ref() };
+        match handle {
+            Some(h) if h.tag == SOCKET_TAG => Some(h),
+            _ => {
+                set_errno(libc::ENOTSOCK);
+                None
+            }
+        }
+    }
+
+    /// Frees the handle (zmq_close), closing the socket (its LINGER then applies).
+    ///
+    /// # Safety
+    /// `ptr` must be a live socket handle, used by no other thread after this.
+    pub unsafe fn free(ptr: *mut c_void) {
+        let handle = ptr.cast::<SocketHandle>();
+        (*handle).tag = DEAD_TAG;
+        let handle = Box::from_raw(handle);
+        handle.socket.close();
+    }
+}

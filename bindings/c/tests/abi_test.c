@@ -1,0 +1,189 @@
+/* FerroMQ's own tests of its libzmq C ABI (make test-c): what libzmq's test suite takes
+ * for granted or does not cover, through zmq.h as a C program uses it. With an endpoint
+ * argument, it also runs REQ against a REP on the system libzmq (a separate process that
+ * the runner starts), for 1,000 round trips. Prints one line per test; exits 1 on a
+ * failure. */
+#include <zmq.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf (stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__,    \
+                     __LINE__, #cond, zmq_errno (), zmq_strerror (zmq_errno ())); \
+            failures++;                                                        \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+
+static void test_version (void)
+{
+    int major, minor, patch;
+    zmq_version (&major, &minor, &patch);
+    CHECK (major == ZMQ_VERSION_MAJOR && minor == ZMQ_VERSION_MINOR);
+    CHECK (strlen (zmq_ferromq_version ()) > 0);
+    CHECK (sizeof (zmq_msg_t) == 64);
+}
+
+static void test_errors (void)
+{
+    CHECK (zmq_socket (NULL, ZMQ_PAIR) == NULL && zmq_errno () == EFAULT);
+    int not_a_socket = 42;
+    CHECK (zmq_close (&not_a_socket) == -1 && zmq_errno () == ENOTSOCK);
+    void *ctx = zmq_ctx_new ();
+    CHECK (zmq_socket (ctx, 99) == NULL && zmq_errno () == EINVAL);
+    void *s = zmq_socket (ctx, ZMQ_REQ);
+    CHECK (zmq_recv (s, NULL, 0, 0) == -1 && zmq_errno () == EFSM);
+    CHECK (strcmp (zmq_strerror (EFSM),
+                   "Operation cannot be accomplished in current state") == 0);
+    CHECK (zmq_bind (s, "nonsense://x") == -1 && zmq_errno () == EPROTONOSUPPORT);
+    long too_long = 5;
+    CHECK (zmq_setsockopt (s, ZMQ_LINGER, &too_long, sizeof too_long) == -1
+           && zmq_errno () == EINVAL);
+    CHECK (zmq_setsockopt (s, 9999, &too_long, sizeof (int)) == -1 && zmq_errno () == EINVAL);
+    CHECK (zmq_close (s) == 0);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
+static void test_req_rep_and_options (const char *endpoint)
+{
+    void *ctx = zmq_ctx_new ();
+    void *rep = zmq_socket (ctx, ZMQ_REP);
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    CHECK (zmq_bind (rep, endpoint) == 0);
+    char last[256];
+    size_t size = sizeof last;
+    CHECK (zmq_getsockopt (rep, ZMQ_LAST_ENDPOINT, last, &size) == 0);
+    CHECK (size == strlen (last) + 1);
+    CHECK (zmq_connect (req, last) == 0);
+    int linger = 250, got = 0;
+    size = sizeof got;
+    CHECK (zmq_setsockopt (req, ZMQ_LINGER, &linger, sizeof linger) == 0);
+    CHECK (zmq_getsockopt (req, ZMQ_LINGER, &got, &size) == 0 && got == 250
+           && size == sizeof (int));
+    CHECK (zmq_send (req, "hello", 5, 0) == 5);
+    char buf[3];
+    CHECK (zmq_recv (rep, buf, sizeof buf, 0) == 5); /* truncated, full size returned */
+    CHECK (memcmp (buf, "hel", 3) == 0);
+    CHECK (zmq_send (rep, "wo", 2, ZMQ_SNDMORE) == 2 && zmq_send (rep, "rld", 3, 0) == 3);
+    zmq_msg_t msg;
+    CHECK (zmq_msg_init (&msg) == 0);
+    CHECK (zmq_msg_recv (&msg, req, 0) == 2 && zmq_msg_more (&msg) == 1);
+    CHECK (memcmp (zmq_msg_data (&msg), "wo", 2) == 0);
+    CHECK (zmq_msg_recv (&msg, req, 0) == 3 && zmq_msg_more (&msg) == 0);
+    CHECK (zmq_msg_close (&msg) == 0);
+    CHECK (zmq_close (req) == 0 && zmq_close (rep) == 0);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
+static int freed = 0;
+static void count_free (void *data, void *hint)
+{
+    (void) hint;
+    freed++;
+    free (data);
+}
+
+static void test_messages_and_poll (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    CHECK (zmq_bind (pull, "inproc://abi-messages") == 0);
+    CHECK (zmq_connect (push, "inproc://abi-messages") == 0);
+
+    zmq_pollitem_t items[] = {{pull, 0, ZMQ_POLLIN, 0}};
+    CHECK (zmq_poll (items, 1, 0) == 0 && items[0].revents == 0);
+
+    char *data = malloc (100000);
+    memset (data, 'z', 100000);
+    zmq_msg_t big, copy;
+    CHECK (zmq_msg_init_data (&big, data, 100000, count_free, NULL) == 0);
+    CHECK (zmq_msg_init (&copy) == 0 && zmq_msg_copy (&copy, &big) == 0);
+    CHECK (zmq_msg_send (&big, push, 0) == 100000);
+    CHECK (zmq_msg_size (&big) == 0);
+    CHECK (zmq_msg_close (&big) == 0);
+    CHECK (freed == 0); /* the copy still holds it */
+    CHECK (zmq_msg_close (&copy) == 0);
+
+    zmq_msg_t sized;
+    CHECK (zmq_msg_init_size (&sized, 4) == 0);
+    memcpy (zmq_msg_data (&sized), "abcd", 4);
+    CHECK (zmq_msg_send (&sized, push, 0) == 4);
+    zmq_msg_close (&sized);
+
+    CHECK (zmq_poll (items, 1, 1000) == 1 && (items[0].revents & ZMQ_POLLIN));
+    zmq_msg_t in;
+    zmq_msg_init (&in);
+    CHECK (zmq_msg_recv (&in, pull, 0) == 100000);
+    CHECK (((char *) zmq_msg_data (&in))[99999] == 'z');
+    zmq_msg_close (&in);
+    CHECK (freed == 1); /* the last holder released the buffer to its free function */
+    char four[4];
+    CHECK (zmq_recv (pull, four, 4, 0) == 4 && memcmp (four, "abcd", 4) == 0);
+    CHECK (zmq_recv (pull, four, 4, ZMQ_DONTWAIT) == -1 && zmq_errno () == EAGAIN);
+    zmq_close (push);
+    zmq_close (pull);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
+static void test_utilities (void)
+{
+    uint8_t key[8] = {0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B};
+    char text[11];
+    CHECK (zmq_z85_encode (text, key, 8) == text && strcmp (text, "HelloWorld") == 0);
+    uint8_t back[8];
+    CHECK (zmq_z85_decode (back, "HelloWorld") == back && memcmp (back, key, 8) == 0);
+    CHECK (zmq_has ("ipc") == 1 && zmq_has ("curve") == 0);
+    void *counter = zmq_atomic_counter_new ();
+    CHECK (zmq_atomic_counter_inc (counter) == 0 && zmq_atomic_counter_value (counter) == 1);
+    CHECK (zmq_atomic_counter_dec (counter) == 0);
+    zmq_atomic_counter_destroy (&counter);
+    CHECK (counter == NULL);
+    void *ctx = zmq_ctx_new ();
+    CHECK (zmq_ctx_get (ctx, ZMQ_IO_THREADS) == 1 && zmq_ctx_set (ctx, ZMQ_IO_THREADS, 2) == 0);
+    CHECK (zmq_ctx_get (ctx, ZMQ_MAX_SOCKETS) == ZMQ_MAX_SOCKETS_DFLT);
+    CHECK (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, 0) == -1 && zmq_errno () == EINVAL);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
+/* REQ on FerroMQ against a REP on the system libzmq, in another process. */
+static void test_interop (const char *endpoint)
+{
+    void *ctx = zmq_ctx_new ();
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    CHECK (zmq_connect (req, endpoint) == 0);
+    for (int i = 0; i < 1000; i++) {
+        char out[32], in[64];
+        int n = snprintf (out, sizeof out, "request %d", i);
+        CHECK (zmq_send (req, out, n, 0) == n);
+        int got = zmq_recv (req, in, sizeof in - 1, 0);
+        CHECK (got == n + 3);
+        in[got] = 0;
+        CHECK (strncmp (in, "re:", 3) == 0 && strcmp (in + 3, out) == 0);
+    }
+    zmq_close (req);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
+int main (int argc, char **argv)
+{
+    test_version ();
+    test_errors ();
+    test_req_rep_and_options ("tcp://127.0.0.1:*");
+    test_req_rep_and_options ("ipc://*");
+    test_req_rep_and_options ("inproc://abi-reqrep");
+    test_messages_and_poll ();
+    test_utilities ();
+    if (argc > 1)
+        test_interop (argv[1]);
+    printf ("abi_test: %s\n", failures ? "FAILED" : "all passed");
+    return failures ? 1 : 0;
+}
