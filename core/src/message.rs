@@ -78,6 +78,11 @@ impl Frame {
         }
     }
 
+    /// Whether another frame holds the same buffer (libzmq's ZMQ_SHARED message property).
+    pub fn is_shared(&self) -> bool {
+        self.shared_bytes().is_some_and(|bytes| !bytes.is_unique())
+    }
+
     /// The payload's shared buffer, when it has one (frames over the inline capacity):
     /// a reference-count increment, no copy.
     pub(crate) fn shared_bytes(&self) -> Option<&Bytes> {

@@ -245,7 +245,10 @@ pub extern "C" fn zmq_msg_get(msg: *const ZmqMsgT, property: c_int) -> c_int {
         match property {
             MORE => c_int::from(m.more),
             SRCFD => -1,
-            SHARED => 0,
+            SHARED => match &m.content {
+                Content::Frame(frame) => c_int::from(frame.is_shared()),
+                Content::Buffer(_) => 0,
+            },
             _ => fail_with(EINVAL),
         }
     })

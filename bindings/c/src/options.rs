@@ -84,13 +84,18 @@ pub extern "C" fn zmq_setsockopt(
     })
 }
 
-/// Writes `data` to the caller's buffer if it fits (else EINVAL) and its size to `*len`.
+/// Writes `data` to the caller's buffer if it fits (else EINVAL) and its size to `*len`;
+/// an integer clears the rest of the buffer first, as libzmq does (a caller may pass a
+/// 64-bit variable for an int option).
 ///
 /// # Safety
 /// `optval` has `*len` writable bytes; `len` is valid.
-unsafe fn put(optval: *mut c_void, len: *mut usize, data: &[u8]) -> c_int {
+unsafe fn put(optval: *mut c_void, len: *mut usize, data: &[u8], integer: bool) -> c_int {
     if *len < data.len() {
         return fail_with(EINVAL);
+    }
+    if integer {
+        std::ptr::write_bytes(optval.cast::<u8>(), 0, *len);
     }
     std::ptr::copy_nonoverlapping(data.as_ptr(), optval.cast::<u8>(), data.len());
     *len = data.len();
@@ -113,6 +118,7 @@ pub extern "C" fn zmq_getsockopt(
         }
         let socket = &handle.socket;
         let int = |v: i64| (v as c_int).to_ne_bytes().to_vec();
+        let mut integer = true;
         let data = match option {
             IPV4ONLY => match socket.get_int(SocketOption::Ipv6) {
                 Ok(v6) => int(i64::from(v6 == 0)),
@@ -132,16 +138,20 @@ pub extern "C" fn zmq_getsockopt(
                     Ok(OptionValue::Int(v)) if is_64_bit(option) => v.to_ne_bytes().to_vec(),
                     Ok(OptionValue::Int(v)) => int(v),
                     Ok(OptionValue::Bytes(b)) if is_text(option) => {
+                        integer = false;
                         let mut text = b.to_vec();
                         text.push(0);
                         text
                     }
-                    Ok(OptionValue::Bytes(b)) => b.to_vec(),
+                    Ok(OptionValue::Bytes(b)) => {
+                        integer = false;
+                        b.to_vec()
+                    }
                     Err(e) => return fail(&e),
                 }
             }
         };
         // SAFETY: checked non-null; the caller's buffer holds `*optvallen` bytes.
-        unsafe { put(optval, optvallen, &data) }
+        unsafe { put(optval, optvallen, &data, integer) }
     })
 }

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 
-use ferromq::{DeviceKind, Frame, Message};
+use ferromq::{flags, DeviceKind, Frame};
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
 use crate::handles::SocketHandle;
@@ -242,22 +242,30 @@ pub extern "C" fn zmq_sendiov(
         }
         // SAFETY: the caller passes `count` iovecs at `iov`.
         let parts = unsafe { std::slice::from_raw_parts(iov, count) };
-        let mut msg = Message::new();
-        for part in parts {
-            match bytes(part.iov_base, part.iov_len) {
-                Ok(data) => msg.push_back(Frame::copy_from_slice(data)),
+        // As libzmq: part by part with `flags`, the last one without SNDMORE (so without
+        // it, each part is a message of its own); the result is the last part's size.
+        let mut sent = 0;
+        for (i, part) in parts.iter().enumerate() {
+            let data = match bytes(part.iov_base, part.iov_len) {
+                Ok(data) => data,
                 Err(errno) => return fail_with(errno),
+            };
+            let part_flags = if i + 1 < count {
+                flags
+            } else {
+                flags & !flags::SNDMORE
+            };
+            if let Err(e) = handle.socket.send(Frame::copy_from_slice(data), part_flags) {
+                return fail(&e);
             }
+            sent = data.len();
         }
-        match handle.socket.send_msg(msg, flags) {
-            Ok(()) => count.min(c_int::MAX as usize) as c_int,
-            Err(e) => fail(&e),
-        }
+        sent.min(c_int::MAX as usize) as c_int
     })
 }
 
 /// Receives up to `*count` parts of one message into buffers it allocates with malloc
-/// (the caller frees them); sets `*count` to the parts received.
+/// (the caller frees them); sets `*count` to, and returns, the number of parts received.
 #[no_mangle]
 pub extern "C" fn zmq_recviov(
     s: *mut c_void,
@@ -274,12 +282,14 @@ pub extern "C" fn zmq_recviov(
         }
         // SAFETY: `count` points at the caller's capacity, `iov` at that many iovecs.
         let capacity = unsafe { *count };
+        if capacity == 0 {
+            return fail_with(EINVAL);
+        }
         let msg = match handle.socket.recv_msg(flags) {
             Ok(msg) => msg,
             Err(e) => return fail(&e),
         };
         let mut stored = 0;
-        let mut total = 0usize;
         for frame in msg.iter().take(capacity) {
             let data = frame.as_slice();
             // SAFETY: malloc of the part's size (1 for an empty part, so that the pointer
@@ -296,10 +306,9 @@ pub extern "C" fn zmq_recviov(
                 };
             }
             stored += 1;
-            total += data.len();
         }
         // SAFETY: as above.
         unsafe { *count = stored };
-        total.min(c_int::MAX as usize) as c_int
+        stored.min(c_int::MAX as usize) as c_int
     })
 }
