@@ -137,6 +137,7 @@ impl Context {
         if io_threads == 0 {
             return Err(Error::invalid("a context needs at least one I/O thread"));
         }
+        crate::fork::install();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(io_threads)
             .thread_name("ferromq-io")

@@ -12,6 +12,7 @@
 pub mod context;
 pub mod device;
 pub mod error;
+pub mod fork;
 pub mod message;
 pub mod monitor;
 pub mod options;

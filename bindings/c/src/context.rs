@@ -7,7 +7,7 @@ use std::ptr;
 use ferromq::{Context, SocketType};
 
 use crate::errno::{fail, fail_with, guard, set_errno, EINVAL, ETERM_ERRNO};
-use crate::handles::{ContextHandle, SocketHandle};
+use crate::handles::{ContextHandle, Found, SocketHandle};
 
 const IO_THREADS: c_int = 1;
 const MAX_SOCKETS: c_int = 2;
@@ -42,8 +42,11 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     guard(-1, || {
-        let Some(handle) = ContextHandle::from_ptr(context) else {
-            return -1;
+        let handle = match ContextHandle::find(context) {
+            Found::Here(handle) => handle,
+            // The parent's context, in a forked child: let go, untouched.
+            Found::Inherited => return 0,
+            Found::Invalid => return -1,
         };
         let started = {
             let mut state = handle.state.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,13 +1,15 @@
 //! The opaque pointers C programs hold: a context and a socket are boxes with a tag in
 //! their first field, checked on every call as libzmq checks its own (EFAULT for a pointer
-//! that is not one, NULL included).
+//! that is not one, NULL included). Each records the fork generation it was made in
+//! (`ferromq::fork`): in a forked child, the parent's context and sockets answer ETERM,
+//! and closing or terminating them lets them go without waiting for the parent's threads.
 
 use std::ffi::{c_int, c_void};
 use std::sync::{Arc, Mutex};
 
 use ferromq::{Context, Socket};
 
-use crate::errno::{set_errno, EFAULT};
+use crate::errno::{set_errno, EFAULT, ETERM_ERRNO};
 
 pub const CONTEXT_TAG: u32 = 0xabad_cafe;
 pub const SOCKET_TAG: u32 = 0xbadd_ecaf;
@@ -30,19 +32,36 @@ pub struct ContextState {
 #[repr(C)]
 pub struct ContextHandle {
     tag: u32,
+    generation: u64,
     pub state: Mutex<ContextState>,
 }
 
 #[repr(C)]
 pub struct SocketHandle {
     tag: u32,
+    generation: u64,
     pub socket: Arc<Socket>,
+}
+
+/// How a handle looks from this process.
+pub enum Found<'a, T> {
+    Here(&'a T),
+    /// Made by the parent of this forked process.
+    Inherited,
+    /// Not a handle of this kind (errno set).
+    Invalid,
+}
+
+fn current_generation() -> u64 {
+    ferromq::fork::install();
+    ferromq::fork::generation()
 }
 
 impl ContextHandle {
     pub fn new_raw(io_threads: c_int) -> *mut c_void {
         let handle = Box::new(ContextHandle {
             tag: CONTEXT_TAG,
+            generation: current_generation(),
             state: Mutex::new(ContextState {
                 io_threads,
                 max_sockets: ferromq::DEFAULT_MAX_SOCKETS as c_int,
@@ -58,16 +77,31 @@ impl ContextHandle {
         Box::into_raw(handle).cast()
     }
 
-    /// The context behind `ptr`, or EFAULT.
+    /// The context behind `ptr`: EFAULT if it is not one, ETERM if the parent of this
+    /// forked process made it.
     pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a ContextHandle> {
+        match Self::find(ptr) {
+            Found::Here(handle) => Some(handle),
+            Found::Inherited => {
+                set_errno(ETERM_ERRNO);
+                None
+            }
+            Found::Invalid => None,
+        }
+    }
+
+    pub fn find<'a>(ptr: *mut c_void) -> Found<'a, ContextHandle> {
         // SAFETY: as libzmq: a non-null pointer is read as a handle and trusted if its
         // first field carries the tag; anything else is EFAULT.
         let handle = unsafe { ptr.cast::<ContextHandle>().as_ref() };
         match handle {
-            Some(h) if h.tag == CONTEXT_TAG => Some(h),
+            Some(h) if h.tag == CONTEXT_TAG && h.generation == current_generation() => {
+                Found::Here(h)
+            }
+            Some(h) if h.tag == CONTEXT_TAG => Found::Inherited,
             _ => {
                 set_errno(EFAULT);
-                None
+                Found::Invalid
             }
         }
     }
@@ -87,20 +121,36 @@ impl SocketHandle {
     pub fn new_raw(socket: Socket) -> *mut c_void {
         Box::into_raw(Box::new(SocketHandle {
             tag: SOCKET_TAG,
+            generation: current_generation(),
             socket: Arc::new(socket),
         }))
         .cast()
     }
 
-    /// The socket behind `ptr`, or ENOTSOCK.
+    /// The socket behind `ptr`: ENOTSOCK if it is not one, ETERM if the parent of this
+    /// forked process made it.
     pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a SocketHandle> {
+        match Self::find(ptr) {
+            Found::Here(handle) => Some(handle),
+            Found::Inherited => {
+                set_errno(ETERM_ERRNO);
+                None
+            }
+            Found::Invalid => None,
+        }
+    }
+
+    pub fn find<'a>(ptr: *mut c_void) -> Found<'a, SocketHandle> {
         // SAFETY: as for contexts, with libzmq's ENOTSOCK.
         let handle = unsafe { ptr.cast::<SocketHandle>().as_ref() };
         match handle {
-            Some(h) if h.tag == SOCKET_TAG => Some(h),
+            Some(h) if h.tag == SOCKET_TAG && h.generation == current_generation() => {
+                Found::Here(h)
+            }
+            Some(h) if h.tag == SOCKET_TAG => Found::Inherited,
             _ => {
                 set_errno(libc::ENOTSOCK);
-                None
+                Found::Invalid
             }
         }
     }

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use ferromq::{flags, DeviceKind, Frame};
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
-use crate::handles::SocketHandle;
+use crate::handles::{Found, SocketHandle};
 
 /// The endpoint string, or EINVAL/EFAULT.
 fn text<'a>(ptr: *const c_char) -> Result<&'a str, c_int> {
@@ -39,13 +39,15 @@ fn with_endpoint(
 
 #[no_mangle]
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
-    guard(-1, || {
-        if SocketHandle::from_ptr(s).is_none() {
-            return -1;
+    guard(-1, || match SocketHandle::find(s) {
+        Found::Here(_) => {
+            // SAFETY: a live socket handle, which the caller gives up by closing it.
+            unsafe { SocketHandle::free(s) };
+            0
         }
-        // SAFETY: a live socket handle, which the caller gives up by closing it.
-        unsafe { SocketHandle::free(s) };
-        0
+        // The parent's socket: let go, untouched (its threads are not in this process).
+        Found::Inherited => 0,
+        Found::Invalid => -1,
     })
 }
 

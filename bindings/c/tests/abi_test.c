@@ -3,6 +3,7 @@
  * argument, it also runs REQ against a REP on the system libzmq (a separate process that
  * the runner starts), for 1,000 round trips. Prints one line per test; exits 1 on a
  * failure. */
+#define _POSIX_C_SOURCE 200809L
 #include <zmq.h>
 
 #include <assert.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int failures = 0;
 
@@ -154,6 +157,35 @@ static void test_utilities (void)
     CHECK (zmq_ctx_term (ctx) == 0);
 }
 
+/* After fork, the child cannot use the parent's socket (ETERM, not a hang), lets the
+ * parent's objects go at once, and makes its own context. */
+static void test_fork (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    CHECK (zmq_bind (pull, "tcp://127.0.0.1:*") == 0);
+    char endpoint[256];
+    size_t size = sizeof endpoint;
+    CHECK (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, endpoint, &size) == 0);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        int ok = zmq_send (pull, "x", 1, ZMQ_DONTWAIT) == -1 && zmq_errno () == ETERM;
+        ok = ok && zmq_close (pull) == 0 && zmq_ctx_term (ctx) == 0;
+        void *own = zmq_ctx_new ();
+        void *push = zmq_socket (own, ZMQ_PUSH);
+        ok = ok && zmq_connect (push, endpoint) == 0 && zmq_send (push, "child", 5, 0) == 5;
+        zmq_close (push);
+        zmq_ctx_term (own);
+        _exit (ok ? 0 : 1);
+    }
+    int status = 0;
+    CHECK (waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    char buf[8];
+    CHECK (zmq_recv (pull, buf, sizeof buf, 0) == 5 && memcmp (buf, "child", 5) == 0);
+    zmq_close (pull);
+    CHECK (zmq_ctx_term (ctx) == 0);
+}
+
 /* REQ on FerroMQ against a REP on the system libzmq, in another process. */
 static void test_interop (const char *endpoint)
 {
@@ -182,6 +214,7 @@ int main (int argc, char **argv)
     test_req_rep_and_options ("inproc://abi-reqrep");
     test_messages_and_poll ();
     test_utilities ();
+    test_fork ();
     if (argc > 1)
         test_interop (argv[1]);
     printf ("abi_test: %s\n", failures ? "FAILED" : "all passed");

@@ -28,7 +28,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const LIBZMQ_VERSION_TEXT: &str = "4.3.5";
 
 extern "C" fn startup(_type: i32, _module: i32) -> i32 {
-    fork::install();
+    ferromq::fork::install();
     match errors::register() {
         Ok(()) => 0,
         Err(_) => -1,
