@@ -560,3 +560,29 @@ fn one_socket_binds_and_connects_with_several_io_threads() {
     }
     assert_eq!(from, [50, 50]);
 }
+
+#[test]
+fn wildcard_binds_are_undone_by_the_address_they_got() {
+    // As libzmq: unbinding the wildcard itself is ENOENT; the resolved endpoint works.
+    let ctx = Context::new();
+    let socket = ctx.socket(SocketType::Pull).unwrap();
+    socket.bind("tcp://127.0.0.1:*").unwrap();
+    let bound = socket.last_endpoint().unwrap();
+    let e = socket.unbind("tcp://127.0.0.1:*").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoEntity);
+    socket.unbind(&bound).unwrap();
+    socket.bind("ipc://*").unwrap();
+    assert_eq!(
+        socket.unbind("ipc://*").unwrap_err().kind(),
+        ErrorKind::NoEntity
+    );
+    socket.unbind(&socket.last_endpoint().unwrap()).unwrap();
+}
+
+#[test]
+fn a_host_with_spaces_is_refused_at_once() {
+    let ctx = Context::new();
+    let socket = ctx.socket(SocketType::Req).unwrap();
+    let e = socket.connect("tcp://in val id:1234").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+}

@@ -31,6 +31,8 @@ enum Content {
 struct Msg {
     tag: u32,
     more: bool,
+    /// zmq_msg_init_data without a free function: libzmq reports such data as shared.
+    constant: bool,
     content: Content,
 }
 
@@ -108,6 +110,7 @@ fn init(msg: *mut ZmqMsgT, content: Content) -> c_int {
             Msg {
                 tag: MSG_TAG,
                 more: false,
+                constant: false,
                 content,
             },
         )
@@ -152,7 +155,11 @@ pub extern "C" fn zmq_msg_init_data(
             free: ffn,
             hint,
         };
-        init(msg, Content::Frame(Frame::from(Bytes::from_owner(lent))))
+        let rc = init(msg, Content::Frame(Frame::from(Bytes::from_owner(lent))));
+        if let Some(m) = message(msg) {
+            m.constant = ffn.is_none();
+        }
+        rc
     })
 }
 
@@ -246,7 +253,7 @@ pub extern "C" fn zmq_msg_get(msg: *const ZmqMsgT, property: c_int) -> c_int {
             MORE => c_int::from(m.more),
             SRCFD => -1,
             SHARED => match &m.content {
-                Content::Frame(frame) => c_int::from(frame.is_shared()),
+                Content::Frame(frame) => c_int::from(m.constant || frame.is_shared()),
                 Content::Buffer(_) => 0,
             },
             _ => fail_with(EINVAL),

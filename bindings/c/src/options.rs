@@ -56,7 +56,17 @@ pub extern "C" fn zmq_setsockopt(
             Err(errno) => return fail_with(errno),
         };
         let socket = &handle.socket;
-        let result = if option == IPV4ONLY {
+        let result = if option == USE_FD {
+            match value.try_into().map(c_int::from_ne_bytes) {
+                Ok(fd) if fd >= -1 => {
+                    handle
+                        .use_fd
+                        .store(fd, std::sync::atomic::Ordering::Relaxed);
+                    Ok(())
+                }
+                _ => return fail_with(EINVAL),
+            }
+        } else if option == IPV4ONLY {
             match value.try_into().map(c_int::from_ne_bytes) {
                 Ok(v @ (0 | 1)) => socket.set_option(SocketOption::Ipv6, i64::from(v == 0)),
                 _ => return fail_with(EINVAL),
@@ -125,7 +135,9 @@ pub extern "C" fn zmq_getsockopt(
                 Err(e) => return fail(&e),
             },
             THREAD_SAFE => int(0),
-            USE_FD => int(-1),
+            USE_FD => int(i64::from(
+                handle.use_fd.load(std::sync::atomic::Ordering::Relaxed),
+            )),
             FD => match socket.get_int(SocketOption::Fd) {
                 Ok(fd) => int(fd),
                 Err(e) => return fail(&e),

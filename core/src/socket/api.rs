@@ -406,7 +406,12 @@ impl Socket {
     pub fn unbind(&self, endpoint: &str) -> Result<()> {
         let mut state = self.lock()?;
         Endpoint::split(endpoint)?;
-        if state.endpoints.remove(endpoint, true) == 0 {
+        // As libzmq: a bind to a wildcard port or ipc path is undone by the address it got
+        // (LAST_ENDPOINT), not by the wildcard.
+        let wildcard = endpoint == "ipc://*"
+            || (endpoint.starts_with("tcp://")
+                && (endpoint.ends_with(":*") || endpoint.ends_with(":0")));
+        if wildcard || state.endpoints.remove(endpoint, true) == 0 {
             return Err(Error::new(
                 ErrorKind::NoEntity,
                 format!("{endpoint:?} is not bound"),

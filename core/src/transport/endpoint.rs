@@ -135,6 +135,11 @@ fn parse_tcp(endpoint: &str, address: &str) -> Result<TcpEndpoint> {
             "endpoint {endpoint:?} has an empty host"
         )));
     }
+    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(format!(
+            "endpoint {endpoint:?} has a host that is no name or address"
+        )));
+    }
     let port = match port {
         "*" | "0" => None,
         _ => Some(port.parse::<u16>().map_err(|_| {
