@@ -3,9 +3,10 @@
 //!
 //! The engine, listener loop and reconnecting session are the TCP ones; this file only
 //! opens, connects and cleans up Unix sockets. The socket file of a bound path is removed
-//! when the endpoint is unbound or the socket closes. A file left behind by a process that
-//! died does not block a new bind (libzmq unlinks any existing path); unlike libzmq, a path
-//! another process is still listening on is not taken over: that bind fails with EADDRINUSE.
+//! when the endpoint is unbound or the socket closes. Whatever is at the path when binding
+//! (a socket file left behind by a process that died, a plain file) is removed first, as
+//! libzmq unlinks any existing path; unlike libzmq, a path another process is still
+//! listening on is not taken over: that bind fails with EADDRINUSE.
 
 use std::ffi::{CString, OsStr};
 use std::io;
@@ -138,17 +139,22 @@ fn listen_on(
     Ok(socket.into())
 }
 
-/// If `path` is a Unix socket nobody listens on any more (its process died), removes it.
-/// A socket someone still listens on is EADDRINUSE; anything else (a regular file, a socket
-/// we may not probe) is left alone, for `bind` to report.
+/// Clears the way for a bind, as libzmq's unlink does: removes a file at `path`, or a Unix
+/// socket nobody listens on any more (its process died). A socket someone still listens on
+/// is EADDRINUSE; a directory, or a socket we may not probe, is left for `bind` to report.
 fn remove_if_stale(path: &Path, endpoint: &str) -> Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
-    if !meta.file_type().is_socket() {
+    if meta.is_dir() {
         return Ok(());
     }
-    match probe(path) {
+    let state = if meta.file_type().is_socket() {
+        probe(path)
+    } else {
+        Probe::Stale
+    };
+    match state {
         Probe::Listening => Err(Error::new(
             ErrorKind::AddrInUse,
             format!("cannot bind to {endpoint}: another socket is listening on it"),
