@@ -586,3 +586,13 @@ fn a_host_with_spaces_is_refused_at_once() {
     let e = socket.connect("tcp://in val id:1234").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Invalid);
 }
+
+#[test]
+fn router_mandatory_refuses_an_unknown_id_on_its_first_frame() {
+    // As libzmq: the routing id frame sent with SNDMORE already fails with EHOSTUNREACH.
+    let ctx = Context::new();
+    let router = ctx.socket(SocketType::Router).unwrap();
+    router.set_option(SocketOption::RouterMandatory, 1).unwrap();
+    let e = router.send(&b"nobody"[..], flags::SNDMORE).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::HostUnreachable);
+}

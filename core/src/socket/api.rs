@@ -451,8 +451,9 @@ impl Socket {
         let mut state = self.lock_and_update()?;
         if flags & flags::SNDMORE != 0 {
             if state.outgoing.is_empty() {
-                // The first frame decides: fail (EAGAIN/EFSM…) now, as libzmq does, rather
-                // than after the user has sent the rest.
+                // The first frame decides: fail (EAGAIN/EFSM/EHOSTUNREACH…) now, as libzmq
+                // does, rather than after the user has sent the rest.
+                state.pattern.check_first_frame(&frame)?;
                 state = self.wait_until_sendable(state, flags, &mut interrupt)?;
             }
             state.outgoing.push_back(frame);

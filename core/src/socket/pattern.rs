@@ -8,7 +8,7 @@
 use std::mem::MaybeUninit;
 
 use crate::error::{Error, Result};
-use crate::message::Message;
+use crate::message::{Frame, Message};
 use crate::options::{OptionValue, SocketOption};
 use crate::pipe::{PipeEnd, PipeId};
 use crate::signal::PeerIdentity;
@@ -47,6 +47,13 @@ pub(crate) trait Pattern: Send {
     /// Fails if `send` would fail whatever the pipes' state (EFSM, ENOTSUP): checked on the
     /// first frame of a multipart send, so the error comes before the rest is sent.
     fn check_send(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Fails if a message starting with `first` cannot be sent at all, checked when that
+    /// frame is sent with SNDMORE (ROUTER_MANDATORY's EHOSTUNREACH for an unknown routing
+    /// id, as libzmq reports it on the id frame).
+    fn check_first_frame(&self, _first: &Frame) -> Result<()> {
         Ok(())
     }
 

@@ -128,6 +128,16 @@ fn with_routing_id(
 }
 
 impl Pattern for Router {
+    fn check_first_frame(&self, first: &Frame) -> Result<()> {
+        if self.mandatory && !self.by_id.contains_key(first.as_slice()) {
+            return Err(Error::new(
+                ErrorKind::HostUnreachable,
+                format!("ROUTER has no connected peer with routing id {first:?}"),
+            ));
+        }
+        Ok(())
+    }
+
     fn attach(&mut self, mut pipe: PipeEnd, peer: Option<&PeerIdentity>) {
         // The probe is queued at once, even on a connecting pipe (libzmq), and sent once.
         if self.probe_router {
