@@ -7,7 +7,7 @@ use std::ptr;
 use ferromq::{Context, SocketType};
 
 use crate::errno::{fail, fail_with, guard, set_errno, EINVAL, ETERM_ERRNO};
-use crate::handles::{ContextHandle, Found, SocketHandle};
+use crate::handles::{ContextHandle, Found, Handle, SocketHandle};
 
 const IO_THREADS: c_int = 1;
 const MAX_SOCKETS: c_int = 2;

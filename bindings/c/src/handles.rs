@@ -60,6 +60,66 @@ fn current_generation() -> u64 {
     ferromq::fork::generation()
 }
 
+/// What the two kinds of handle share: a tag, the fork generation, libzmq's errno for a
+/// pointer that is not one.
+pub trait Handle: Sized {
+    const TAG: u32;
+    const NOT_ONE: c_int;
+    fn tag(&self) -> u32;
+    fn generation(&self) -> u64;
+
+    /// The handle behind `ptr`, or its errno set: NOT_ONE if it is not one, ETERM if the
+    /// parent of this forked process made it.
+    fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a Self> {
+        match Self::find(ptr) {
+            Found::Here(handle) => Some(handle),
+            Found::Inherited => {
+                set_errno(ETERM_ERRNO);
+                None
+            }
+            Found::Invalid => None,
+        }
+    }
+
+    fn find<'a>(ptr: *mut c_void) -> Found<'a, Self> {
+        // SAFETY: as libzmq: a non-null pointer is read as a handle and trusted if its
+        // first field carries the tag; anything else is NOT_ONE.
+        let handle = unsafe { ptr.cast::<Self>().as_ref() };
+        match handle {
+            Some(h) if h.tag() == Self::TAG && h.generation() == current_generation() => {
+                Found::Here(h)
+            }
+            Some(h) if h.tag() == Self::TAG => Found::Inherited,
+            _ => {
+                set_errno(Self::NOT_ONE);
+                Found::Invalid
+            }
+        }
+    }
+}
+
+impl Handle for ContextHandle {
+    const TAG: u32 = CONTEXT_TAG;
+    const NOT_ONE: c_int = EFAULT;
+    fn tag(&self) -> u32 {
+        self.tag
+    }
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl Handle for SocketHandle {
+    const TAG: u32 = SOCKET_TAG;
+    const NOT_ONE: c_int = libc::ENOTSOCK;
+    fn tag(&self) -> u32 {
+        self.tag
+    }
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
 impl ContextHandle {
     pub fn new_raw(io_threads: c_int) -> *mut c_void {
         let handle = Box::new(ContextHandle {
@@ -78,35 +138,6 @@ impl ContextHandle {
             }),
         });
         Box::into_raw(handle).cast()
-    }
-
-    /// The context behind `ptr`: EFAULT if it is not one, ETERM if the parent of this
-    /// forked process made it.
-    pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a ContextHandle> {
-        match Self::find(ptr) {
-            Found::Here(handle) => Some(handle),
-            Found::Inherited => {
-                set_errno(ETERM_ERRNO);
-                None
-            }
-            Found::Invalid => None,
-        }
-    }
-
-    pub fn find<'a>(ptr: *mut c_void) -> Found<'a, ContextHandle> {
-        // SAFETY: as libzmq: a non-null pointer is read as a handle and trusted if its
-        // first field carries the tag; anything else is EFAULT.
-        let handle = unsafe { ptr.cast::<ContextHandle>().as_ref() };
-        match handle {
-            Some(h) if h.tag == CONTEXT_TAG && h.generation == current_generation() => {
-                Found::Here(h)
-            }
-            Some(h) if h.tag == CONTEXT_TAG => Found::Inherited,
-            _ => {
-                set_errno(EFAULT);
-                Found::Invalid
-            }
-        }
     }
 
     /// Frees the handle (zmq_ctx_term).
@@ -129,34 +160,6 @@ impl SocketHandle {
             use_fd: std::sync::atomic::AtomicI32::new(-1),
         }))
         .cast()
-    }
-
-    /// The socket behind `ptr`: ENOTSOCK if it is not one, ETERM if the parent of this
-    /// forked process made it.
-    pub fn from_ptr<'a>(ptr: *mut c_void) -> Option<&'a SocketHandle> {
-        match Self::find(ptr) {
-            Found::Here(handle) => Some(handle),
-            Found::Inherited => {
-                set_errno(ETERM_ERRNO);
-                None
-            }
-            Found::Invalid => None,
-        }
-    }
-
-    pub fn find<'a>(ptr: *mut c_void) -> Found<'a, SocketHandle> {
-        // SAFETY: as for contexts, with libzmq's ENOTSOCK.
-        let handle = unsafe { ptr.cast::<SocketHandle>().as_ref() };
-        match handle {
-            Some(h) if h.tag == SOCKET_TAG && h.generation == current_generation() => {
-                Found::Here(h)
-            }
-            Some(h) if h.tag == SOCKET_TAG => Found::Inherited,
-            _ => {
-                set_errno(libc::ENOTSOCK);
-                Found::Invalid
-            }
-        }
     }
 
     /// Frees the handle (zmq_close), closing the socket (its LINGER then applies).

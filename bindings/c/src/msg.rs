@@ -9,7 +9,7 @@ use bytes::Bytes;
 use ferromq::Frame;
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
-use crate::handles::SocketHandle;
+use crate::handles::{Handle, SocketHandle};
 
 /// What zmq.h declares: 64 bytes, pointer-aligned.
 #[repr(C, align(8))]

@@ -7,7 +7,7 @@ use std::ffi::{c_int, c_void};
 use ferromq::{OptionValue, SocketOption};
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
-use crate::handles::SocketHandle;
+use crate::handles::{Handle, SocketHandle};
 use crate::socket::bytes;
 
 const FD: c_int = 14;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ferromq::PollItem;
 
 use crate::errno::{fail, fail_with, guard, EFAULT};
-use crate::handles::SocketHandle;
+use crate::handles::{Handle, SocketHandle};
 
 /// zmq.h's zmq_pollitem_t.
 #[repr(C)]

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use ferromq::{flags, DeviceKind, Frame};
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
-use crate::handles::{Found, SocketHandle};
+use crate::handles::{Found, Handle, SocketHandle};
 
 /// The endpoint string, or EINVAL/EFAULT.
 fn text<'a>(ptr: *const c_char) -> Result<&'a str, c_int> {
