@@ -94,7 +94,7 @@ test-c: deps
 
 # libzmq's own test suite (../shared/conformance/libzmq-tests) built against target/c-abi/
 # and run, one line per test and a summary; results in target/conformance/ (~7 min). Not
-# yet part of `make test`: FerroMQ passes 57 of the 85 tests libzmq 4.3.4 passes here.
+# yet part of `make test`: FerroMQ passes 67 of its 99 tests, libzmq 4.3.4 85 here.
 CONFORMANCE ?= ../shared/conformance/libzmq-tests
 conformance: c-abi
 	$(CONFORMANCE)/run.sh $(CURDIR)/target/c-abi/include $(CURDIR)/target/c-abi/lib $(CURDIR)/target/conformance
