@@ -138,14 +138,20 @@ impl Context {
             return Err(Error::invalid("a context needs at least one I/O thread"));
         }
         crate::fork::install();
+        // The threads start with every signal blocked (they inherit this thread's mask while
+        // it is blocked, as libzmq starts its own), and block them again when they start.
+        let previous = block_signals();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(io_threads)
             .thread_name("ferromq-io")
-            .on_thread_start(block_signals)
+            .on_thread_start(|| {
+                block_signals();
+            })
             .enable_io()
             .enable_time()
-            .build()
-            .map_err(|e| Error::from_io(&e, "cannot start the I/O threads"))?;
+            .build();
+        restore_signals(&previous);
+        let runtime = runtime.map_err(|e| Error::from_io(&e, "cannot start the I/O threads"))?;
         let io = IoHandle {
             handle: runtime.handle().clone(),
             running: Arc::new(TaskCount::default()),
@@ -303,12 +309,23 @@ impl Drop for ContextInner {
     }
 }
 
-/// Blocks every signal in the calling thread (run by each I/O thread as it starts).
-pub(crate) fn block_signals() {
-    // SAFETY: sigfillset fills a set we own; pthread_sigmask changes only this thread's mask.
+/// Blocks every signal in the calling thread; returns the mask it had.
+pub(crate) fn block_signals() -> libc::sigset_t {
+    // SAFETY: sigfillset fills a set we own; pthread_sigmask changes only this thread's mask
+    // and writes the old one into a set we own.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut previous: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, &mut previous);
+        previous
+    }
+}
+
+/// Puts back a mask `block_signals` returned.
+fn restore_signals(previous: &libc::sigset_t) {
+    // SAFETY: a valid mask, applied to this thread only.
+    unsafe {
+        libc::pthread_sigmask(libc::SIG_SETMASK, previous, std::ptr::null_mut());
     }
 }

@@ -172,7 +172,7 @@ impl ThreadDevice {
         let thread = std::thread::Builder::new()
             .name(format!("ferromq-{}", self.kind.name().to_ascii_lowercase()))
             .spawn(move || {
-                crate::context::block_signals();
+                let _ = crate::context::block_signals();
                 let result = Proxy::new(&frontend, &backend, None, None)?.run(
                     Some(&thread_stopper),
                     None,
