@@ -39,13 +39,15 @@ pub enum ErrorKind {
     /// The process has no file descriptor left (EMFILE), e.g. for a new socket's eventfd or
     /// connection.
     TooManyFiles,
+    /// An ipc path does not fit a Unix socket address (libzmq's ENAMETOOLONG).
+    NameTooLong,
     /// The peer refused the connection, or another I/O error.
     Io,
 }
 
 impl ErrorKind {
     /// Every kind, for bindings that publish the code → errno table to their users.
-    pub const ALL: [ErrorKind; 16] = [
+    pub const ALL: [ErrorKind; 17] = [
         ErrorKind::Again,
         ErrorKind::Fsm,
         ErrorKind::Term,
@@ -61,6 +63,7 @@ impl ErrorKind {
         ErrorKind::NoEntity,
         ErrorKind::Interrupted,
         ErrorKind::TooManyFiles,
+        ErrorKind::NameTooLong,
         ErrorKind::Io,
     ];
 
@@ -82,6 +85,7 @@ impl ErrorKind {
             ErrorKind::NoEntity => libc::ENOENT,
             ErrorKind::Interrupted => libc::EINTR,
             ErrorKind::TooManyFiles => libc::EMFILE,
+            ErrorKind::NameTooLong => libc::ENAMETOOLONG,
             ErrorKind::Io => libc::EIO,
         }
     }
@@ -104,6 +108,7 @@ impl ErrorKind {
             ErrorKind::NoEntity => "ENOENT",
             ErrorKind::Interrupted => "EINTR",
             ErrorKind::TooManyFiles => "EMFILE",
+            ErrorKind::NameTooLong => "ENAMETOOLONG",
             ErrorKind::Io => "EIO",
         }
     }
@@ -127,6 +132,7 @@ impl ErrorKind {
             ErrorKind::NoEntity => "No such file or directory",
             ErrorKind::Interrupted => "Interrupted system call",
             ErrorKind::TooManyFiles => "Too many open files",
+            ErrorKind::NameTooLong => "File name too long",
             ErrorKind::Io => "Input/output error",
         }
     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::transport::accept_filter::AcceptFilter;
 
 /// Declares the option enum from one table: variant, libzmq number, libzmq name.
 macro_rules! socket_options {
@@ -62,6 +63,7 @@ socket_options! {
     TcpKeepaliveCnt = 35 => "TCP_KEEPALIVE_CNT",
     TcpKeepaliveIdle = 36 => "TCP_KEEPALIVE_IDLE",
     TcpKeepaliveIntvl = 37 => "TCP_KEEPALIVE_INTVL",
+    TcpAcceptFilter = 38 => "TCP_ACCEPT_FILTER",
     Immediate = 39 => "IMMEDIATE",
     XpubVerbose = 40 => "XPUB_VERBOSE",
     Ipv6 = 42 => "IPV6",
@@ -87,6 +89,7 @@ socket_options! {
     ConnectTimeout = 79 => "CONNECT_TIMEOUT",
     TcpMaxrt = 80 => "TCP_MAXRT",
     MulticastMaxtpdu = 84 => "MULTICAST_MAXTPDU",
+    UseFd = 89 => "USE_FD",
     BindToDevice = 92 => "BINDTODEVICE",
     SocksUsername = 99 => "SOCKS_USERNAME",
     SocksPassword = 100 => "SOCKS_PASSWORD",
@@ -107,6 +110,8 @@ impl SocketOption {
                 | SocketOption::SocksProxy
                 | SocketOption::SocksUsername
                 | SocketOption::SocksPassword
+                | SocketOption::TcpAcceptFilter
+                | SocketOption::ConnectRoutingId
         )
     }
 }
@@ -270,6 +275,11 @@ pub struct SocketOptions {
     /// CONNECT_ROUTING_ID: the routing id to give the peer of the next `connect` (ROUTER,
     /// STREAM); consumed by that connect.
     pub connect_routing_id: Option<Bytes>,
+    /// TCP_ACCEPT_FILTER: the networks a TCP listener accepts peers from (all when empty).
+    pub(crate) tcp_accept_filters: Vec<AcceptFilter>,
+    /// USE_FD: a listening socket the application created and bound, which the next
+    /// `bind` (tcp or ipc) adopts instead of making its own; -1 for none.
+    pub use_fd: i32,
     /// The multicast (pgm/epgm) settings: stored and reported as libzmq does on any socket,
     /// so code written for multicast runs; they act on no transport FerroMQ has.
     pub multicast: MulticastOptions,
@@ -332,6 +342,8 @@ impl Default for SocketOptions {
             affinity: 0,
             conflate: false,
             connect_routing_id: None,
+            tcp_accept_filters: Vec::new(),
+            use_fd: -1,
             multicast: MulticastOptions::default(),
         }
     }
@@ -408,8 +420,26 @@ impl SocketOptions {
                 self.bind_to_device = (!name.is_empty()).then(|| name.clone());
             }
             O::LoopbackFastpath => self.loopback_fastpath = value.as_bool(option)?,
+            O::TcpAcceptFilter => {
+                // An empty value clears the list, as libzmq's NULL does.
+                let text = value.as_bytes(option)?;
+                if text.is_empty() {
+                    self.tcp_accept_filters.clear();
+                } else {
+                    self.tcp_accept_filters.push(AcceptFilter::parse(text)?);
+                }
+            }
+            O::UseFd => self.use_fd = value.as_i32_at_least(option, -1)?,
             O::SocksProxy | O::SocksUsername | O::SocksPassword => {
                 let text = value.as_bytes(option)?;
+                if option != O::SocksProxy && text.len() > 255 {
+                    // The SOCKS5 username/password fields hold at most 255 bytes.
+                    return Err(Error::invalid(format!(
+                        "{} takes at most 255 bytes, got {}",
+                        option.name(),
+                        text.len()
+                    )));
+                }
                 let slot = match option {
                     O::SocksProxy => &mut self.socks_proxy,
                     O::SocksUsername => &mut self.socks_username,
@@ -484,6 +514,7 @@ impl SocketOptions {
             O::ConnectRoutingId => Some(OptionValue::Bytes(
                 self.connect_routing_id.clone().unwrap_or_default(),
             )),
+            O::UseFd => int(self.use_fd as i64),
             O::Mechanism => int(0),
             _ => None,
         }

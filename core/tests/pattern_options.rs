@@ -270,6 +270,42 @@ fn connect_routing_id_names_the_peer_of_the_next_connect() {
 }
 
 #[test]
+fn a_connect_routing_id_is_routable_before_the_connection_is_up() {
+    // As in libzmq: the connect's pipe exists at once under its name, so a message sent
+    // right after `connect` waits in it instead of being dropped (ROUTER) or refused with
+    // EHOSTUNREACH (STREAM, ROUTER_MANDATORY).
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let dealer = libzmq(&zctx, zmq::DEALER);
+    let endpoint = libzmq_bind(&dealer);
+    let router = ferro(&ctx, SocketType::Router);
+    router.set_option(SocketOption::RouterMandatory, 1).unwrap();
+    router
+        .set_option(SocketOption::ConnectRoutingId, "early")
+        .unwrap();
+    router.connect(&endpoint).unwrap();
+    router
+        .send_multipart([&b"early"[..], b"queued"], flags::DONTWAIT)
+        .unwrap();
+    assert_eq!(dealer.recv_bytes(0).unwrap(), b"queued");
+
+    let raw = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let stream = ferro(&ctx, SocketType::Stream);
+    stream
+        .set_option(SocketOption::ConnectRoutingId, "web")
+        .unwrap();
+    stream
+        .connect(&format!("tcp://{}", raw.local_addr().unwrap()))
+        .unwrap();
+    stream
+        .send_multipart([&b"web"[..], b"GET /"], flags::DONTWAIT)
+        .unwrap();
+    let (mut peer, _) = raw.accept().unwrap();
+    let mut got = [0u8; 5];
+    std::io::Read::read_exact(&mut peer, &mut got).unwrap();
+    assert_eq!(&got, b"GET /");
+}
+
+#[test]
 fn try_send_msg_hands_the_message_back_when_it_cannot_queue() {
     let ctx = Context::new();
     let push = ferro(&ctx, SocketType::Push);

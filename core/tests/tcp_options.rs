@@ -125,3 +125,91 @@ fn binding_to_a_missing_device_fails_with_enodev() {
     let long = server.set_option(SocketOption::BindToDevice, &b"a-very-long-interface"[..]);
     assert_eq!(long.unwrap_err().kind(), ErrorKind::Invalid);
 }
+
+#[test]
+fn tcp_accept_filter_refuses_other_networks_and_clears_with_an_empty_value() {
+    let ctx = Context::new();
+    let exchange = |filters: &[&str]| -> bool {
+        let server = ctx.socket(SocketType::Pair).unwrap();
+        server.set_option(SocketOption::Linger, 0).unwrap();
+        server.set_option(SocketOption::RcvTimeo, 300).unwrap();
+        for filter in filters {
+            server
+                .set_option(SocketOption::TcpAcceptFilter, *filter)
+                .unwrap();
+        }
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let client = ctx.socket(SocketType::Pair).unwrap();
+        client.set_option(SocketOption::Linger, 0).unwrap();
+        client.connect(&server.last_endpoint().unwrap()).unwrap();
+        client.send("hello", 0).unwrap();
+        server.recv(0).is_ok()
+    };
+    assert!(exchange(&[]));
+    assert!(exchange(&["127.0.0.1"]));
+    assert!(exchange(&["10.0.0.0/8", "127.0.0.0/8"]));
+    assert!(exchange(&["0.0.0.0/0"]));
+    assert!(!exchange(&["127.0.0.255/32"]));
+    // The empty value forgets the filters set before it.
+    assert!(exchange(&["127.0.0.255/32", ""]));
+    let socket = ctx.socket(SocketType::Pair).unwrap();
+    for bad in [
+        "foo",
+        "0.0.0.0/",
+        "0.0.0.0/33",
+        "0.0.0.0/-1",
+        "127.0.0.1foo",
+    ] {
+        let err = socket
+            .set_option(SocketOption::TcpAcceptFilter, bad)
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid, "{bad}");
+    }
+    // Write-only, as in libzmq.
+    assert_eq!(
+        socket
+            .get_option(SocketOption::TcpAcceptFilter)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Invalid
+    );
+}
+
+#[test]
+fn use_fd_binds_through_a_listening_socket_the_application_made() {
+    use std::os::fd::IntoRawFd;
+    let ctx = Context::new();
+    for transport in ["tcp", "ipc"] {
+        let (fd, endpoint, path) = if transport == "tcp" {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+            (listener.into_raw_fd(), endpoint, None)
+        } else {
+            let path = std::env::temp_dir().join(format!("fmq-usefd-{}.sock", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+            let endpoint = format!("ipc://{}", path.display());
+            (listener.into_raw_fd(), endpoint, Some(path))
+        };
+        let server = ctx.socket(SocketType::Rep).unwrap();
+        server.set_option(SocketOption::Linger, 0).unwrap();
+        server.set_option(SocketOption::UseFd, fd).unwrap();
+        assert_eq!(server.get_int(SocketOption::UseFd).unwrap(), fd as i64);
+        server.bind(&endpoint).unwrap();
+        assert_eq!(server.last_endpoint().unwrap(), endpoint);
+        let client = ctx.socket(SocketType::Req).unwrap();
+        client.set_option(SocketOption::Linger, 0).unwrap();
+        client.set_option(SocketOption::RcvTimeo, 5000).unwrap();
+        client.connect(&endpoint).unwrap();
+        client.send("ping", 0).unwrap();
+        assert_eq!(server.recv(0).unwrap(), b"ping");
+        server.send("pong", 0).unwrap();
+        assert_eq!(client.recv(0).unwrap(), b"pong", "{transport}");
+        drop(server);
+        if let Some(path) = path {
+            // The application made the socket file; FerroMQ leaves it, as libzmq does.
+            assert!(path.exists());
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}

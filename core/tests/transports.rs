@@ -500,19 +500,19 @@ fn ipc_connect_before_bind() {
 }
 
 #[test]
-fn ipc_path_too_long_is_einval() {
+fn ipc_path_too_long_is_enametoolong() {
     let ctx = Context::new();
     let socket = ferro(&ctx, SocketType::Pull);
     let long = format!("ipc:///tmp/{}", "x".repeat(120));
     for result in [socket.bind(&long), socket.connect(&long)] {
         let err = result.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert_eq!(err.kind(), ErrorKind::NameTooLong);
         assert!(err.to_string().contains("ENAMETOOLONG"), "{err}");
     }
     let long_abstract = format!("ipc://@{}", "x".repeat(120));
     assert_eq!(
         socket.bind(&long_abstract).unwrap_err().kind(),
-        ErrorKind::Invalid
+        ErrorKind::NameTooLong
     );
 }
 

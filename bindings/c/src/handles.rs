@@ -41,9 +41,6 @@ pub struct SocketHandle {
     tag: u32,
     generation: u64,
     pub socket: Arc<Socket>,
-    /// ZMQ_USE_FD as set (kept and read back; FerroMQ does not bind or connect through a
-    /// descriptor it is given yet).
-    pub use_fd: std::sync::atomic::AtomicI32,
 }
 
 /// How a handle looks from this process.
@@ -157,7 +154,6 @@ impl SocketHandle {
             tag: SOCKET_TAG,
             generation: current_generation(),
             socket: Arc::new(socket),
-            use_fd: std::sync::atomic::AtomicI32::new(-1),
         }))
         .cast()
     }

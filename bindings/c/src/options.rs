@@ -13,7 +13,6 @@ use crate::socket::bytes;
 const FD: c_int = 14;
 const IPV4ONLY: c_int = 31;
 const THREAD_SAFE: c_int = 81;
-const USE_FD: c_int = 89;
 
 /// Options whose value is a 64-bit integer in libzmq's API.
 fn is_64_bit(option: SocketOption) -> bool {
@@ -29,6 +28,14 @@ fn is_text(option: SocketOption) -> bool {
             | SocketOption::SocksProxy
             | SocketOption::SocksUsername
             | SocketOption::SocksPassword
+    )
+}
+
+/// Options that libzmq clears with `(NULL, 0)` but refuses as an empty string.
+fn clears_only_with_null(option: SocketOption) -> bool {
+    matches!(
+        option,
+        SocketOption::SocksProxy | SocketOption::TcpAcceptFilter
     )
 }
 
@@ -56,17 +63,7 @@ pub extern "C" fn zmq_setsockopt(
             Err(errno) => return fail_with(errno),
         };
         let socket = &handle.socket;
-        let result = if option == USE_FD {
-            match value.try_into().map(c_int::from_ne_bytes) {
-                Ok(fd) if fd >= -1 => {
-                    handle
-                        .use_fd
-                        .store(fd, std::sync::atomic::Ordering::Relaxed);
-                    Ok(())
-                }
-                _ => return fail_with(EINVAL),
-            }
-        } else if option == IPV4ONLY {
+        let result = if option == IPV4ONLY {
             match value.try_into().map(c_int::from_ne_bytes) {
                 Ok(v @ (0 | 1)) => socket.set_option(SocketOption::Ipv6, i64::from(v == 0)),
                 _ => return fail_with(EINVAL),
@@ -75,6 +72,9 @@ pub extern "C" fn zmq_setsockopt(
             let Ok(option) = SocketOption::from_raw(option) else {
                 return fail_with(EINVAL);
             };
+            if value.is_empty() && !optval.is_null() && clears_only_with_null(option) {
+                return fail_with(EINVAL);
+            }
             if option.is_binary() {
                 socket.set_option(
                     option,
@@ -135,9 +135,6 @@ pub extern "C" fn zmq_getsockopt(
                 Err(e) => return fail(&e),
             },
             THREAD_SAFE => int(0),
-            USE_FD => int(i64::from(
-                handle.use_fd.load(std::sync::atomic::Ordering::Relaxed),
-            )),
             FD => match socket.get_int(SocketOption::Fd) {
                 Ok(fd) => int(fd),
                 Err(e) => return fail(&e),

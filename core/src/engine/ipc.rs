@@ -10,7 +10,7 @@
 
 use std::ffi::{CString, OsStr};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
@@ -48,6 +48,20 @@ pub(crate) fn bind(
     monitor: &Monitor,
 ) -> Result<IpcBound> {
     let (listener, file, resolved) = match address {
+        _ if options.use_fd >= 0 => {
+            let listener = adopt_listener(options.use_fd)?;
+            // The application made the socket file: it removes it, as with libzmq.
+            let resolved = match listener
+                .local_addr()
+                .ok()
+                .as_ref()
+                .and_then(|a| a.as_pathname())
+            {
+                Some(path) => format!("ipc://{}", path.display()),
+                None => address.to_endpoint(),
+            };
+            (listener, None, resolved)
+        }
         IpcAddress::Path(path) => {
             let (listener, file) = bind_path(path, None, options, monitor)?;
             (listener, Some(file), address.to_endpoint())
@@ -79,6 +93,17 @@ pub(crate) fn bind(
         resolved,
         file,
     })
+}
+
+/// USE_FD: takes over the listening Unix socket the application made and bound.
+fn adopt_listener(fd: RawFd) -> Result<std::os::unix::net::UnixListener> {
+    // SAFETY: with USE_FD the application hands this descriptor to the socket, which owns
+    // and closes it from now on, as libzmq does.
+    let listener = unsafe { std::os::unix::net::UnixListener::from_raw_fd(fd) };
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::from_io(&e, &format!("cannot use descriptor {fd} (USE_FD)")))?;
+    Ok(listener)
 }
 
 fn bind_path(

@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::pipe::PipeEnd;
-use crate::signal::PipeEvent;
+use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
 
 /// How to reach the peer of a stream transport.
@@ -53,10 +53,13 @@ pub(crate) struct Session {
 impl Session {
     /// Creates the session and, unless each connection has its own pipe (IMMEDIATE,
     /// STREAM), the pipe the socket can queue messages into before the connection exists.
+    /// A ROUTER or STREAM connect with CONNECT_ROUTING_ID gets its pipe at once, under that
+    /// name, so messages can be routed to it before the connection is up (as in libzmq).
     pub(crate) fn new(link: Arc<SocketLink>, options: SocketOptions, endpoint: String) -> Session {
         let waker = Arc::new(AtomicWaker::new());
-        let pipe = (!pipe_per_connection(&link, &options))
-            .then(|| link.attach_new_pipe(&options, &waker, None));
+        let named = named_at_connect(&link, &options);
+        let pipe = (!pipe_per_connection(&link, &options) || named.is_some())
+            .then(|| link.attach_new_pipe(&options, &waker, named));
         Session {
             link,
             options,
@@ -207,6 +210,18 @@ impl Session {
 /// routing id).
 fn pipe_per_connection(link: &SocketLink, options: &SocketOptions) -> bool {
     options.immediate || link.socket_type == SocketType::Stream
+}
+
+/// The identity a ROUTER or STREAM gives the pipe of a connect made with
+/// CONNECT_ROUTING_ID (not with IMMEDIATE, where no pipe exists before the connection).
+fn named_at_connect(link: &SocketLink, options: &SocketOptions) -> Option<PeerIdentity> {
+    let named_types = matches!(link.socket_type, SocketType::Router | SocketType::Stream);
+    let routing_id = options.connect_routing_id.clone()?;
+    (named_types && !options.immediate).then_some(PeerIdentity {
+        // The peer's type is not known yet; ROUTER and STREAM do not look at it.
+        socket_type: link.socket_type,
+        routing_id: Some(routing_id),
+    })
 }
 
 /// Sleeps until `deadline`, or forever if there is none.

@@ -2,7 +2,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockRef, Socket as RawSocket, TcpKeepalive, Type};
@@ -15,6 +15,7 @@ use crate::engine::socks;
 use crate::error::{Error, ErrorKind, Result};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
+use crate::transport::accept_filter;
 use crate::transport::endpoint::{Endpoint, TcpEndpoint};
 
 /// A bound TCP endpoint, ready for [`run_listener`](crate::engine::listener::run_listener).
@@ -28,8 +29,11 @@ pub(crate) fn bind(
     io: &IoHandle,
     monitor: &Monitor,
 ) -> Result<(TcpAcceptor, String)> {
-    let addr = endpoint.bind_address(options.ipv6)?;
-    let std_listener = listen(addr, options, monitor)?;
+    let std_listener = if options.use_fd >= 0 {
+        adopt_listener(options.use_fd)?
+    } else {
+        listen(endpoint.bind_address(options.ipv6)?, options, monitor)?
+    };
     let local = std_listener
         .local_addr()
         .map_err(|e| Error::from_io(&e, "cannot read the bound address"))?;
@@ -43,9 +47,16 @@ impl Acceptor for TcpAcceptor {
     type Stream = TcpStream;
 
     async fn accept(&self, options: &SocketOptions) -> io::Result<(TcpStream, String)> {
-        let (stream, peer) = self.0.accept().await?;
-        configure_stream(&stream, options);
-        Ok((stream, peer.to_string()))
+        loop {
+            let (stream, peer) = self.0.accept().await?;
+            if !accept_filter::accepts(&options.tcp_accept_filters, peer.ip()) {
+                // Closed before the greeting, as libzmq does.
+                tracing::debug!(%peer, "refused by TCP_ACCEPT_FILTER");
+                continue;
+            }
+            configure_stream(&stream, options);
+            return Ok((stream, peer.to_string()));
+        }
     }
 
     fn raw_fd(&self) -> RawFd {
@@ -161,6 +172,17 @@ async fn connect_to(
         }
     }
     Err(last_error)
+}
+
+/// USE_FD: takes over the listening socket the application made, bound and listened on.
+fn adopt_listener(fd: RawFd) -> Result<std::net::TcpListener> {
+    // SAFETY: with USE_FD the application hands this descriptor to the socket, which owns
+    // and closes it from now on, as libzmq does.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::from_io(&e, &format!("cannot use descriptor {fd} (USE_FD)")))?;
+    Ok(listener)
 }
 
 /// Opens a listening socket synchronously, so `bind()` reports EADDRINUSE at once. If it

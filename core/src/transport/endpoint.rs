@@ -109,11 +109,14 @@ impl IpcAddress {
 /// A Unix socket address must fit `sun_path` with its terminating NUL.
 pub(crate) fn check_ipc_length(address: &str) -> Result<()> {
     if address.len() >= MAX_IPC_ADDRESS {
-        return Err(Error::invalid(format!(
-            "ipc address {address:?} is {} bytes long; Unix socket paths must be shorter than \
-             {MAX_IPC_ADDRESS} bytes (ENAMETOOLONG)",
-            address.len()
-        )));
+        return Err(Error::new(
+            ErrorKind::NameTooLong,
+            format!(
+                "ipc address {address:?} is {} bytes long; Unix socket paths must be shorter \
+                 than {MAX_IPC_ADDRESS} bytes",
+                address.len()
+            ),
+        ));
     }
     Ok(())
 }
@@ -324,7 +327,7 @@ mod tests {
         );
         let long = format!("ipc:///tmp/{}", "x".repeat(103));
         let err = Endpoint::parse(&long).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert_eq!(err.kind(), ErrorKind::NameTooLong);
         assert!(err.to_string().contains("ENAMETOOLONG"), "{err}");
         // 107 bytes fit (with the NUL, 108).
         let fits = format!("ipc:///{}", "x".repeat(106));
