@@ -386,3 +386,37 @@ fn notify_off_gives_data_only() {
         .unwrap();
     assert_eq!(socket.recv_msg(0).unwrap_err().kind(), ErrorKind::Again);
 }
+
+/// libzmq's quirks that programs rely on: a STREAM reports the id it last generated for a
+/// connection as its own ROUTING_ID, and a message is always [id, data] (SNDMORE on the
+/// data frame is ignored, so the next frame starts a new message).
+#[test]
+fn routing_id_reads_the_last_generated_id_and_sndmore_on_data_is_ignored() {
+    let ctx = Context::new();
+    let server = ferro(&ctx, SocketType::Stream);
+    let endpoint = ferro_bind(&server);
+    let client = ferro(&ctx, SocketType::Stream);
+    assert_eq!(
+        client.get_option(ferromq::SocketOption::RoutingId).unwrap(),
+        ferromq::OptionValue::from(&b""[..])
+    );
+    client.connect(&endpoint).unwrap();
+    let connection = recv_notice(&client);
+    assert_eq!(
+        client.get_option(ferromq::SocketOption::RoutingId).unwrap(),
+        ferromq::OptionValue::Bytes(connection.clone().into())
+    );
+    let _ = recv_notice(&server);
+    for text in ["one", "two"] {
+        client
+            .send(connection.clone(), ferromq::flags::SNDMORE)
+            .unwrap();
+        client.send(text, ferromq::flags::SNDMORE).unwrap();
+    }
+    let (_, data) = recv2(&server);
+    let mut got = data;
+    while got.len() < 6 {
+        got.extend(recv2(&server).1);
+    }
+    assert_eq!(got, b"onetwo");
+}

@@ -449,7 +449,9 @@ impl Socket {
     ) -> Result<()> {
         let frame = frame.into();
         let mut state = self.lock_and_update()?;
-        if flags & flags::SNDMORE != 0 {
+        let more = flags & flags::SNDMORE != 0
+            && !state.pattern.message_is_complete(state.outgoing.len() + 1);
+        if more {
             if state.outgoing.is_empty() {
                 // The first frame decides: fail (EAGAIN/EFSM/EHOSTUNREACH…) now, as libzmq
                 // does, rather than after the user has sent the rest.
@@ -525,7 +527,7 @@ impl Socket {
             }
             whole
         };
-        if flags & flags::SNDMORE != 0 {
+        if flags & flags::SNDMORE != 0 && !state.pattern.message_is_complete(msg.len()) {
             state.outgoing = msg;
             return Ok(());
         }
@@ -727,10 +729,11 @@ impl Socket {
                 int(std::os::fd::AsRawFd::as_raw_fd(&self.shared.link.signal.fd()) as i64)
             }
             _ => {
-                if let Some(value) = state.options.get(option) {
+                // The pattern first: STREAM reports its last generated id as ROUTING_ID.
+                if let Some(value) = state.pattern.get_option(option) {
                     return Ok(value);
                 }
-                state.pattern.get_option(option).ok_or_else(|| {
+                state.options.get(option).ok_or_else(|| {
                     Error::invalid(format!(
                         "option {} cannot be read on a {} socket",
                         option.name(),

@@ -57,6 +57,12 @@ pub(crate) trait Pattern: Send {
         Ok(())
     }
 
+    /// Whether a message ends once it has `frames` frames, whatever SNDMORE says: STREAM's
+    /// messages are [routing id, data], and libzmq ignores SNDMORE on the data frame.
+    fn message_is_complete(&self, _frames: usize) -> bool {
+        false
+    }
+
     /// Sends a whole message (all frames).
     fn send(&mut self, msg: Message) -> Result<(), SendError>;
 

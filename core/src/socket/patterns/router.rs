@@ -1,8 +1,8 @@
 //! ROUTER (RFC 28): every message is addressed by routing id. Received messages get their
 //! peer's routing id as first frame; a sent message's first frame names the peer.
 //!
-//! A peer's routing id is the Identity it gave in its handshake if non-empty and not in use,
-//! else a generated one. A connecting pipe is unknown (neither routable nor read) until its
+//! A peer's routing id is the Identity it gave in its handshake if non-empty, else a
+//! generated one; a peer claiming an id in use is ignored (never read nor routed to). A connecting pipe is unknown (neither routable nor read) until its
 //! handshake completes. Unroutable messages are dropped, or refused with EHOSTUNREACH under
 //! ROUTER_MANDATORY; so are messages to a peer at its HWM (EAGAIN under ROUTER_MANDATORY).
 //! ROUTER_HANDOVER lets a new peer take over an id in use; the old connection is closed.
@@ -66,12 +66,17 @@ impl Router {
                     self.evict(holder);
                     wanted
                 }
-                Some(_) => {
-                    tracing::debug!(
-                        "ROUTER: routing id {wanted:?} is already in use; using another one"
-                    );
-                    current.unwrap_or_else(|| self.generate_id())
-                }
+                Some(_) => match current {
+                    Some(current) => current,
+                    None => {
+                        // As libzmq: a second peer claiming an id in use is ignored, neither
+                        // routable nor read, unless ROUTER_HANDOVER is set.
+                        tracing::debug!(
+                            "ROUTER: routing id {wanted:?} is already in use; peer ignored"
+                        );
+                        return;
+                    }
+                },
             },
             None => current.unwrap_or_else(|| self.generate_id()),
         };
@@ -314,13 +319,16 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_id_gets_a_generated_one() {
+    fn a_duplicate_id_is_ignored_without_handover() {
         let mut h = Harness::new(SocketType::Router);
         let mut first = h.attach(Some(peer_with_id(SocketType::Dealer, b"dup")), 10);
         let mut second = h.attach(Some(peer_with_id(SocketType::Dealer, b"dup")), 10);
-        assert_eq!(id_of(&mut h, &mut first), b"dup");
-        let other = id_of(&mut h, &mut second);
-        assert_eq!(other[0], 0);
+        second.send(&[b"from the second"]);
+        first.send(&[b"from the first"]);
+        let m = h.recv_ok();
+        assert_eq!(m.frames()[0], b"dup");
+        assert_eq!(m.frames()[1], b"from the first");
+        h.recv_none();
         h.send_ok(&[b"dup", b"x"]);
         assert_eq!(first.recv().unwrap(), msg(&[b"x"]));
         assert!(second.recv().is_none());

@@ -33,6 +33,9 @@ pub(crate) struct Stream {
     notices: VecDeque<Message>,
     /// STREAM_NOTIFY: whether connections and their loss are announced (libzmq: yes).
     notify: bool,
+    /// The id last generated for a connection: libzmq's STREAM reports it as the socket's
+    /// own ROUTING_ID, and programs (libzmq's tests among them) read it there.
+    last_generated_id: Option<Bytes>,
 }
 
 impl Stream {
@@ -44,6 +47,7 @@ impl Stream {
             ids: RoutingIdGenerator::new(),
             notices: VecDeque::new(),
             notify: true,
+            last_generated_id: None,
         }
     }
 
@@ -56,7 +60,11 @@ impl Stream {
         // CONNECT_ROUTING_ID names the connection, unless that id is taken.
         let id = match wanted {
             Some(id) if !by_id.contains_key(id) => id.clone(),
-            _ => self.ids.generate(|id| by_id.contains_key(id)),
+            _ => {
+                let id = self.ids.generate(|id| by_id.contains_key(id));
+                self.last_generated_id = Some(id.clone());
+                id
+            }
         };
         self.by_id.insert(id.clone(), pipe);
         if let Some(slot) = self.pipes.data_mut(pipe) {
@@ -194,6 +202,17 @@ impl Pattern for Stream {
             SocketOption::StreamNotify => {
                 Some(parse_flag(option, value).map(|on| self.notify = on))
             }
+            _ => None,
+        }
+    }
+
+    fn message_is_complete(&self, frames: usize) -> bool {
+        frames >= 2
+    }
+
+    fn get_option(&self, option: SocketOption) -> Option<OptionValue> {
+        match option {
+            SocketOption::RoutingId => self.last_generated_id.clone().map(OptionValue::Bytes),
             _ => None,
         }
     }
