@@ -15,7 +15,9 @@ pub(crate) struct Sub {
 
 impl Sub {
     pub(crate) fn new() -> Self {
-        Sub { inner: XSub::new() }
+        Sub {
+            inner: XSub::new_filtering(),
+        }
     }
 }
 

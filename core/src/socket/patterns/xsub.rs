@@ -1,4 +1,4 @@
-//! XSUB (RFC 29): receives what the publishers send, filtered by its subscriptions; the user
+//! XSUB (RFC 29): receives what the publishers send (SUB: filtered by its subscriptions); the user
 //! sends subscription messages (one frame: 1 or 0, then the topic), which go upstream to
 //! every publisher and are remembered, so a publisher that (re)connects gets the whole set.
 //! Other messages the user sends are forwarded upstream too (libzmq ≥ 4.2).
@@ -8,8 +8,10 @@
 //! idle subscriber's subscriptions still go out; after a reconnect the whole set is sent again
 //! (a publisher keeps a set of pipes per topic, so a repeat is harmless).
 //!
-//! Incoming messages are filtered here too, by prefix against our own subscriptions, as
-//! libzmq does (the publisher may not filter: e.g. an XPUB_MANUAL proxy).
+//! A SUB filters incoming messages here too, by prefix against its own subscriptions, as
+//! libzmq does (the publisher may not filter: e.g. an XPUB_MANUAL proxy). An XSUB passes
+//! everything on, as libzmq's does: its subscriptions may be rewritten upstream (an
+//! XPUB_MANUAL publisher subscribes it to other topics than it asked for).
 
 use super::peers::Peers;
 use super::pipes::Pipes;
@@ -28,6 +30,8 @@ pub(crate) struct XSub {
     /// filter.
     peers: Peers<bool>,
     subscriptions: SubscriptionSet,
+    /// Whether incoming messages are matched against `subscriptions` (SUB, not XSUB).
+    filter: bool,
     invert_matching: bool,
 }
 
@@ -36,7 +40,16 @@ impl XSub {
         XSub {
             peers: Peers::new(),
             subscriptions: SubscriptionSet::new(),
+            filter: false,
             invert_matching: false,
+        }
+    }
+
+    /// The XSUB inside a SUB: one that filters what it receives.
+    pub(crate) fn new_filtering() -> Self {
+        XSub {
+            filter: true,
+            ..XSub::new()
         }
     }
 
@@ -84,12 +97,17 @@ impl XSub {
     }
 }
 
-/// Lets through the messages whose topic matches a subscription (INVERT_MATCHING: none).
+/// Lets through the messages whose topic matches a subscription (INVERT_MATCHING: none),
+/// or every message when the socket does not filter (XSUB).
 fn subscribed(
     subscriptions: &SubscriptionSet,
+    filter: bool,
     invert_matching: bool,
 ) -> impl Fn(&Pipes<bool>, PipeId, Message) -> Option<Message> + '_ {
-    move |_, _, msg| (subscriptions.matches(topic_of(&msg)) != invert_matching).then_some(msg)
+    move |_, _, msg| {
+        let wanted = !filter || subscriptions.matches(topic_of(&msg)) != invert_matching;
+        wanted.then_some(msg)
+    }
 }
 
 impl Pattern for XSub {
@@ -137,7 +155,7 @@ impl Pattern for XSub {
     }
 
     fn recv(&mut self) -> Result<Message> {
-        let filter = subscribed(&self.subscriptions, self.invert_matching);
+        let filter = subscribed(&self.subscriptions, self.filter, self.invert_matching);
         self.peers.recv_with(filter).ok_or_else(Error::again)
     }
 
@@ -147,7 +165,7 @@ impl Pattern for XSub {
     }
 
     fn can_recv(&mut self) -> bool {
-        let filter = subscribed(&self.subscriptions, self.invert_matching);
+        let filter = subscribed(&self.subscriptions, self.filter, self.invert_matching);
         self.peers.can_recv_with(filter)
     }
 
@@ -179,6 +197,7 @@ mod tests {
     #[test]
     fn subscriptions_go_upstream_and_filter_incoming() {
         let mut h = Harness::new(SocketType::XSub);
+        h.pattern = Box::new(super::XSub::new_filtering());
         let mut publisher = h.attach(Some(peer(SocketType::XPub)), 10);
         h.send_ok(&[b"\x01news"]);
         h.send_ok(&[b"\x01news"]);
@@ -204,6 +223,18 @@ mod tests {
         assert_eq!(publisher.recv().unwrap(), msg(&[b"\x00news"]));
         h.send_ok(&[b"\x00never subscribed"]);
         assert!(publisher.recv().is_none());
+    }
+
+    #[test]
+    fn xsub_passes_on_what_it_did_not_subscribe_to() {
+        let mut h = Harness::new(SocketType::XSub);
+        let mut publisher = h.attach(Some(peer(SocketType::XPub)), 10);
+        h.send_ok(&[b"\x01A"]);
+        publisher.send(&[b"B, chosen by an XPUB_MANUAL publisher"]);
+        assert_eq!(
+            h.recv_ok(),
+            msg(&[b"B, chosen by an XPUB_MANUAL publisher"])
+        );
     }
 
     #[test]
@@ -235,6 +266,7 @@ mod tests {
     #[test]
     fn invert_matching() {
         let mut h = Harness::new(SocketType::XSub);
+        h.pattern = Box::new(super::XSub::new_filtering());
         h.set_ok(SocketOption::InvertMatching, 1);
         let mut p = h.attach(Some(peer(SocketType::Pub)), 10);
         h.send_ok(&[b"\x01skip"]);
