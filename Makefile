@@ -110,7 +110,8 @@ erlang-hex: deps
 # tests-polyglot/run.py, quiet unless something fails (~30 s).
 test-polyglot: deps
 	@$(PYTHON) -c 'import ferromq' 2>/dev/null || $(PYTHON) -m pip install --quiet --root-user-action=ignore --no-build-isolation --no-deps ./python
-	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq --require ruby-ferromq --require php-ferromq
+	./scripts/c-abi.sh >/dev/null
+	FERROMQ_PYTHON=$(PYTHON) python3 tests-polyglot/run.py --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq --require ruby-ferromq --require php-ferromq --require c-ferromq --require python-abi --require php-abi --require ruby-abi
 
 # Delivery at close: FerroMQ senders in every language close right after their last send,
 # receivers on FerroMQ and on libzmq count every sequence number; tcp, ipc, abstract ipc and

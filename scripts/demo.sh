@@ -2,7 +2,8 @@
 # The talks come alive (`make demo`, about a minute once built): every scenario of
 # tests-polyglot/ — the code samples of the four talks in ../shared/seeds/, each role a
 # separate process in the talk's language — first on the incumbent bindings (pyzmq, php-zmq,
-# ffi-rzmq, zeromq.js, libzmq's C API), then with one side switched to FerroMQ, printing what
+# ffi-rzmq, zeromq.js, libzmq's C API), then with one side switched to FerroMQ (its own
+# packages, or its libzmq C library under the incumbents' unchanged code), printing what
 # every process says, prefixed by its role. Then the cross-language matrix, the table of what
 # ran on what, and a summary per language.
 #
@@ -41,6 +42,10 @@ if changed php "${common[@]}" bindings/php php/tools/build.sh || [ ! -f php/modu
     step "building FerroMQ's PHP extension (php/tools/build.sh)" ./php/tools/build.sh
     mark_built php
 fi
+if changed c-abi "${common[@]}" bindings/c scripts/c-abi.sh || [ ! -f target/c-abi/lib/libzmq.so.5 ]; then
+    step "building FerroMQ's libzmq C library (scripts/c-abi.sh)" ./scripts/c-abi.sh
+    mark_built c-abi
+fi
 if changed rust-roles "${common[@]}"; then
     step "building the Rust roles (cargo build --examples)" cargo build -q -p ferromq --examples
     mark_built rust-roles
@@ -48,4 +53,5 @@ fi
 
 FERROMQ_PYTHON="$PYTHON" exec python3 tests-polyglot/run.py --demo \
     --require rust-ferromq --require python-ferromq --require node-ferromq --require erlang-ferromq \
-    --require ruby-ferromq --require php-ferromq "$@"
+    --require ruby-ferromq --require php-ferromq --require c-ferromq \
+    --require python-abi --require php-abi --require ruby-abi "$@"

@@ -34,7 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-IMPL_ORDER = ("libzmq", "ferromq")
+# libzmq: the incumbent binding on libzmq; ferromq: FerroMQ's own package; abi: the
+# incumbent binding, unchanged, on FerroMQ's libzmq.so.5 (bindings/c) through LD_LIBRARY_PATH.
+IMPL_ORDER = ("libzmq", "ferromq", "abi")
 
 _print_lock = threading.Lock()
 _live_procs = set()  # every process group started and not yet reaped (for signal teardown)
@@ -360,6 +362,9 @@ class Scenario:
                 if "ferromq" in choices[n] and base[n] != "ferromq":
                     out.append(dict(base, **{n: "ferromq"}))
             out.append({n: ("ferromq" if "ferromq" in choices[n] else base[n]) for n in names})
+            # The incumbents' code again, every role that can on FerroMQ's libzmq ABI.
+            if any("abi" in choices[n] for n in names):
+                out.append({n: ("abi" if "abi" in choices[n] else base[n]) for n in names})
         elif self.variant_mode != "base":
             raise ScenarioError("%s: variants must be flip, all or base" % self.path)
         unique = []
@@ -878,6 +883,9 @@ class Run:
 def variant_label(roles, variant):
     fer = [r.name for r, _, _ in roles if variant[r.name] == "ferromq"]
     lib = [r.name for r, _, _ in roles if variant[r.name] == "libzmq"]
+    abi = [r.name for r, _, _ in roles if variant[r.name] == "abi"]
+    if abi:
+        return "libzmq ABI on FerroMQ: " + ", ".join(abi)
     if not fer:
         return "incumbents"
     if not lib:
@@ -944,7 +952,8 @@ def main():
         if opts.demo:
             mixed = [v for v in variants[1:] if "libzmq" in v.values() and "ferromq" in v.values()
                      and not s.known_failure(v)]
-            variants = variants[:1] + mixed[:1]
+            on_abi = [v for v in variants[1:] if "abi" in v.values() and not s.known_failure(v)]
+            variants = variants[:1] + mixed[:1] + on_abi[:1]
         for v in variants:
             plan.extend([(s, roles, pending, v)] * opts.repeat)
 
@@ -1047,7 +1056,7 @@ def print_language_summary(results):
     say("summary per language (runs each took part in, passed/run)")
     for lang in sorted({n.rsplit("-", 1)[0] for n in tally}):
         cells = []
-        for lib in ("libzmq", "ferromq"):
+        for lib in IMPL_ORDER:
             counts = tally.get("%s-%s" % (lang, lib))
             if counts:
                 ran = counts["PASS"] + counts["FAIL"]
