@@ -12,7 +12,12 @@ use ferromq::{Context, SocketOption, SocketType};
 
 /// Greeting + READY of a PULL peer, written by hand.
 fn pull_handshake() -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 1];
+    pull_handshake_zmtp_3(1)
+}
+
+/// The same from a peer announcing ZMTP 3.`minor`.
+fn pull_handshake_zmtp_3(minor: u8) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, minor];
     let mut mechanism = b"NULL".to_vec();
     mechanism.resize(20, 0);
     bytes.extend_from_slice(&mechanism);
@@ -104,6 +109,45 @@ fn the_ttl_of_a_peers_ping_applies() {
         seen.windows(5).any(|w| w == b"\x04PONG"),
         "the PING was not answered"
     );
+}
+
+#[test]
+fn a_ttl_arriving_after_the_handshake_applies_too() {
+    // The engine was already waiting with no timer at all when this PING came.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let ctx = Context::new();
+    let push = ferro(&ctx, SocketType::Push);
+    push.connect(&endpoint).unwrap();
+    let (mut peer, _) = listener.accept().unwrap();
+    peer.write_all(&pull_handshake()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    peer.write_all(&[0x04, 7, 4, b'P', b'I', b'N', b'G', 0, 3])
+        .unwrap();
+    let start = Instant::now();
+    let (closed, _) = read_until_closed(&mut peer, Duration::from_secs(5));
+    assert!(
+        closed,
+        "FerroMQ ignored a TTL that came after the handshake"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn a_zmtp_3_0_peer_is_heartbeated_too() {
+    // As libzmq does: PINGs go to a peer whatever minor version it announced, so a silent
+    // one is found.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let ctx = Context::new();
+    let push = ferro(&ctx, SocketType::Push);
+    push.set_option(SocketOption::HeartbeatIvl, 50).unwrap();
+    push.connect(&endpoint).unwrap();
+    let (mut silent, _) = listener.accept().unwrap();
+    silent.write_all(&pull_handshake_zmtp_3(0)).unwrap();
+    let (closed, seen) = read_until_closed(&mut silent, Duration::from_secs(5));
+    assert!(closed, "FerroMQ kept a silent ZMTP 3.0 connection open");
+    assert!(seen.windows(5).any(|w| w == b"\x04PING"), "no PING seen");
 }
 
 #[test]

@@ -34,6 +34,8 @@ pub(crate) struct Heartbeat {
     next_ping: Option<Instant>,
     /// The TTL the peer asked us to apply in its PINGs.
     peer_ttl: Option<Duration>,
+    /// Set when `peer_ttl` changes, until the engine has rearmed its timer.
+    ttl_changed: bool,
 }
 
 impl Heartbeat {
@@ -52,14 +54,14 @@ impl Heartbeat {
             ping_outstanding: None,
             next_ping: None,
             peer_ttl: None,
+            ttl_changed: false,
         }
     }
 
-    /// The handshake completed: start sending PINGs if the peer understands them (ZMTP 3.1).
-    pub(crate) fn start(&mut self, peer_speaks_3_1: bool, now: Instant) {
-        if peer_speaks_3_1 {
-            self.next_ping = self.interval.map(|ivl| now + ivl);
-        }
+    /// The handshake completed: start sending PINGs. As libzmq does, whatever ZMTP 3.x
+    /// minor version the peer announced: a silent peer is found either way.
+    pub(crate) fn start(&mut self, now: Instant) {
+        self.next_ping = self.interval.map(|ivl| now + ivl);
     }
 
     /// Any bytes from the peer prove it alive.
@@ -70,8 +72,16 @@ impl Heartbeat {
 
     /// The peer sent a PING with a TTL: if it then stays silent that long, it is gone.
     pub(crate) fn on_peer_ping(&mut self, ttl_deciseconds: u16) {
-        self.peer_ttl =
+        let ttl =
             (ttl_deciseconds > 0).then(|| Duration::from_millis(ttl_deciseconds as u64 * 100));
+        self.ttl_changed |= ttl != self.peer_ttl;
+        self.peer_ttl = ttl;
+    }
+
+    /// Whether the peer's TTL changed since the last call: the engine's timer, set from
+    /// [`Heartbeat::deadline`] before it started waiting, must then be set again.
+    pub(crate) fn take_ttl_changed(&mut self) -> bool {
+        std::mem::take(&mut self.ttl_changed)
     }
 
     /// The earliest instant at which [`Heartbeat::fire`] has something to do.
@@ -124,7 +134,7 @@ mod tests {
     fn pings_every_interval_and_expires_without_input() {
         let t0 = Instant::now();
         let mut hb = Heartbeat::new(&options(100, 300, 2000), t0);
-        hb.start(true, t0);
+        hb.start(t0);
         let ms = |n| t0 + Duration::from_millis(n);
         assert_eq!(hb.deadline(), Some(ms(100)));
         assert_eq!(
@@ -151,13 +161,10 @@ mod tests {
     }
 
     #[test]
-    fn no_pings_to_a_zmtp_3_0_peer_or_when_disabled() {
+    fn no_pings_when_disabled() {
         let t0 = Instant::now();
-        let mut hb = Heartbeat::new(&options(100, -1, 0), t0);
-        hb.start(false, t0);
-        assert_eq!(hb.deadline(), None);
         let mut off = Heartbeat::new(&SocketOptions::default(), t0);
-        off.start(true, t0);
+        off.start(t0);
         assert_eq!(off.deadline(), None);
     }
 
@@ -165,7 +172,7 @@ mod tests {
     fn the_peers_ttl_applies_even_without_our_own_pings() {
         let t0 = Instant::now();
         let mut hb = Heartbeat::new(&SocketOptions::default(), t0);
-        hb.start(true, t0);
+        hb.start(t0);
         hb.on_peer_ping(5);
         assert_eq!(hb.deadline(), Some(t0 + Duration::from_millis(500)));
         hb.on_input(t0 + Duration::from_millis(400));

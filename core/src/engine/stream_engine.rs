@@ -531,6 +531,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                 let _ = self.poll_write_out(cx);
                 return Poll::Ready(None);
             }
+            if self.heartbeat.take_ttl_changed() {
+                // The peer's PING set a TTL: the caller's timer must include it.
+                let _ = self.poll_write_out(cx);
+                return Poll::Ready(None);
+            }
 
             // Outbound: gather messages from the pipe, then write. While the connection is
             // offered to the socket, there is nothing to write unless the pipe has messages.
@@ -733,7 +738,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                         .post(PipeEvent::PeerReady(p.peer_id(), identity)),
                     None => *pipe = Some(link.attach_new_pipe(options, waker, Some(identity))),
                 }
-                heartbeat.start(peer.version_minor >= 1, Instant::now());
+                heartbeat.start(Instant::now());
                 ready_peer = Some(());
                 ControlFlow::Continue(())
             }

@@ -192,6 +192,9 @@ pub struct Connection {
     mechanism: Mechanism,
     /// 0 or 1, known once the peer's greeting has arrived.
     peer_minor: u8,
+    /// A SUB or XSUB talking to a ZMTP 3.1 peer: its subscription messages (one frame,
+    /// first byte 1 or 0) go out as SUBSCRIBE/CANCEL commands (RFC 37), as libzmq's do.
+    subscriptions_as_commands: bool,
     peer: Option<PeerInfo>,
     /// Frames of a multipart message whose last frame has not arrived yet.
     partial: Message,
@@ -215,8 +218,13 @@ impl Connection {
     pub fn new(config: ConnectionConfig) -> Connection {
         let mut metadata = Metadata::new();
         metadata.push("Socket-Type", config.socket_type.zmtp_name());
-        if let Some(id) = config.routing_id {
-            metadata.push("Identity", id);
+        // As libzmq: the socket types a ROUTER can address send an Identity, empty when
+        // they have no ROUTING_ID; the others none.
+        if matches!(
+            config.socket_type,
+            SocketType::Req | SocketType::Dealer | SocketType::Router
+        ) {
+            metadata.push("Identity", config.routing_id.unwrap_or_default());
         }
         let mechanism = Mechanism::null(metadata);
 
@@ -235,6 +243,7 @@ impl Connection {
             state: State::Greeting,
             mechanism,
             peer_minor: 1,
+            subscriptions_as_commands: false,
             peer: None,
             partial: Message::new(),
             outbound,
@@ -297,6 +306,9 @@ impl Connection {
         );
         let frames = msg.frames();
         if let [only] = frames {
+            if self.subscriptions_as_commands && self.send_subscription(only) {
+                return;
+            }
             if let Some(inline) = only.inline_buffer() {
                 self.encode_inline_frame(inline, only.len());
                 return;
@@ -342,9 +354,24 @@ impl Connection {
             self.peer.is_some(),
             "send_single_frame before the ZMTP handshake completed"
         );
+        if self.subscriptions_as_commands && self.send_subscription(payload) {
+            return;
+        }
         let out = &mut self.outbound;
         FrameHeader::data(payload.len(), false).encode(out);
         out.extend_from_slice(payload);
+    }
+
+    /// Queues a subscription message (1 or 0, then the topic) as the SUBSCRIBE or CANCEL
+    /// command it stands for; false, and nothing queued, for any other message.
+    fn send_subscription(&mut self, message: &[u8]) -> bool {
+        let command = match message.split_first() {
+            Some((1, topic)) => Command::Subscribe(Bytes::copy_from_slice(topic)),
+            Some((0, topic)) => Command::Cancel(Bytes::copy_from_slice(topic)),
+            _ => return false,
+        };
+        command.encode(&mut self.outbound);
+        true
     }
 
     /// The common case of [`Connection::send_message`]: a message of one small (inline)
@@ -467,6 +494,8 @@ impl Connection {
                     input.advance(Greeting::LEN);
                     self.mechanism.check_peer(&greeting)?;
                     self.peer_minor = greeting.effective_minor();
+                    self.subscriptions_as_commands = self.peer_minor >= 1
+                        && matches!(self.socket_type, SocketType::Sub | SocketType::XSub);
                     // Only now, with the peer known to speak our mechanism, does the
                     // mechanism's first command go out.
                     self.mechanism.start(&mut self.outbound);
@@ -951,10 +980,18 @@ mod tests {
         result.unwrap();
         assert!(events.is_empty());
         assert!(!conn.is_ready());
-        // Exactly the READY libzmq would send for a REQ socket without identity.
+        // Exactly the READY libzmq 4.3 sends for a REQ socket without identity (captured
+        // from Debian's): an empty Identity property included.
         assert_eq!(
             &conn.outbound()[..],
-            b"\x04\x19\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ"
+            b"\x04\x26\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ\x08Identity\x00\x00\x00\x00"
+        );
+        let mut pair = Connection::new(config(SocketType::Pair));
+        pair.outbound().clear();
+        feed(&mut pair, &greeting(3, 1, b"NULL")).1.unwrap();
+        assert_eq!(
+            &pair.outbound()[..],
+            b"\x04\x1a\x05READY\x0bSocket-Type\x00\x00\x00\x04PAIR"
         );
     }
 
@@ -1264,6 +1301,28 @@ mod tests {
                 Event::Message(Message::from_frames([&b"head"[..], b"tail"]))
             ]
         );
+    }
+
+    #[test]
+    fn a_sub_sends_subscribe_and_cancel_commands_to_a_zmtp_3_1_peer_only() {
+        for socket_type in [SocketType::Sub, SocketType::XSub] {
+            let mut conn = ready_connection(config(socket_type), "XPUB");
+            conn.send_message(&Message::single(Frame::from(&b"\x01news"[..])));
+            conn.send_single_frame(b"\x00news");
+            conn.send_message(&Message::single(Frame::from(&b"\x02other"[..])));
+            let mut expected = command_frame(&Command::Subscribe(Bytes::from_static(b"news")));
+            expected.extend(command_frame(&Command::Cancel(Bytes::from_static(b"news"))));
+            expected.extend(data_frame(b"\x02other", false));
+            assert_eq!(conn.outbound().to_vec(), expected, "{socket_type}");
+        }
+        // A ZMTP 3.0 peer gets the subscription messages themselves.
+        let mut conn = Connection::new(config(SocketType::Sub));
+        let mut wire = greeting(3, 0, b"NULL");
+        wire.extend(ready_frame("PUB"));
+        feed(&mut conn, &wire).1.unwrap();
+        conn.outbound().clear();
+        conn.send_message(&Message::single(Frame::from(&b"\x01news"[..])));
+        assert_eq!(conn.outbound().to_vec(), data_frame(b"\x01news", false));
     }
 
     #[test]
