@@ -110,6 +110,10 @@ struct Queue {
     writer_done: AtomicBool,
     /// The reader has closed: what is queued will never be read.
     reader_done: AtomicBool,
+    /// Set with `writer_done` when the writer's side was disconnected or unbound by its
+    /// own socket: what is still queued is dropped instead of read (libzmq drops a pipe's
+    /// unread messages when its owner disconnects it).
+    unread_dropped: AtomicBool,
     /// CONFLATE: the writer keeps only the newest message queued, here instead of the ring.
     conflate: AtomicBool,
     newest: Mutex<Option<Message>>,
@@ -178,6 +182,7 @@ impl Queue {
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
             reader_done: AtomicBool::new(false),
+            unread_dropped: AtomicBool::new(false),
             conflate: AtomicBool::new(false),
             newest: Mutex::new(None),
             direct: Arc::default(),
@@ -728,9 +733,22 @@ impl PipeEnd {
 
     // ----- lifetime -----
 
-    /// True once the other end has closed and everything it sent has been read.
+    /// True once the other end has closed and everything it sent has been read (or is to
+    /// be dropped, see [`PipeEnd::drop_unread_output`]).
     pub(crate) fn is_peer_finished(&self) -> bool {
-        self.incoming.writer_done.load(Ordering::Acquire) && !self.has_incoming()
+        self.incoming.writer_done.load(Ordering::Acquire)
+            && (self.incoming.unread_dropped.load(Ordering::Acquire) || !self.has_incoming())
+    }
+
+    /// Whether what the other end queued and this end has not read is to be dropped.
+    pub(crate) fn is_unread_dropped(&self) -> bool {
+        self.incoming.unread_dropped.load(Ordering::Acquire)
+    }
+
+    /// Before this (I/O) end closes because its socket disconnected or unbound the
+    /// connection: the socket is not to read what this end queued and it has not read.
+    pub(crate) fn drop_unread_output(&self) {
+        self.outgoing.unread_dropped.store(true, Ordering::Release);
     }
 
     /// True once the other end has closed (it reads nothing more from us).
@@ -794,6 +812,20 @@ pub(crate) struct PipeCloser {
 }
 
 impl PipeCloser {
+    /// [`close`](Self::close) for a disconnect by this end's owner: the owner does not read
+    /// what it had not read yet; the other end still reads what this one queued.
+    pub(crate) fn close_dropping_own_unread(&self) {
+        self.incoming.unread_dropped.store(true, Ordering::Release);
+        self.close();
+    }
+
+    /// [`close`](Self::close) from the I/O side of a connection its socket disconnected:
+    /// the socket does not read what the connection delivered and it had not read yet.
+    pub(crate) fn close_dropping_peer_unread(&self) {
+        self.outgoing.unread_dropped.store(true, Ordering::Release);
+        self.close();
+    }
+
     /// Both ends see the pipe closed, as if each other's end had closed: neither can write
     /// any more, and each still reads what the other had already queued.
     pub(crate) fn close(&self) {

@@ -1038,6 +1038,34 @@ fn inproc_incompatible_socket_types_connect_like_libzmq_without_crashing() {
 // ----- unbind and disconnect, every transport -----
 
 #[test]
+fn a_disconnect_drops_what_the_socket_had_not_read_from_that_peer() {
+    // As libzmq: the disconnecting socket does not read what the cut connection had
+    // delivered to it, even what a poll had already looked at; a new connection starts
+    // clean.
+    let ctx = Context::new();
+    for transport in ALL {
+        let push = ferro(&ctx, SocketType::Push);
+        let endpoint = bind(&push, transport, "drop-unread");
+        let pull = ferro(&ctx, SocketType::Pull);
+        pull.connect(&endpoint).unwrap();
+        push.send("old 1", 0).unwrap();
+        push.send("old 2", 0).unwrap();
+        eventually("the old messages to arrive", || {
+            pull.get_int(SocketOption::Events).unwrap() & POLLIN as i64 != 0
+        });
+        pull.disconnect(&endpoint).unwrap();
+        if transport != Transport::Inproc {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        pull.connect(&endpoint).unwrap();
+        eventually("the new connection", || {
+            push.send("new", flags::DONTWAIT).is_ok()
+        });
+        assert_eq!(pull.recv(0).unwrap(), b"new", "{transport:?}");
+    }
+}
+
+#[test]
 fn disconnect_on_every_transport() {
     let ctx = Context::new();
     for transport in ALL {

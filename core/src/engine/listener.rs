@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::engine::close_wait::PeerBacklog;
 use crate::engine::link::{ShutdownReceiver, ShutdownSender, SocketLink};
-use crate::engine::stream_engine::StreamEngine;
+use crate::engine::stream_engine::{EngineEnd, StreamEngine};
 use crate::monitor;
 use crate::options::SocketOptions;
 
@@ -125,6 +125,12 @@ pub(crate) async fn run_listener<A: Acceptor>(
                     let mut pipe = None;
                     let end = engine.run(&mut pipe, &link, &mut shutdown).await;
                     tracing::debug!(%peer, %end, "connection ended");
+                    if matches!(end, EngineEnd::Shutdown) {
+                        // Unbound: what the socket has not read from here is dropped.
+                        if let Some(pipe) = &pipe {
+                            pipe.drop_unread_output();
+                        }
+                    }
                     // Dropping the pipe closes it: the socket forgets this peer.
                     drop(pipe);
                 });

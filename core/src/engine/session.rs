@@ -98,7 +98,13 @@ impl Session {
                 // The socket's close also drops the shutdown sender: once closing, only
                 // LINGER ends the attempts.
                 _ = shutdown.changed(), if closing.is_none() => {
-                    if self.socket_closed() { continue } else { return }
+                    if self.socket_closed() { continue }
+                    // Disconnected while reconnecting: what an earlier connection left
+                    // unread is dropped too.
+                    if let Some(pipe) = &self.pipe {
+                        pipe.drop_unread_output();
+                    }
+                    return
                 }
                 _ = self.wait_socket_closed(), if closing.is_none() => continue,
                 _ = sleep_until_some(linger_deadline) => return,
@@ -119,7 +125,14 @@ impl Session {
                 let end = engine.run(&mut self.pipe, &self.link, &mut shutdown).await;
                 tracing::debug!(%end, "connection ended");
                 match end {
-                    EngineEnd::SocketClosed | EngineEnd::Shutdown => return,
+                    EngineEnd::SocketClosed => return,
+                    EngineEnd::Shutdown => {
+                        // Disconnected: what the socket has not read from here is dropped.
+                        if let Some(pipe) = &self.pipe {
+                            pipe.drop_unread_output();
+                        }
+                        return;
+                    }
                     _ => self.connection_lost(),
                 }
                 backoff = self.reconnect_ivl();

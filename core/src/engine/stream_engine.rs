@@ -466,7 +466,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             return false;
         }
         self.reclaim_output();
-        p.closer(Listener::Task(self.waker.clone())).close();
+        p.closer(Listener::Task(self.waker.clone()))
+            .close_dropping_peer_unread();
         true
     }
 

@@ -329,7 +329,9 @@ impl Drop for InprocConnection {
                 }
             }
         }
-        self.closer.close();
+        // A disconnect (or the socket's close): what this socket had not read from the
+        // binder is dropped, as libzmq does; the binder still reads what we sent.
+        self.closer.close_dropping_own_unread();
     }
 }
 

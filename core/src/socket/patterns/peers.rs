@@ -23,6 +23,8 @@ pub(crate) struct Peers<T = (), M = Message> {
     lb: LoadBalancer,
     /// Accepted by `can_recv`, handed out by the next receive.
     read_ahead: Option<M>,
+    /// The pipe `read_ahead` came from.
+    read_ahead_from: Option<PipeId>,
 }
 
 impl<T, M> Peers<T, M> {
@@ -32,6 +34,7 @@ impl<T, M> Peers<T, M> {
             fq: FairQueue::new(),
             lb: LoadBalancer::new(),
             read_ahead: None,
+            read_ahead_from: None,
         }
     }
 
@@ -88,6 +91,12 @@ impl<T, M> Peers<T, M> {
     /// (if it is read at all), then it is dropped.
     pub(crate) fn closed(&mut self, id: PipeId) {
         self.lb.remove(id);
+        // A disconnect by this socket drops what it had not read, the read-ahead included.
+        if self.read_ahead_from == Some(id)
+            && self.pipes.pipe(id).is_some_and(|p| p.is_unread_dropped())
+        {
+            self.discard_read_ahead();
+        }
         // Also drops a pipe that is not read (outbound only, or not started) right away.
         self.fq.closed(&mut self.pipes, id);
     }
@@ -129,7 +138,13 @@ impl<T, M> Peers<T, M> {
         accept: impl FnMut(&Pipes<T>, PipeId, Message) -> Option<M>,
     ) -> bool {
         if self.read_ahead.is_none() {
-            self.read_ahead = self.recv_with(accept);
+            let mut from = None;
+            let mut accept = accept;
+            self.read_ahead = self.recv_with(|pipes, pipe, msg| {
+                from = Some(pipe);
+                accept(pipes, pipe, msg)
+            });
+            self.read_ahead_from = from;
         }
         self.read_ahead.is_some()
     }
@@ -137,6 +152,7 @@ impl<T, M> Peers<T, M> {
     /// Forgets the read-ahead item (REQ_RELAXED: the reply to an abandoned request).
     pub(crate) fn discard_read_ahead(&mut self) {
         self.read_ahead = None;
+        self.read_ahead_from = None;
     }
 
     /// Closes and forgets every pipe (socket close), and the read-ahead item.
