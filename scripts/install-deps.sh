@@ -21,8 +21,9 @@ apt_packages+=(ruby-dev ruby-minitest ruby-bundler libclang-dev)
 # The PHP extension (php/, make php / test-php): PHP's headers and php-config (ext-php-rs
 # builds against them), PHPUnit, php-fpm for the persistence test.
 apt_packages+=(php-dev phpunit php-fpm)
-# libzmq's own test suite against the C library (make test-conformance) is C++.
-apt_packages+=(g++)
+# libzmq's own test suite against the C library (make test-conformance) is C++; cppzmq
+# and czmq run on it in make test-c.
+apt_packages+=(g++ cppzmq-dev libczmq-dev)
 # The Python package's ssh tunnel test runs a private sshd (OpenSSH's client and server).
 apt_packages+=(openssh-client openssh-server)
 # Node.js and npm, when the machine has no Node (this one has Node 20 from elsewhere).
