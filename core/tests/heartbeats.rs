@@ -89,14 +89,24 @@ fn a_silent_peer_is_detected_and_the_connection_remade() {
     let (_again, _) = listener.accept().unwrap();
 }
 
-#[test]
-fn the_ttl_of_a_peers_ping_applies() {
+/// A FerroMQ PUSH (with HEARTBEAT_IVL `heartbeat_ivl_ms` when given) connected to a raw TCP
+/// peer of the test's: the context, the socket and the peer's end.
+fn push_with_raw_peer(heartbeat_ivl_ms: Option<i32>) -> (Context, ferromq::Socket, TcpStream) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
     let ctx = Context::new();
     let push = ferro(&ctx, SocketType::Push);
+    if let Some(ivl) = heartbeat_ivl_ms {
+        push.set_option(SocketOption::HeartbeatIvl, ivl).unwrap();
+    }
     push.connect(&endpoint).unwrap();
-    let (mut peer, _) = listener.accept().unwrap();
+    let (peer, _) = listener.accept().unwrap();
+    (ctx, push, peer)
+}
+
+#[test]
+fn the_ttl_of_a_peers_ping_applies() {
+    let (_ctx, _push, mut peer) = push_with_raw_peer(None);
     let mut bytes = pull_handshake();
     // PING with TTL 3 deciseconds and no context, then silence.
     bytes.extend_from_slice(&[0x04, 7, 4, b'P', b'I', b'N', b'G', 0, 3]);
@@ -114,12 +124,7 @@ fn the_ttl_of_a_peers_ping_applies() {
 #[test]
 fn a_ttl_arriving_after_the_handshake_applies_too() {
     // The engine was already waiting with no timer at all when this PING came.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
-    let ctx = Context::new();
-    let push = ferro(&ctx, SocketType::Push);
-    push.connect(&endpoint).unwrap();
-    let (mut peer, _) = listener.accept().unwrap();
+    let (_ctx, _push, mut peer) = push_with_raw_peer(None);
     peer.write_all(&pull_handshake()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     peer.write_all(&[0x04, 7, 4, b'P', b'I', b'N', b'G', 0, 3])
@@ -137,13 +142,7 @@ fn a_ttl_arriving_after_the_handshake_applies_too() {
 fn a_zmtp_3_0_peer_is_heartbeated_too() {
     // As libzmq does: PINGs go to a peer whatever minor version it announced, so a silent
     // one is found.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
-    let ctx = Context::new();
-    let push = ferro(&ctx, SocketType::Push);
-    push.set_option(SocketOption::HeartbeatIvl, 50).unwrap();
-    push.connect(&endpoint).unwrap();
-    let (mut silent, _) = listener.accept().unwrap();
+    let (_ctx, _push, mut silent) = push_with_raw_peer(Some(50));
     silent.write_all(&pull_handshake_zmtp_3(0)).unwrap();
     let (closed, seen) = read_until_closed(&mut silent, Duration::from_secs(5));
     assert!(closed, "FerroMQ kept a silent ZMTP 3.0 connection open");
