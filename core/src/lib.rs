@@ -20,6 +20,7 @@ pub mod poll;
 pub mod protocol;
 pub mod proxy;
 pub mod socket_type;
+pub mod timers;
 pub mod z85;
 
 pub(crate) mod direct_write;
@@ -43,6 +44,7 @@ pub use proxy::{
 pub use signal::PeerIdentity;
 pub use socket::{flags, Interrupt, Socket, Unsent, INTERRUPT_CHECK, POLLIN, POLLOUT};
 pub use socket_type::SocketType;
+pub use timers::Timers;
 
 /// The libzmq version whose behaviour and wire protocol (ZMTP 3.1) FerroMQ follows: what
 /// bindings report as their `zmq_version`.

@@ -11,3 +11,4 @@ mod msg;
 mod options;
 mod poll;
 mod socket;
+mod timers;

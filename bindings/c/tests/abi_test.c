@@ -4,6 +4,7 @@
  * the runner starts), for 1,000 round trips. Prints one line per test; exits 1 on a
  * failure. */
 #define _POSIX_C_SOURCE 200809L
+#define ZMQ_BUILD_DRAFT_API
 #include <zmq.h>
 
 #include <assert.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures = 0;
@@ -157,6 +159,46 @@ static void test_utilities (void)
     CHECK (zmq_ctx_term (ctx) == 0);
 }
 
+/* zmq_timers_*: what libzmq's timer API does, the cancel of a due timer by another's
+ * handler included. */
+static int fired[3];
+static void *timer_set;
+
+static void on_timer (int timer_id, void *arg)
+{
+    fired[*(int *) arg]++;
+    if (*(int *) arg == 0)
+        zmq_timers_cancel (timer_set, timer_id + 1); /* the next one, due as well */
+}
+
+static void test_timers (void)
+{
+    static int which[3] = {0, 1, 2};
+    timer_set = zmq_timers_new ();
+    CHECK (timer_set != NULL);
+    CHECK (zmq_timers_timeout (timer_set) == -1);
+    CHECK (zmq_timers_add (timer_set, 10, NULL, NULL) == -1 && zmq_errno () == EFAULT);
+    CHECK (zmq_timers_add (NULL, 10, on_timer, &which[0]) == -1 && zmq_errno () == EFAULT);
+    int first = zmq_timers_add (timer_set, 10, on_timer, &which[0]);
+    int second = zmq_timers_add (timer_set, 10, on_timer, &which[1]);
+    int third = zmq_timers_add (timer_set, 1000, on_timer, &which[2]);
+    CHECK (first > 0 && second == first + 1 && third > second);
+    long timeout = zmq_timers_timeout (timer_set);
+    CHECK (timeout > 0 && timeout <= 10);
+    CHECK (zmq_timers_execute (timer_set) == 0 && fired[0] == 0);
+    struct timespec wait = {0, 30 * 1000 * 1000};
+    nanosleep (&wait, NULL);
+    CHECK (zmq_timers_execute (timer_set) == 0);
+    CHECK (fired[0] == 1 && fired[1] == 0 && fired[2] == 0);
+    CHECK (zmq_timers_cancel (timer_set, second) == -1 && zmq_errno () == EINVAL);
+    CHECK (zmq_timers_set_interval (timer_set, third, 5) == 0);
+    CHECK (zmq_timers_reset (timer_set, first) == 0);
+    nanosleep (&wait, NULL);
+    CHECK (zmq_timers_execute (timer_set) == 0 && fired[2] == 1);
+    CHECK (zmq_timers_destroy (&timer_set) == 0 && timer_set == NULL);
+    CHECK (zmq_timers_destroy (&timer_set) == -1 && zmq_errno () == EFAULT);
+}
+
 /* After fork, the child cannot use the parent's socket (ETERM, not a hang), lets the
  * parent's objects go at once, and makes its own context. */
 static void test_fork (void)
@@ -214,6 +256,7 @@ int main (int argc, char **argv)
     test_req_rep_and_options ("inproc://abi-reqrep");
     test_messages_and_poll ();
     test_utilities ();
+    test_timers ();
     test_fork ();
     if (argc > 1)
         test_interop (argv[1]);
