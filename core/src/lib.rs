@@ -17,6 +17,7 @@ pub mod message;
 pub mod monitor;
 pub mod options;
 pub mod poll;
+pub mod properties;
 pub mod protocol;
 pub mod proxy;
 pub mod socket_type;
@@ -38,6 +39,7 @@ pub use message::{Frame, IntoFrames, Message};
 pub use monitor::MonitorEvent;
 pub use options::{OptionValue, SocketOption, SocketOptions};
 pub use poll::{poll, wait_for_readiness, PollItem, PollTarget, POLLERR};
+pub use properties::Properties;
 pub use proxy::{
     proxy, proxy_steerable, proxy_steerable_interruptible, proxy_with_timers, ProxyTimer,
 };

@@ -22,6 +22,8 @@ pub struct PeerIdentity {
     pub socket_type: SocketType,
     /// The peer's `Identity` property (ROUTING_ID), if it sent a non-empty one.
     pub routing_id: Option<Bytes>,
+    /// What messages from this connection carry (tcp and ipc; not inproc).
+    pub properties: Option<std::sync::Arc<crate::properties::Properties>>,
 }
 
 /// A change the application side must take into account.

@@ -596,3 +596,38 @@ fn router_mandatory_refuses_an_unknown_id_on_its_first_frame() {
     let e = router.send(&b"nobody"[..], flags::SNDMORE).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::HostUnreachable);
 }
+
+#[test]
+fn received_messages_carry_their_connections_properties_when_asked() {
+    // libzmq's message metadata: Peer-Address, the peer's READY properties, the descriptor.
+    let (ctx, zctx) = (Context::new(), zmq::Context::new());
+    let pull = ferro(&ctx, SocketType::Pull);
+    pull.keep_message_properties();
+    let endpoint = ferro_bind(&pull);
+    let push = libzmq(&zctx, zmq::PUSH);
+    push.connect(&endpoint).unwrap();
+    push.send("over tcp", 0).unwrap();
+    assert_eq!(pull.recv(0).unwrap(), b"over tcp");
+    let (more, properties) = pull.received();
+    assert!(!more);
+    let properties = properties.expect("a tcp message has properties");
+    assert_eq!(properties.get("Peer-Address"), Some(&b"127.0.0.1"[..]));
+    assert_eq!(properties.get("socket-type"), Some(&b"PUSH"[..]));
+    assert!(properties.fd().is_some_and(|fd| fd >= 0));
+    assert_eq!(properties.get("X-Nothing"), None);
+
+    // Over inproc there are none; and a socket that did not ask keeps none.
+    let inproc_push = ferro(&ctx, SocketType::Push);
+    pull.bind("inproc://properties").unwrap();
+    inproc_push.connect("inproc://properties").unwrap();
+    inproc_push.send("over inproc", 0).unwrap();
+    assert_eq!(pull.recv(0).unwrap(), b"over inproc");
+    assert!(pull.received().1.is_none());
+    let plain = ferro(&ctx, SocketType::Pull);
+    let plain_endpoint = ferro_bind(&plain);
+    let push2 = libzmq(&zctx, zmq::PUSH);
+    push2.connect(&plain_endpoint).unwrap();
+    push2.send("x", 0).unwrap();
+    assert_eq!(plain.recv(0).unwrap(), b"x");
+    assert!(plain.received().1.is_none());
+}

@@ -5,8 +5,10 @@
 use std::ffi::{c_char, c_int, c_void};
 use std::ptr;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
-use ferromq::Frame;
+use ferromq::{Frame, Properties};
 
 use crate::errno::{fail, fail_with, guard, EFAULT, EINVAL};
 use crate::handles::{Handle, SocketHandle};
@@ -34,6 +36,9 @@ struct Msg {
     /// zmq_msg_init_data without a free function: libzmq reports such data as shared.
     constant: bool,
     content: Content,
+    /// The properties of the connection a received message came from (zmq_msg_gets,
+    /// ZMQ_SRCFD).
+    properties: Option<Arc<Properties>>,
 }
 
 const _: () = assert!(std::mem::size_of::<Msg>() <= 64 && std::mem::align_of::<Msg>() <= 8);
@@ -112,6 +117,7 @@ fn init(msg: *mut ZmqMsgT, content: Content) -> c_int {
                 more: false,
                 constant: false,
                 content,
+                properties: None,
             },
         )
     };
@@ -170,8 +176,12 @@ pub extern "C" fn zmq_msg_close(msg: *mut ZmqMsgT) -> c_int {
             return -1;
         };
         m.tag = 0;
-        // SAFETY: the content is dropped once; the tag no longer marks it initialised.
-        unsafe { ptr::drop_in_place(&mut m.content) };
+        // SAFETY: the content and properties are dropped once; the tag no longer marks
+        // them initialised.
+        unsafe {
+            ptr::drop_in_place(&mut m.content);
+            ptr::drop_in_place(&mut m.properties);
+        }
         0
     })
 }
@@ -187,12 +197,14 @@ pub extern "C" fn zmq_msg_move(dest: *mut ZmqMsgT, src: *mut ZmqMsgT) -> c_int {
             Content::Frame(Frame::copy_from_slice(&[])),
         );
         let more = std::mem::take(&mut source.more);
+        let properties = source.properties.take();
         if zmq_msg_close(dest) != 0 {
             return -1;
         }
         init(dest, content);
         if let Some(d) = message(dest) {
             d.more = more;
+            d.properties = properties;
         }
         0
     })
@@ -211,12 +223,14 @@ pub extern "C" fn zmq_msg_copy(dest: *mut ZmqMsgT, src: *mut ZmqMsgT) -> c_int {
         };
         source.content = Content::Frame(frame.clone());
         let more = source.more;
+        let properties = source.properties.clone();
         if zmq_msg_close(dest) != 0 {
             return -1;
         }
         init(dest, Content::Frame(frame));
         if let Some(d) = message(dest) {
             d.more = more;
+            d.properties = properties;
         }
         0
     })
@@ -251,7 +265,7 @@ pub extern "C" fn zmq_msg_get(msg: *const ZmqMsgT, property: c_int) -> c_int {
         };
         match property {
             MORE => c_int::from(m.more),
-            SRCFD => -1,
+            SRCFD => m.properties.as_ref().and_then(|p| p.fd()).unwrap_or(-1),
             SHARED => match &m.content {
                 Content::Frame(frame) => c_int::from(m.constant || frame.is_shared()),
                 Content::Buffer(_) => 0,
@@ -267,11 +281,30 @@ pub extern "C" fn zmq_msg_set(_msg: *mut ZmqMsgT, _property: c_int, _value: c_in
     fail_with(EINVAL)
 }
 
-/// Message metadata is not kept yet: NULL with EINVAL, as for an unknown property.
+/// A property of the connection the message came from ("Peer-Address", "Socket-Type",
+/// "Identity", an application's "X-…"), valid while the message is; NULL and EINVAL if it
+/// has none by that name (or came over inproc), as in libzmq.
 #[no_mangle]
-pub extern "C" fn zmq_msg_gets(_msg: *const ZmqMsgT, _property: *const c_char) -> *const c_char {
-    crate::errno::set_errno(EINVAL);
-    ptr::null()
+pub extern "C" fn zmq_msg_gets(msg: *const ZmqMsgT, property: *const c_char) -> *const c_char {
+    guard(ptr::null(), || {
+        let Some(m) = message(msg) else {
+            return ptr::null();
+        };
+        if property.is_null() {
+            crate::errno::set_errno(EINVAL);
+            return ptr::null();
+        }
+        // SAFETY: a NUL-terminated string from the caller.
+        let name = unsafe { std::ffi::CStr::from_ptr(property) }.to_string_lossy();
+        match m.properties.as_ref().and_then(|p| p.get_with_nul(&name)) {
+            // Stored with its NUL, inside the Arc this message holds.
+            Some(value) => value.as_ptr().cast(),
+            None => {
+                crate::errno::set_errno(EINVAL);
+                ptr::null()
+            }
+        }
+    })
 }
 
 /// Sends the message (then empty again) as one frame; returns its size.
@@ -313,7 +346,7 @@ pub extern "C" fn zmq_msg_recv(msg: *mut ZmqMsgT, s: *mut c_void, flags: c_int) 
             Ok(frame) => {
                 let size = frame.len();
                 m.content = Content::Frame(frame);
-                m.more = handle.socket.rcvmore();
+                (m.more, m.properties) = handle.socket.received();
                 size.min(c_int::MAX as usize) as c_int
             }
             Err(e) => fail(&e),

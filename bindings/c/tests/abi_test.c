@@ -82,6 +82,23 @@ static void test_req_rep_and_options (const char *endpoint)
     CHECK (zmq_msg_init (&msg) == 0);
     CHECK (zmq_msg_recv (&msg, req, 0) == 2 && zmq_msg_more (&msg) == 1);
     CHECK (memcmp (zmq_msg_data (&msg), "wo", 2) == 0);
+    /* The connection's metadata, as libzmq gives it (none over inproc). */
+    const char *type = zmq_msg_gets (&msg, "Socket-Type");
+    if (strncmp (endpoint, "inproc", 6) == 0) {
+        CHECK (type == NULL && zmq_errno () == EINVAL);
+        CHECK (zmq_msg_get (&msg, ZMQ_SRCFD) == -1);
+    } else {
+        CHECK (type != NULL && strcmp (type, "REP") == 0);
+        CHECK (zmq_msg_get (&msg, ZMQ_SRCFD) >= 0);
+        const char *address = zmq_msg_gets (&msg, "Peer-Address");
+        if (strncmp (endpoint, "tcp", 3) == 0)
+            CHECK (address != NULL && strcmp (address, "127.0.0.1") == 0);
+        zmq_msg_t copy;
+        CHECK (zmq_msg_init (&copy) == 0 && zmq_msg_copy (&copy, &msg) == 0);
+        CHECK (strcmp (zmq_msg_gets (&copy, "socket-type"), "REP") == 0);
+        CHECK (zmq_msg_close (&copy) == 0);
+    }
+    CHECK (zmq_msg_gets (&msg, "X-Absent") == NULL && zmq_errno () == EINVAL);
     CHECK (zmq_msg_recv (&msg, req, 0) == 3 && zmq_msg_more (&msg) == 0);
     CHECK (zmq_msg_close (&msg) == 0);
     CHECK (zmq_close (req) == 0 && zmq_close (rep) == 0);

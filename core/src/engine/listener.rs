@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use crate::options::SocketOptions;
 
 /// A listening socket of some stream transport.
 pub(crate) trait Acceptor: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin + Send + 'static;
 
     /// Accepts one connection, with the socket's per-connection options applied. Also
     /// returns who the peer is, for logs.

@@ -5,7 +5,7 @@
 //! (TCP, ipc); what differs is behind [`Connector`].
 
 use std::future::{poll_fn, Future};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use crate::socket_type::SocketType;
 
 /// How to reach the peer of a stream transport.
 pub(crate) trait Connector: Send + Sync + 'static {
-    type Stream: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin + Send + 'static;
+    type Stream: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin + Send + 'static;
 
     /// One connection attempt (CONNECT_TIMEOUT included), with the socket's per-connection
     /// options applied. The error is only logged: the session retries after RECONNECT_IVL.
@@ -234,6 +234,7 @@ fn named_at_connect(link: &SocketLink, options: &SocketOptions) -> Option<PeerId
         // The peer's type is not known yet; ROUTER and STREAM do not look at it.
         socket_type: link.socket_type,
         routing_id: Some(routing_id),
+        properties: None,
     })
 }
 

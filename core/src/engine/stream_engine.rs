@@ -14,7 +14,7 @@
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::ops::ControlFlow;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
@@ -35,6 +35,7 @@ use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::pipe::{Listener, MessageView, PipeEnd, SHORT_FRAMES_MAX};
+use crate::properties::Properties;
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
 use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
@@ -279,6 +280,8 @@ pub(crate) struct StreamEngine<S> {
     /// The endpoint monitor events about this connection name.
     endpoint: String,
     fd: RawFd,
+    /// Peer-Address, the peer's IP address (tcp only), for the messages' properties.
+    peer_address: Option<String>,
     /// The handshake completed (monitor: a later loss is not a handshake failure).
     handshaken: bool,
     /// The pipe's direct-write state, when its socket writes directly (REQ, REP), and
@@ -291,7 +294,7 @@ pub(crate) struct StreamEngine<S> {
     close_wait: CloseWait,
 }
 
-impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> {
+impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEngine<S> {
     /// An engine for `stream`; `endpoint` is what monitor events about it report.
     pub(crate) fn new(
         stream: S,
@@ -312,6 +315,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             }))
         };
         let fd = stream.as_raw_fd();
+        let peer_address = socket2::SockRef::from(&stream)
+            .peer_addr()
+            .ok()
+            .and_then(|address| address.as_socket())
+            .map(|address| address.ip().to_canonical().to_string());
         StreamEngine {
             stream,
             codec,
@@ -324,6 +332,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             heartbeat: Heartbeat::new(options, Instant::now()),
             endpoint,
             fd,
+            peer_address,
             handshaken: false,
             direct: None,
             offered: false,
@@ -346,6 +355,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             let peer = PeerIdentity {
                 socket_type: SocketType::Stream,
                 routing_id: self.options.connect_routing_id.clone(),
+                properties: Some(Arc::new(Properties::new(
+                    None,
+                    self.peer_address.as_deref(),
+                    self.fd,
+                ))),
             };
             *pipe = Some(link.attach_new_pipe(&self.options, &self.waker, Some(peer)));
         }
@@ -697,6 +711,8 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
             waker,
             options,
             heartbeat,
+            peer_address,
+            fd,
             ..
         } = self;
         let mut ready_peer = None;
@@ -732,6 +748,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + PeerBacklog + Unpin> StreamEngine<S> 
                         .connect_routing_id
                         .clone()
                         .or_else(|| peer.routing_id.clone()),
+                    properties: Some(Arc::new(Properties::new(
+                        Some(&peer.metadata),
+                        peer_address.as_deref(),
+                        *fd,
+                    ))),
                 };
                 match pipe.as_ref() {
                     Some(p) => link

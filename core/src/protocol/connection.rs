@@ -192,6 +192,8 @@ pub struct Connection {
     mechanism: Mechanism,
     /// 0 or 1, known once the peer's greeting has arrived.
     peer_minor: u8,
+    /// Our greeting after its signature: queued once the peer's signature is in.
+    greeting_rest: Option<Bytes>,
     /// A SUB or XSUB talking to a ZMTP 3.1 peer: its subscription messages (one frame,
     /// first byte 1 or 0) go out as SUBSCRIBE/CANCEL commands (RFC 37), as libzmq's do.
     subscriptions_as_commands: bool,
@@ -228,9 +230,13 @@ impl Connection {
         }
         let mechanism = Mechanism::null(metadata);
 
+        // As libzmq: the signature goes out at once, the rest of the greeting once the
+        // peer's signature has come (programs reading raw ZMTP, as libzmq's tests do, see
+        // the greeting in these two parts).
+        let greeting = Greeting::new(mechanism.name(), mechanism.as_server()).encode();
         let mut outbound = BytesMut::with_capacity(256);
-        outbound
-            .extend_from_slice(&Greeting::new(mechanism.name(), mechanism.as_server()).encode());
+        outbound.extend_from_slice(&greeting[..Greeting::SIGNATURE_LEN]);
+        let greeting_rest = Some(Bytes::copy_from_slice(&greeting[Greeting::SIGNATURE_LEN..]));
 
         let max_frame = config
             .max_msg_size
@@ -243,6 +249,7 @@ impl Connection {
             state: State::Greeting,
             mechanism,
             peer_minor: 1,
+            greeting_rest,
             subscriptions_as_commands: false,
             peer: None,
             partial: Message::new(),
@@ -488,6 +495,11 @@ impl Connection {
             match &self.state {
                 State::Failed(err) => return Err(err.clone()),
                 State::Greeting => {
+                    if input.len() >= Greeting::SIGNATURE_LEN {
+                        if let Some(rest) = self.greeting_rest.take() {
+                            self.outbound.extend_from_slice(&rest);
+                        }
+                    }
                     let Some(greeting) = Greeting::decode(input)? else {
                         return Ok(());
                     };
@@ -971,13 +983,32 @@ mod tests {
     }
 
     #[test]
-    fn greeting_is_queued_at_once_and_ready_only_after_peer_greeting() {
+    fn greeting_goes_out_in_two_parts_and_ready_only_after_peer_greeting() {
+        // As libzmq: the signature at once, the rest once the peer's signature is in.
         let mut conn = Connection::new(config(SocketType::Req));
-        assert_eq!(conn.outbound().len(), 64);
-        assert_eq!(&conn.outbound()[..], &Greeting::new("NULL", false).encode());
+        let ours = Greeting::new("NULL", false).encode();
+        assert_eq!(&conn.outbound()[..], &ours[..Greeting::SIGNATURE_LEN]);
         conn.outbound().clear();
-        let (events, result) = feed(&mut conn, &greeting(3, 1, b"NULL"));
-        result.unwrap();
+        let peer = greeting(3, 1, b"NULL");
+        let mut input = BytesMut::from(&peer[..9]);
+        conn.receive(&mut input, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
+        assert!(
+            conn.outbound().is_empty(),
+            "not before the peer's whole signature"
+        );
+        input.extend_from_slice(&peer[9..10]);
+        conn.receive(&mut input, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
+        assert_eq!(&conn.outbound()[..], &ours[Greeting::SIGNATURE_LEN..]);
+        conn.outbound().clear();
+        input.extend_from_slice(&peer[10..]);
+        let mut events = Vec::new();
+        conn.receive(&mut input, &mut |e| {
+            events.push(e.into_static());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
         assert!(events.is_empty());
         assert!(!conn.is_ready());
         // Exactly the READY libzmq 4.3 sends for a REQ socket without identity (captured
@@ -987,8 +1018,8 @@ mod tests {
             b"\x04\x26\x05READY\x0bSocket-Type\x00\x00\x00\x03REQ\x08Identity\x00\x00\x00\x00"
         );
         let mut pair = Connection::new(config(SocketType::Pair));
-        pair.outbound().clear();
         feed(&mut pair, &greeting(3, 1, b"NULL")).1.unwrap();
+        pair.outbound().advance(Greeting::LEN);
         assert_eq!(
             &pair.outbound()[..],
             b"\x04\x1a\x05READY\x0bSocket-Type\x00\x00\x00\x04PAIR"

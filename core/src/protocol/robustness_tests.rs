@@ -58,17 +58,18 @@ fn valid_stream(rng: &mut Rng) -> Vec<u8> {
     }
     let mut peer = Connection::new(config);
     let mut wire = peer.outbound().split().to_vec();
-    // Let the peer see our greeting and READY so it queues its own READY.
+    // Let the peer see our greeting and READY so it queues its own READY. Each side keeps
+    // what it has not decoded yet (the greeting goes out in two parts).
     let mut ours = Connection::new(ConnectionConfig::new(SocketType::Pull));
-    let mut from_us = ours.outbound().split();
-    peer.receive(&mut from_us, &mut |_| ControlFlow::Continue(()))
+    let mut to_peer = ours.outbound().split();
+    peer.receive(&mut to_peer, &mut |_| ControlFlow::Continue(()))
         .unwrap();
     wire.extend_from_slice(&peer.outbound().split());
     let mut from_peer = BytesMut::from(&wire[..]);
     ours.receive(&mut from_peer, &mut |_| ControlFlow::Continue(()))
         .unwrap();
-    let mut from_us = ours.outbound().split();
-    peer.receive(&mut from_us, &mut |_| ControlFlow::Continue(()))
+    to_peer.extend_from_slice(&ours.outbound().split());
+    peer.receive(&mut to_peer, &mut |_| ControlFlow::Continue(()))
         .unwrap();
     assert!(peer.is_ready());
 

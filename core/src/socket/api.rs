@@ -23,6 +23,7 @@ use crate::message::{Frame, Message};
 use crate::monitor::{self, MonitorSink};
 use crate::options::{timeout_from_ms, OptionValue, SocketOption, SocketOptions};
 use crate::pipe::{PipeHwm, PipeId};
+use crate::properties::Properties;
 use crate::signal::{PipeEvent, SocketSignal, Wake, INPROC_SPIN, LOCKSTEP_SPIN};
 use crate::socket::endpoints::{Direction, EndpointEntry, EndpointHandle, Endpoints};
 use crate::socket::pattern::{Pattern, SendError};
@@ -90,6 +91,13 @@ struct State {
     builds_in_place: bool,
     /// Each attached pipe's HWMs, changed when SNDHWM or RCVHWM is (as libzmq does).
     pipe_hwms: HashMap<PipeId, PipeHwm>,
+    /// The properties of each connected pipe's connection (tcp, ipc).
+    pipe_properties: HashMap<PipeId, Arc<Properties>>,
+    /// Whether `received_properties` is kept up to date: only for callers that ask
+    /// ([`Socket::keep_message_properties`]), so that others pay nothing per message.
+    keep_properties: bool,
+    /// The properties of the connection the message last received came from.
+    received_properties: Option<Arc<Properties>>,
 }
 
 impl Socket {
@@ -133,6 +141,9 @@ impl Socket {
                     uses_io_threads: false,
                     builds_in_place,
                     pipe_hwms: HashMap::new(),
+                    pipe_properties: HashMap::new(),
+                    keep_properties: false,
+                    received_properties: None,
                 }),
             }
         });
@@ -687,6 +698,21 @@ impl Socket {
         self.shared.state.lock().rcvmore
     }
 
+    /// From now on, keep the properties of each received message's connection for
+    /// [`Socket::received`] (libzmq's message metadata: Peer-Address, the peer's handshake
+    /// properties, the descriptor). Off by default: it costs a lookup per message.
+    pub fn keep_message_properties(&self) {
+        self.shared.state.lock().keep_properties = true;
+    }
+
+    /// After a receive: whether the frame returned has more after it (ZMQ_RCVMORE), and
+    /// the properties of the connection its message came from (with
+    /// [`Socket::keep_message_properties`]; `None` for inproc peers and without it).
+    pub fn received(&self) -> (bool, Option<Arc<Properties>>) {
+        let state = self.shared.state.lock();
+        (state.rcvmore, state.received_properties.clone())
+    }
+
     // ----- options -----
 
     pub fn set_option(&self, option: SocketOption, value: impl Into<OptionValue>) -> Result<()> {
@@ -857,17 +883,27 @@ impl State {
     fn apply_events(&mut self, signal: &SocketSignal) {
         let pattern = &mut self.pattern;
         let pipe_hwms = &mut self.pipe_hwms;
+        let pipe_properties = &mut self.pipe_properties;
         signal.drain(|event| match event {
             PipeEvent::Attached(pipe, peer) => {
                 pipe_hwms.insert(pipe.id(), pipe.hwm_handle());
+                if let Some(properties) = peer.as_ref().and_then(|p| p.properties.clone()) {
+                    pipe_properties.insert(pipe.id(), properties);
+                }
                 pattern.attach(pipe, peer.as_ref())
             }
-            PipeEvent::PeerReady(id, peer) => pattern.peer_ready(id, &peer),
+            PipeEvent::PeerReady(id, peer) => {
+                if let Some(properties) = peer.properties.clone() {
+                    pipe_properties.insert(id, properties);
+                }
+                pattern.peer_ready(id, &peer)
+            }
             PipeEvent::PeerLost(id) => pattern.peer_lost(id),
             PipeEvent::Readable(id) => pattern.readable(id),
             PipeEvent::Writable(id) => pattern.writable(id),
             PipeEvent::Closed(id) => {
                 pipe_hwms.remove(&id);
+                pipe_properties.remove(&id);
                 pattern.closed(id)
             }
             PipeEvent::Wake => {}
@@ -881,11 +917,22 @@ impl State {
     #[inline(always)]
     fn next_message(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
         if self.builds_in_place {
-            self.pattern.recv_into(slot)
+            self.pattern.recv_into(slot)?;
         } else {
             slot.write(self.pattern.recv()?);
-            Ok(())
         }
+        if self.keep_properties {
+            self.note_received_properties();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn note_received_properties(&mut self) {
+        self.received_properties = self
+            .pattern
+            .last_recv_pipe()
+            .and_then(|pipe| self.pipe_properties.get(&pipe).cloned());
     }
 
     /// How long a blocked call checks for events before it sleeps (`SocketSignal::wait`):

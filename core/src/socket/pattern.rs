@@ -84,6 +84,12 @@ pub(crate) trait Pattern: Send {
         false
     }
 
+    /// The pipe the message last received came from, for its connection's properties;
+    /// `None` where a pattern does not say (XPUB, a made-up message).
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        None
+    }
+
     /// Whether `send` could succeed now (POLLOUT).
     fn can_send(&mut self) -> bool;
 

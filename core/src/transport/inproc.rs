@@ -76,6 +76,7 @@ impl Side {
                 .peer_alias
                 .clone()
                 .or_else(|| binder.identity.routing_id.clone()),
+            properties: None,
         }
     }
 
@@ -85,6 +86,7 @@ impl Side {
             identity: PeerIdentity {
                 socket_type: link.socket_type,
                 routing_id: options.routing_id.clone(),
+                properties: None,
             },
             sndhwm: options.sndhwm,
             rcvhwm: options.rcvhwm,

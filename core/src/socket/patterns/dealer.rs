@@ -78,6 +78,10 @@ impl Pattern for Dealer {
         self.peers.can_send()
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.peers.can_recv()
     }

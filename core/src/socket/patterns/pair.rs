@@ -75,6 +75,10 @@ impl Pattern for Pair {
         self.peers.can_send()
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.peers.can_recv()
     }

@@ -25,6 +25,8 @@ pub(crate) struct Peers<T = (), M = Message> {
     read_ahead: Option<M>,
     /// The pipe `read_ahead` came from.
     read_ahead_from: Option<PipeId>,
+    /// The pipe the item last received came from.
+    last_from: Option<PipeId>,
 }
 
 impl<T, M> Peers<T, M> {
@@ -35,6 +37,7 @@ impl<T, M> Peers<T, M> {
             lb: LoadBalancer::new(),
             read_ahead: None,
             read_ahead_from: None,
+            last_from: None,
         }
     }
 
@@ -121,9 +124,11 @@ impl<T, M> Peers<T, M> {
         mut accept: impl FnMut(&Pipes<T>, PipeId, Message) -> Option<M>,
     ) -> Option<M> {
         if let Some(item) = self.read_ahead.take() {
+            self.last_from = self.read_ahead_from;
             return Some(item);
         }
         while let Some((pipe, msg)) = self.fq.recv(&mut self.pipes) {
+            self.last_from = Some(pipe);
             if let Some(item) = accept(&self.pipes, pipe, msg) {
                 return Some(item);
             }
@@ -147,6 +152,11 @@ impl<T, M> Peers<T, M> {
             self.read_ahead_from = from;
         }
         self.read_ahead.is_some()
+    }
+
+    /// The pipe the item last received came from.
+    pub(crate) fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.last_from
     }
 
     /// Forgets the read-ahead item (REQ_RELAXED: the reply to an abandoned request).
@@ -179,11 +189,15 @@ impl<T> Peers<T, Message> {
     /// [`recv`](Self::recv) into `slot`, where the message is built (initialised on `Ok`).
     pub(crate) fn recv_into(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
         if let Some(msg) = self.read_ahead.take() {
+            self.last_from = self.read_ahead_from;
             slot.write(msg);
             return Ok(());
         }
         match self.fq.recv_into(&mut self.pipes, slot) {
-            Some(_) => Ok(()),
+            Some(pipe) => {
+                self.last_from = Some(pipe);
+                Ok(())
+            }
             None => Err(Error::again()),
         }
     }

@@ -64,6 +64,10 @@ impl Pattern for Pull {
         false
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.peers.can_recv()
     }

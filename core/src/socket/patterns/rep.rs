@@ -119,6 +119,10 @@ impl Pattern for Rep {
         self.reply_to.is_some()
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.reply_to.is_none() && self.peers.can_recv_with(split_request)
     }

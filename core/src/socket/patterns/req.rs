@@ -168,6 +168,10 @@ impl Pattern for Req {
         (self.relaxed || !self.awaiting_reply) && self.peers.can_send()
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.awaiting_reply && self.peers.can_recv_with(self.reply_filter())
     }

@@ -230,6 +230,10 @@ impl Pattern for Router {
         })
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         self.peers.can_recv_with(with_routing_id)
     }

@@ -30,7 +30,9 @@ pub(crate) struct Stream {
     ids: RoutingIdGenerator,
     /// Messages ready for the user ahead of the fair queue: connect/disconnect notices, and
     /// the data a lost connection left behind (read out so it comes before its notice).
-    notices: VecDeque<Message>,
+    notices: VecDeque<(PipeId, Message)>,
+    /// The pipe the message last received came from.
+    last_from: Option<PipeId>,
     /// STREAM_NOTIFY: whether connections and their loss are announced (libzmq: yes).
     notify: bool,
     /// The id last generated for a connection: libzmq's STREAM reports it as the socket's
@@ -46,6 +48,7 @@ impl Stream {
             fq: FairQueue::new(),
             ids: RoutingIdGenerator::new(),
             notices: VecDeque::new(),
+            last_from: None,
             notify: true,
             last_generated_id: None,
         }
@@ -71,7 +74,7 @@ impl Stream {
             *slot = Some(id.clone());
         }
         if self.notify {
-            self.notices.push_back(notice(&id));
+            self.notices.push_back((pipe, notice(&id)));
         }
         self.fq.attach(pipe);
     }
@@ -88,11 +91,11 @@ impl Stream {
         if let Some(end) = self.pipes.pipe_mut(pipe) {
             while let Some(mut msg) = end.read() {
                 msg.push_front(Frame::from(id.clone()));
-                self.notices.push_back(msg);
+                self.notices.push_back((pipe, msg));
             }
         }
         if self.notify {
-            self.notices.push_back(notice(&id));
+            self.notices.push_back((pipe, notice(&id)));
         }
     }
 }
@@ -171,16 +174,22 @@ impl Pattern for Stream {
     }
 
     fn recv(&mut self) -> Result<Message> {
-        if let Some(msg) = self.notices.pop_front() {
+        if let Some((pipe, msg)) = self.notices.pop_front() {
+            self.last_from = Some(pipe);
             return Ok(msg);
         }
         while let Some((pipe, mut msg)) = self.fq.recv(&mut self.pipes) {
             if let Some(Some(id)) = self.pipes.data(pipe) {
                 msg.push_front(Frame::from(id.clone()));
+                self.last_from = Some(pipe);
                 return Ok(msg);
             }
         }
         Err(Error::again())
+    }
+
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.last_from
     }
 
     fn can_send(&mut self) -> bool {
@@ -190,7 +199,9 @@ impl Pattern for Stream {
     fn can_recv(&mut self) -> bool {
         if self.notices.is_empty() {
             if let Ok(msg) = self.recv() {
-                self.notices.push_front(msg);
+                if let Some(pipe) = self.last_from {
+                    self.notices.push_front((pipe, msg));
+                }
             }
         }
         !self.notices.is_empty()

@@ -6,6 +6,7 @@ use super::{flag_value, forward_pipe_events, not_supported};
 use crate::error::Result;
 use crate::message::Message;
 use crate::options::{OptionValue, SocketOption};
+use crate::pipe::PipeId;
 use crate::socket::pattern::{Pattern, SendError};
 use crate::socket_type::SocketType;
 
@@ -38,6 +39,10 @@ impl Pattern for Sub {
 
     fn can_send(&mut self) -> bool {
         false
+    }
+
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.inner.last_recv_pipe()
     }
 
     fn can_recv(&mut self) -> bool {

@@ -35,6 +35,7 @@ pub(crate) fn peer(socket_type: SocketType) -> PeerIdentity {
     PeerIdentity {
         socket_type,
         routing_id: None,
+        properties: None,
     }
 }
 
@@ -42,6 +43,7 @@ pub(crate) fn peer_with_id(socket_type: SocketType, id: &[u8]) -> PeerIdentity {
     PeerIdentity {
         socket_type,
         routing_id: Some(Bytes::copy_from_slice(id)),
+        properties: None,
     }
 }
 

@@ -164,6 +164,10 @@ impl Pattern for XSub {
         true
     }
 
+    fn last_recv_pipe(&self) -> Option<PipeId> {
+        self.peers.last_recv_pipe()
+    }
+
     fn can_recv(&mut self) -> bool {
         let filter = subscribed(&self.subscriptions, self.filter, self.invert_matching);
         self.peers.can_recv_with(filter)
