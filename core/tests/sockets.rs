@@ -598,11 +598,10 @@ fn router_mandatory_refuses_an_unknown_id_on_its_first_frame() {
 }
 
 #[test]
-fn received_messages_carry_their_connections_properties_when_asked() {
+fn received_messages_carry_their_connections_properties() {
     // libzmq's message metadata: Peer-Address, the peer's READY properties, the descriptor.
     let (ctx, zctx) = (Context::new(), zmq::Context::new());
     let pull = ferro(&ctx, SocketType::Pull);
-    pull.keep_message_properties();
     let endpoint = ferro_bind(&pull);
     let push = libzmq(&zctx, zmq::PUSH);
     push.connect(&endpoint).unwrap();
@@ -616,18 +615,25 @@ fn received_messages_carry_their_connections_properties_when_asked() {
     assert!(properties.fd().is_some_and(|fd| fd >= 0));
     assert_eq!(properties.get("X-Nothing"), None);
 
-    // Over inproc there are none; and a socket that did not ask keeps none.
+    // Over inproc there are none.
     let inproc_push = ferro(&ctx, SocketType::Push);
     pull.bind("inproc://properties").unwrap();
     inproc_push.connect("inproc://properties").unwrap();
     inproc_push.send("over inproc", 0).unwrap();
     assert_eq!(pull.recv(0).unwrap(), b"over inproc");
     assert!(pull.received().1.is_none());
-    let plain = ferro(&ctx, SocketType::Pull);
-    let plain_endpoint = ferro_bind(&plain);
-    let push2 = libzmq(&zctx, zmq::PUSH);
-    push2.connect(&plain_endpoint).unwrap();
-    push2.send("x", 0).unwrap();
-    assert_eq!(plain.recv(0).unwrap(), b"x");
-    assert!(plain.received().1.is_none());
+
+    // Each frame of a multipart message, read one by one, has its message's properties.
+    let router = ferro(&ctx, SocketType::Router);
+    let router_endpoint = ferro_bind(&router);
+    let dealer = libzmq(&zctx, zmq::DEALER);
+    dealer.set_identity(b"d1").unwrap();
+    dealer.connect(&router_endpoint).unwrap();
+    dealer.send_multipart(["a", "b"], 0).unwrap();
+    for expected in [&b"d1"[..], b"a", b"b"] {
+        assert_eq!(router.recv(0).unwrap(), expected);
+        let properties = router.received().1.unwrap();
+        assert_eq!(properties.get("Identity"), Some(&b"d1"[..]));
+        assert_eq!(properties.get("Socket-Type"), Some(&b"DEALER"[..]));
+    }
 }

@@ -487,3 +487,26 @@ def test_z85(lib):
         z85.encode(b"abc")
     with pytest.raises(ValueError, match="multiple of 5, not 4"):
         z85.decode(b"abcd")
+
+
+def test_frames_received_over_tcp_carry_their_connections_metadata(lib):
+    # pyzmq's Frame.get(name) / frame[name] (libzmq's zmq_msg_gets) and Frame.get(SRCFD).
+    pull = lib.test_context.socket(lib.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = lib.test_context.socket(lib.PUSH)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send_multipart([b"a", b"b"])
+    first = pull.recv(copy=False)
+    assert first.get("Peer-Address") == "127.0.0.1"
+    assert first["Socket-Type"] == "PUSH"
+    assert first.get(lib.SRCFD) >= 0
+    assert first.get(lib.MORE) == 1
+    with pytest.raises(lib.ZMQError) as raised:
+        first.get("X-Absent")
+    assert raised.value.errno == lib.EINVAL
+    second = pull.recv(copy=False)
+    assert second.get("Socket-Type") == "PUSH" and second.get(lib.MORE) == 0
+    push.send(b"c")
+    [third] = pull.recv_multipart(copy=False)
+    assert third.get("Peer-Address") == "127.0.0.1"

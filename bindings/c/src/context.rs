@@ -186,8 +186,6 @@ pub extern "C" fn zmq_socket(context: *mut c_void, socket_type: c_int) -> *mut c
         if !state.blocky {
             let _ = socket.set_option(ferromq::SocketOption::Linger, 0);
         }
-        // zmq_msg_recv hands each message its connection's properties (zmq_msg_gets).
-        socket.keep_message_properties();
         SocketHandle::new_raw(socket)
     })
 }

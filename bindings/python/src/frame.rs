@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ferromq::Frame;
+use ferromq::{Frame, Properties};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -25,6 +25,8 @@ pub const ZERO_COPY_THRESHOLD: usize = 65536;
 /// libzmq's ZMQ_MORE / ZMQ_RCVMORE numbers, for `Frame.get`.
 const ZMQ_MORE: i32 = 1;
 const ZMQ_RCVMORE: i32 = 13;
+/// libzmq's ZMQ_SRCFD: the descriptor of the connection the frame came in on.
+const ZMQ_SRCFD: i32 = 2;
 
 /// What the core may do with a mutable Python buffer (bytearray, memoryview, numpy…).
 #[derive(Clone, Copy)]
@@ -170,6 +172,8 @@ pub struct PyFrame {
     bytes: PyOnceLock<Py<PyBytes>>,
     /// For a `Frame(data, track=True)` over a shared buffer: when the core lets go of it.
     pub tracking: Option<Arc<Tracking>>,
+    /// A received frame's connection properties (`frame.get("Peer-Address")`).
+    pub properties: Option<Arc<Properties>>,
 }
 
 impl PyFrame {
@@ -183,15 +187,32 @@ impl PyFrame {
             more,
             bytes: PyOnceLock::new(),
             tracking: None,
+            properties: None,
         }
     }
 }
 
 /// A new `ferromq.Frame` over `frame` (no copy of the payload).
 pub fn new_frame(py: Python<'_>, frame: Frame, more: bool) -> PyResult<Bound<'_, PyAny>> {
+    received_frame(py, frame, more, None)
+}
+
+/// [`new_frame`] for a received frame, with its connection's properties.
+pub fn received_frame(
+    py: Python<'_>,
+    frame: Frame,
+    more: bool,
+    properties: Option<Arc<Properties>>,
+) -> PyResult<Bound<'_, PyAny>> {
     // PyO3 makes `_Frame`s; `Frame` adds nothing to their layout, so the new object is
     // simply switched to `Frame` (a `__class__` assignment, see `buffer::retype`).
-    buffer::retype(Bound::new(py, PyFrame::new(frame, more))?)
+    buffer::retype(Bound::new(
+        py,
+        PyFrame {
+            properties,
+            ..PyFrame::new(frame, more)
+        },
+    )?)
 }
 
 #[pymethods]
@@ -270,16 +291,48 @@ impl PyFrame {
         None
     }
 
-    /// `frame.get(zmq.MORE)`.
-    fn get(&self, py: Python<'_>, option: i32) -> PyResult<i32> {
-        match option {
-            ZMQ_MORE | ZMQ_RCVMORE => Ok(self.more() as i32),
-            _ => Err(zmq_err_kind(
-                py,
-                ferromq::ErrorKind::Invalid,
-                format!("frame property {option} is not supported (only MORE)"),
-            )),
+    /// `frame.get(zmq.MORE)`, `frame.get(zmq.SRCFD)`, or a metadata property of a
+    /// received frame by name (`frame.get("Peer-Address")`, "Socket-Type", "Identity",
+    /// "X-…"), as text; ZMQError EINVAL if it has none by that name, as pyzmq.
+    fn get(&self, py: Python<'_>, option: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if let Ok(name) = option.extract::<String>() {
+            let value = self.properties.as_ref().and_then(|p| p.get(&name));
+            return match value {
+                Some(value) => Ok(String::from_utf8_lossy(value)
+                    .into_owned()
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()),
+                None => Err(zmq_err_kind(
+                    py,
+                    ferromq::ErrorKind::Invalid,
+                    format!("the frame has no property {name:?}"),
+                )),
+            };
         }
+        let option: i32 = option.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "a frame property is an int or a str, not {}",
+                type_name(option)
+            ))
+        })?;
+        let value = match option {
+            ZMQ_MORE | ZMQ_RCVMORE => self.more() as i32,
+            ZMQ_SRCFD => self.properties.as_ref().and_then(|p| p.fd()).unwrap_or(-1),
+            _ => {
+                return Err(zmq_err_kind(
+                    py,
+                    ferromq::ErrorKind::Invalid,
+                    format!("frame property {option} is not supported (MORE, SRCFD or a name)"),
+                ))
+            }
+        };
+        Ok(value.into_pyobject(py)?.into_any().unbind())
+    }
+
+    /// `frame["Peer-Address"]`: [`get`](Self::get), as pyzmq's.
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.get(py, key)
     }
 
     fn __len__(&self) -> usize {

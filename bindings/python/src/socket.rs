@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use ferromq::{
-    flags, ErrorKind, Frame, Message, MonitorEvent, OptionValue, Socket, SocketOption, SocketType,
-    Unsent, POLLIN, POLLOUT,
+    flags, ErrorKind, Frame, Message, MonitorEvent, OptionValue, Properties, Socket, SocketOption,
+    SocketType, Unsent, POLLIN, POLLOUT,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,7 +18,7 @@ use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use crate::blocking::{interruptible, wait_ready};
 use crate::context::{handle_arg, wants_shadow, PyContext};
 use crate::errors::{guard, zmq_err, zmq_err_kind, ZmqResultExt};
-use crate::frame::{new_frame, send_tracker, to_frame, type_name, BufferUse, PyFrame};
+use crate::frame::{received_frame, send_tracker, to_frame, type_name, BufferUse, PyFrame};
 use crate::registry;
 use crate::tracker::{MessageTracker, Tracking};
 
@@ -81,11 +81,19 @@ fn deadline_ms(ms: i64) -> Option<Instant> {
     (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))
 }
 
-fn frame_to_py(py: Python<'_>, frame: Frame, copy: bool, more: bool) -> PyResult<Py<PyAny>> {
+/// A received frame for Python: bytes, or (`copy=False`) a Frame with its connection's
+/// properties.
+fn frame_to_py(
+    py: Python<'_>,
+    frame: Frame,
+    copy: bool,
+    more: bool,
+    properties: Option<Arc<Properties>>,
+) -> PyResult<Py<PyAny>> {
     if copy {
         Ok(PyBytes::new(py, frame.as_slice()).into_any().unbind())
     } else {
-        Ok(new_frame(py, frame, more)?.unbind())
+        Ok(received_frame(py, frame, more, properties)?.unbind())
     }
 }
 
@@ -283,8 +291,8 @@ impl PySocket {
             let flags = flags_arg(flags)?;
             let sock = self.open_socket(py)?;
             let frame = self.recv_frame(py, &sock, flags)?;
-            let more = !copy && sock.rcvmore();
-            frame_to_py(py, frame, copy, more)
+            let (more, properties) = if copy { (false, None) } else { sock.received() };
+            frame_to_py(py, frame, copy, more, properties)
         })
     }
 
@@ -307,10 +315,17 @@ impl PySocket {
                 }
                 Err(e) => return Err(zmq_err(py, &e)),
             };
+            let properties = if copy { None } else { sock.received().1 };
             let count = msg.len();
             let list = PyList::empty(py);
             for (i, frame) in msg.into_frames().enumerate() {
-                list.append(frame_to_py(py, frame, copy, i + 1 < count)?)?;
+                list.append(frame_to_py(
+                    py,
+                    frame,
+                    copy,
+                    i + 1 < count,
+                    properties.clone(),
+                )?)?;
             }
             Ok(list)
         })

@@ -91,13 +91,9 @@ struct State {
     builds_in_place: bool,
     /// Each attached pipe's HWMs, changed when SNDHWM or RCVHWM is (as libzmq does).
     pipe_hwms: HashMap<PipeId, PipeHwm>,
-    /// The properties of each connected pipe's connection (tcp, ipc).
+    /// The properties of each connected pipe's connection (tcp, ipc), looked up only when
+    /// asked for (see [`Socket::received`]).
     pipe_properties: HashMap<PipeId, Arc<Properties>>,
-    /// Whether `received_properties` is kept up to date: only for callers that ask
-    /// ([`Socket::keep_message_properties`]), so that others pay nothing per message.
-    keep_properties: bool,
-    /// The properties of the connection the message last received came from.
-    received_properties: Option<Arc<Properties>>,
 }
 
 impl Socket {
@@ -142,8 +138,6 @@ impl Socket {
                     builds_in_place,
                     pipe_hwms: HashMap::new(),
                     pipe_properties: HashMap::new(),
-                    keep_properties: false,
-                    received_properties: None,
                 }),
             }
         });
@@ -698,19 +692,18 @@ impl Socket {
         self.shared.state.lock().rcvmore
     }
 
-    /// From now on, keep the properties of each received message's connection for
-    /// [`Socket::received`] (libzmq's message metadata: Peer-Address, the peer's handshake
-    /// properties, the descriptor). Off by default: it costs a lookup per message.
-    pub fn keep_message_properties(&self) {
-        self.shared.state.lock().keep_properties = true;
-    }
-
-    /// After a receive: whether the frame returned has more after it (ZMQ_RCVMORE), and
-    /// the properties of the connection its message came from (with
-    /// [`Socket::keep_message_properties`]; `None` for inproc peers and without it).
+    /// Right after a receive: whether the frame returned has more after it (ZMQ_RCVMORE),
+    /// and the properties of the connection its message came from (libzmq's message
+    /// metadata: Peer-Address, the peer's handshake properties, the descriptor; `None` over
+    /// inproc). Looked up now, so a receive costs nothing more for those who do not ask;
+    /// ask before the socket is used again (a poll may read the next message ahead).
     pub fn received(&self) -> (bool, Option<Arc<Properties>>) {
         let state = self.shared.state.lock();
-        (state.rcvmore, state.received_properties.clone())
+        let properties = state
+            .pattern
+            .last_recv_pipe()
+            .and_then(|pipe| state.pipe_properties.get(&pipe).cloned());
+        (state.rcvmore, properties)
     }
 
     // ----- options -----
@@ -917,22 +910,11 @@ impl State {
     #[inline(always)]
     fn next_message(&mut self, slot: &mut MaybeUninit<Message>) -> Result<()> {
         if self.builds_in_place {
-            self.pattern.recv_into(slot)?;
+            self.pattern.recv_into(slot)
         } else {
             slot.write(self.pattern.recv()?);
+            Ok(())
         }
-        if self.keep_properties {
-            self.note_received_properties();
-        }
-        Ok(())
-    }
-
-    #[cold]
-    fn note_received_properties(&mut self) {
-        self.received_properties = self
-            .pattern
-            .last_recv_pipe()
-            .and_then(|pipe| self.pipe_properties.get(&pipe).cloned());
     }
 
     /// How long a blocked call checks for events before it sleeps (`SocketSignal::wait`):
