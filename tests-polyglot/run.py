@@ -827,15 +827,26 @@ class Run:
         for p in finishers:
             for t in p.threads:
                 t.join(timeout=2)
+        # What the finishers sent may still be on its way through the daemons (a pipeline's
+        # middle and end): give them until the deadline to show what they are expected to.
+        while self.unmet_expectations(daemons_only=True) and time.monotonic() < self.deadline:
+            if self._fatal():
+                break
+            with self.cond:
+                self.cond.wait(0.02)
         fatal = self._fatal()
         if fatal:
             raise Failure(fatal)
 
     # -- checking
 
-    def check(self):
+    def unmet_expectations(self, daemons_only=False):
+        """What the roles' output does not show yet (every role, or only the daemons)."""
+        unmet = []
         for role, _, _ in self.roles:
             procs = self.by_role.get(role.name, [])
+            if daemons_only and not any(p.daemon for p in procs):
+                continue
             for exp in role.expect:
                 if isinstance(exp, str):
                     exp = {"pattern": exp}
@@ -843,16 +854,22 @@ class Run:
                 per_instance = exp.get("each", True)
                 groups = [[p] for p in procs] if per_instance else [procs]
                 for group in groups:
-                    n = sum(1 for p in group for line in p.out if rx.search(line))
+                    n = sum(1 for p in group for line in list(p.out) if rx.search(line))
                     who = group[0].label if per_instance else role.name
                     if "count" in exp and n != exp["count"]:
-                        self.problems.append("%s: %d line(s) match /%s/, expected %d" % (
+                        unmet.append("%s: %d line(s) match /%s/, expected %d" % (
                             who, n, exp["pattern"], exp["count"]))
                     elif "min" in exp and n < exp["min"]:
-                        self.problems.append("%s: %d line(s) match /%s/, expected at least %d" % (
+                        unmet.append("%s: %d line(s) match /%s/, expected at least %d" % (
                             who, n, exp["pattern"], exp["min"]))
                     elif "count" not in exp and "min" not in exp and n == 0:
-                        self.problems.append("%s: no line matches /%s/" % (who, exp["pattern"]))
+                        unmet.append("%s: no line matches /%s/" % (who, exp["pattern"]))
+        return unmet
+
+    def check(self):
+        self.problems.extend(self.unmet_expectations())
+        for role, _, _ in self.roles:
+            procs = self.by_role.get(role.name, [])
             for pattern in role.reject:
                 rx = re.compile(pattern)
                 for p in procs:
