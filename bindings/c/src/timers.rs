@@ -99,17 +99,26 @@ pub extern "C" fn zmq_timers_add(
     })
 }
 
-#[no_mangle]
-pub extern "C" fn zmq_timers_cancel(t: *mut c_void, timer_id: c_int) -> c_int {
+/// Runs `op` on the timer set behind `t`: 0, or -1 with errno (EFAULT for a pointer that
+/// is not a timer set, EINVAL for an unknown timer id).
+fn on_timers(
+    t: *mut c_void,
+    op: impl FnOnce(&mut Timers<Handler>) -> ferromq::Result<()>,
+) -> c_int {
     guard(-1, || {
         let Some(handle) = timers(t) else {
             return -1;
         };
-        match handle.lock().cancel(timer_id) {
-            Ok(_) => 0,
+        match op(&mut handle.lock()) {
+            Ok(()) => 0,
             Err(e) => fail(&e),
         }
     })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_timers_cancel(t: *mut c_void, timer_id: c_int) -> c_int {
+    on_timers(t, |timers| timers.cancel(timer_id).map(drop))
 }
 
 #[no_mangle]
@@ -118,29 +127,14 @@ pub extern "C" fn zmq_timers_set_interval(
     timer_id: c_int,
     interval: usize,
 ) -> c_int {
-    guard(-1, || {
-        let Some(handle) = timers(t) else {
-            return -1;
-        };
-        let interval = Duration::from_millis(interval as u64);
-        match handle.lock().set_interval(timer_id, interval) {
-            Ok(()) => 0,
-            Err(e) => fail(&e),
-        }
+    on_timers(t, |timers| {
+        timers.set_interval(timer_id, Duration::from_millis(interval as u64))
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_timers_reset(t: *mut c_void, timer_id: c_int) -> c_int {
-    guard(-1, || {
-        let Some(handle) = timers(t) else {
-            return -1;
-        };
-        match handle.lock().reset(timer_id) {
-            Ok(()) => 0,
-            Err(e) => fail(&e),
-        }
-    })
+    on_timers(t, |timers| timers.reset(timer_id))
 }
 
 /// Milliseconds until the next timer fires (rounded up, so a poll for that long does not
