@@ -20,6 +20,7 @@ pub mod poll;
 pub mod properties;
 pub mod protocol;
 pub mod proxy;
+pub mod security;
 pub mod socket_type;
 pub mod timers;
 pub mod z85;

@@ -66,6 +66,17 @@ pub const EVENT_HANDSHAKE_FAILED_AUTH: i32 = 0x4000;
 /// emits).
 pub const PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND: u32 = 0x1000_0001;
 pub const PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: u32 = 0x1100_0002;
+pub const PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO: u32 = 0x1000_0013;
+pub const PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE: u32 = 0x1000_0014;
+pub const PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY: u32 = 0x1000_0016;
+pub const PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_WELCOME: u32 = 0x1000_0017;
+pub const PROTOCOL_ERROR_ZMTP_INVALID_METADATA: u32 = 0x1000_0018;
+pub const PROTOCOL_ERROR_ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+pub const PROTOCOL_ERROR_ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+pub const PROTOCOL_ERROR_ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+pub const PROTOCOL_ERROR_ZAP_BAD_VERSION: u32 = 0x2000_0003;
+pub const PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+pub const PROTOCOL_ERROR_ZAP_INVALID_METADATA: u32 = 0x2000_0005;
 
 /// One event, as decoded from a monitor message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +237,7 @@ impl MonitorSink {
             SocketType::Pair,
             options.linger_ms,
             ctx.io().clone(),
+            ctx.inproc().clone(),
         )?);
         let side = inproc::Side::new(&link, &options);
         let binding = ctx.inproc().bind(name, side, &link)?;

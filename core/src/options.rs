@@ -5,6 +5,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::security::SecurityOptions;
 use crate::transport::accept_filter::AcceptFilter;
 
 /// Declares the option enum from one table: variant, libzmq number, libzmq name.
@@ -68,6 +69,11 @@ socket_options! {
     XpubVerbose = 40 => "XPUB_VERBOSE",
     Ipv6 = 42 => "IPV6",
     Mechanism = 43 => "MECHANISM",
+    PlainServer = 44 => "PLAIN_SERVER",
+    PlainUsername = 45 => "PLAIN_USERNAME",
+    PlainPassword = 46 => "PLAIN_PASSWORD",
+    ZapDomain = 55 => "ZAP_DOMAIN",
+    ZapEnforceDomain = 93 => "ZAP_ENFORCE_DOMAIN",
     ProbeRouter = 51 => "PROBE_ROUTER",
     ReqCorrelate = 52 => "REQ_CORRELATE",
     ReqRelaxed = 53 => "REQ_RELAXED",
@@ -112,6 +118,9 @@ impl SocketOption {
                 | SocketOption::SocksPassword
                 | SocketOption::TcpAcceptFilter
                 | SocketOption::ConnectRoutingId
+                | SocketOption::PlainUsername
+                | SocketOption::PlainPassword
+                | SocketOption::ZapDomain
         )
     }
 }
@@ -283,6 +292,8 @@ pub struct SocketOptions {
     /// The multicast (pgm/epgm) settings: stored and reported as libzmq does on any socket,
     /// so code written for multicast runs; they act on no transport FerroMQ has.
     pub multicast: MulticastOptions,
+    /// PLAIN and ZAP (`security.rs`).
+    pub security: SecurityOptions,
 }
 
 /// RATE, RECOVERY_IVL, MULTICAST_HOPS, MULTICAST_MAXTPDU with libzmq's defaults.
@@ -345,6 +356,7 @@ impl Default for SocketOptions {
             tcp_accept_filters: Vec::new(),
             use_fd: -1,
             multicast: MulticastOptions::default(),
+            security: SecurityOptions::default(),
         }
     }
 }
@@ -455,7 +467,7 @@ impl SocketOptions {
                 let v = value.as_int(option)?;
                 self.affinity = v as u64;
             }
-            _ => return Ok(false),
+            _ => return self.security.set(option, value),
         }
         Ok(true)
     }
@@ -515,8 +527,7 @@ impl SocketOptions {
                 self.connect_routing_id.clone().unwrap_or_default(),
             )),
             O::UseFd => int(self.use_fd as i64),
-            O::Mechanism => int(0),
-            _ => None,
+            _ => self.security.get(option),
         }
     }
 

@@ -18,23 +18,24 @@ pub struct Properties {
 }
 
 impl Properties {
-    /// The properties of a connection: what the peer's READY said, and where it is.
-    pub(crate) fn new(peer: Option<&Metadata>, peer_address: Option<&str>, fd: RawFd) -> Self {
+    /// The properties of a connection: what the ZAP handler and the peer's READY said
+    /// (`sources`, the first of two with the same name wins on lookup), and where it is.
+    pub(crate) fn new<'a>(
+        sources: impl IntoIterator<Item = &'a Metadata>,
+        peer_address: Option<&str>,
+        fd: RawFd,
+    ) -> Self {
         let with_nul = |value: &[u8]| {
             let mut stored = Vec::with_capacity(value.len() + 1);
             stored.extend_from_slice(value);
             stored.push(0);
             Bytes::from(stored)
         };
-        let mut entries: Vec<(String, Bytes)> = peer
-            .map(|metadata| {
-                metadata
-                    .0
-                    .iter()
-                    .map(|(name, value)| (name.clone(), with_nul(value)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut entries: Vec<(String, Bytes)> = sources
+            .into_iter()
+            .flat_map(|metadata| metadata.0.iter())
+            .map(|(name, value)| (name.clone(), with_nul(value)))
+            .collect();
         if let Some(address) = peer_address {
             entries.push(("Peer-Address".to_string(), with_nul(address.as_bytes())));
         }
@@ -80,7 +81,7 @@ mod tests {
         let mut metadata = Metadata::new();
         metadata.push("Socket-Type", "DEALER");
         metadata.push("X-Hello", "world");
-        let properties = Properties::new(Some(&metadata), Some("127.0.0.1"), 7);
+        let properties = Properties::new([&metadata], Some("127.0.0.1"), 7);
         assert_eq!(properties.get("socket-type"), Some(&b"DEALER"[..]));
         assert_eq!(properties.get_with_nul("X-HELLO"), Some(&b"world\0"[..]));
         assert_eq!(properties.get("Peer-Address"), Some(&b"127.0.0.1"[..]));

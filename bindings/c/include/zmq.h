@@ -403,7 +403,11 @@ ZMQ_EXPORT void *zmq_threadstart (zmq_thread_fn *func_, void *arg_);
 ZMQ_EXPORT void zmq_threadclose (void *thread_);
 
 #ifdef ZMQ_BUILD_DRAFT_API
-/* Draft API: of libzmq's, FerroMQ has the timers (which libzmq 4.3 builds export too). */
+/* Draft API: of libzmq's, FerroMQ has ZAP_ENFORCE_DOMAIN and the timers (which libzmq 4.3
+   builds export too). */
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+
+
 typedef void(zmq_timer_fn) (int timer_id, void *arg);
 
 ZMQ_EXPORT void *zmq_timers_new (void);

@@ -28,6 +28,9 @@ fn is_text(option: SocketOption) -> bool {
             | SocketOption::SocksProxy
             | SocketOption::SocksUsername
             | SocketOption::SocksPassword
+            | SocketOption::PlainUsername
+            | SocketOption::PlainPassword
+            | SocketOption::ZapDomain
     )
 }
 
@@ -35,7 +38,10 @@ fn is_text(option: SocketOption) -> bool {
 fn clears_only_with_null(option: SocketOption) -> bool {
     matches!(
         option,
-        SocketOption::SocksProxy | SocketOption::TcpAcceptFilter
+        SocketOption::SocksProxy
+            | SocketOption::TcpAcceptFilter
+            | SocketOption::PlainUsername
+            | SocketOption::PlainPassword
     )
 }
 

@@ -15,6 +15,7 @@ use crate::options::SocketOptions;
 use crate::pipe::{pipe_pair, Hwm, Listener, PipeEnd};
 use crate::signal::{PeerIdentity, PipeEvent, SocketSignal};
 use crate::socket_type::SocketType;
+use crate::transport::inproc::InprocRegistry;
 
 /// Shared by a socket and all its I/O tasks.
 pub(crate) struct SocketLink {
@@ -26,6 +27,8 @@ pub(crate) struct SocketLink {
     pub io: IoHandle,
     /// The socket's event monitor (`Socket::monitor`).
     pub monitor: Monitor,
+    /// The context's inproc names, where a ZAP handler may be bound.
+    pub inproc: Arc<InprocRegistry>,
     /// Set when the socket closes (before its pipes and endpoints are).
     closed: AtomicBool,
     /// The socket's I/O tasks still running (see [`SocketLink::spawn`]).
@@ -33,7 +36,12 @@ pub(crate) struct SocketLink {
 }
 
 impl SocketLink {
-    pub(crate) fn new(socket_type: SocketType, linger_ms: i32, io: IoHandle) -> Result<SocketLink> {
+    pub(crate) fn new(
+        socket_type: SocketType,
+        linger_ms: i32,
+        io: IoHandle,
+        inproc: Arc<InprocRegistry>,
+    ) -> Result<SocketLink> {
         let signal = SocketSignal::new()
             .map_err(|e| Error::from_io(&e, "cannot create the socket's eventfd"))?;
         Ok(SocketLink {
@@ -42,6 +50,7 @@ impl SocketLink {
             linger_ms: AtomicI32::new(linger_ms),
             io,
             monitor: Monitor::default(),
+            inproc,
             closed: AtomicBool::new(false),
             tasks: AtomicUsize::new(0),
         })

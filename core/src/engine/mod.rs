@@ -12,3 +12,4 @@ mod spare_buffers;
 pub(crate) mod stream_engine;
 pub(crate) mod tcp;
 mod write_coalescing;
+mod zap_client;

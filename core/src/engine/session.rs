@@ -133,6 +133,9 @@ impl Session {
                         }
                         return;
                     }
+                    // As libzmq: a peer that broke the protocol (or refused us in the
+                    // handshake) is not called again; the socket forgets the connection.
+                    EngineEnd::Protocol(_) => return,
                     _ => self.connection_lost(),
                 }
                 backoff = self.reconnect_ivl();

@@ -31,12 +31,13 @@ use crate::engine::heartbeat::{Heartbeat, HeartbeatAction};
 use crate::engine::link::{ShutdownReceiver, SocketLink};
 use crate::engine::spare_buffers::SpareBuffers;
 use crate::engine::write_coalescing::{self, WriteCoalescing};
+use crate::engine::zap_client::ZapClient;
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
 use crate::pipe::{Listener, MessageView, PipeEnd, SHORT_FRAMES_MAX};
 use crate::properties::Properties;
-use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError};
+use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError, ZapReply};
 use crate::signal::{PeerIdentity, PipeEvent};
 use crate::socket_type::SocketType;
 
@@ -111,6 +112,12 @@ impl EngineEnd {
                 }
                 ProtocolError::PeerError(reason) => zap_status(reason.as_bytes())
                     .map(|status| (monitor::EVENT_HANDSHAKE_FAILED_AUTH, status)),
+                ProtocolError::ZapDenied { status, .. } => {
+                    Some((monitor::EVENT_HANDSHAKE_FAILED_AUTH, *status))
+                }
+                ProtocolError::Handshake { code, .. }
+                | ProtocolError::ZapMalformedReply { code, .. } => protocol(*code),
+                ProtocolError::ZapUnavailable => no_detail(libc::EFAULT),
                 ProtocolError::MalformedCommand(_)
                 | ProtocolError::IncompatibleSocketType { .. }
                 | ProtocolError::MissingSocketType
@@ -231,6 +238,19 @@ impl Codec {
         }
     }
 
+    /// Hands the ZAP handler's answer to the handshake (see [`Connection::zap_reply`]).
+    fn zap_reply(&mut self, reply: ZapReply) -> Result<(), ProtocolError> {
+        match self {
+            Codec::Zmtp(conn) => conn.zap_reply(reply),
+            Codec::Raw { .. } => Ok(()),
+        }
+    }
+
+    /// Whether decoding has something to report even without new input.
+    fn has_unreported(&self) -> bool {
+        matches!(self, Codec::Zmtp(conn) if conn.has_unreported())
+    }
+
     /// See [`Connection::allow_short_frame_runs`] (a raw connection has no frames).
     fn allow_short_frame_runs(&mut self, room: usize) {
         if let Codec::Zmtp(conn) = self {
@@ -292,6 +312,8 @@ pub(crate) struct StreamEngine<S> {
     coalescing: WriteCoalescing,
     /// Once the socket has closed and everything is written: waits for the peer to read it.
     close_wait: CloseWait,
+    /// The handshake waits for the ZAP handler's answer about the peer.
+    zap: Option<ZapClient>,
 }
 
 impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEngine<S> {
@@ -303,23 +325,29 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
         waker: Arc<AtomicWaker>,
         endpoint: String,
     ) -> Self {
-        let codec = if link.socket_type == SocketType::Stream {
-            Codec::Raw {
-                outbound: BytesMut::new(),
-            }
-        } else {
-            Codec::Zmtp(Connection::new(ConnectionConfig {
-                socket_type: link.socket_type,
-                routing_id: options.routing_id.clone(),
-                max_msg_size: options.max_msg_size(),
-            }))
-        };
         let fd = stream.as_raw_fd();
         let peer_address = socket2::SockRef::from(&stream)
             .peer_addr()
             .ok()
             .and_then(|address| address.as_socket())
             .map(|address| address.ip().to_canonical().to_string());
+        let codec = if link.socket_type == SocketType::Stream {
+            Codec::Raw {
+                outbound: BytesMut::new(),
+            }
+        } else {
+            let security = &options.security;
+            Codec::Zmtp(Connection::new(ConnectionConfig {
+                socket_type: link.socket_type,
+                routing_id: options.routing_id.clone(),
+                max_msg_size: options.max_msg_size(),
+                security: security.handshake(),
+                zap: security.zap_context(
+                    peer_address.as_deref().unwrap_or_default(),
+                    options.routing_id.as_ref(),
+                ),
+            }))
+        };
         StreamEngine {
             stream,
             codec,
@@ -338,6 +366,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
             offered: false,
             coalescing: WriteCoalescing::default(),
             close_wait: CloseWait::default(),
+            zap: None,
         }
     }
 
@@ -356,7 +385,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
                 socket_type: SocketType::Stream,
                 routing_id: self.options.connect_routing_id.clone(),
                 properties: Some(Arc::new(Properties::new(
-                    None,
+                    [],
                     self.peer_address.as_deref(),
                     self.fd,
                 ))),
@@ -366,6 +395,11 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
         let end = self.drive(pipe, link, shutdown).await;
         // The application must not write to a connection that has ended.
         self.reclaim_output();
+        if matches!(end, EngineEnd::Protocol(_)) {
+            // An ERROR the handshake queued (a ZAP refusal) goes out if the kernel takes it
+            // now: the peer learns why; waiting for it is not worth holding the connection.
+            let _ = poll_fn(|cx| Poll::Ready(self.poll_write_out(cx))).await;
+        }
         if end.is_lost() {
             self.report_lost(&end, &link.monitor);
         }
@@ -504,7 +538,12 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
             }
             let mut progress = false;
 
-            // Inbound: stalled message, then buffered bytes, then the stream.
+            // The ZAP handler's answer, then inbound: stalled message, buffered bytes, the
+            // stream.
+            match self.take_zap_reply() {
+                Ok(answered) => progress |= answered,
+                Err(end) => return Poll::Ready(Some(end)),
+            }
             match self.deliver_input(pipe, link) {
                 Ok(delivered) => progress |= delivered,
                 Err(end) => return Poll::Ready(Some(end)),
@@ -698,7 +737,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
                 }
             }
         }
-        if self.input.is_empty() {
+        if self.input.is_empty() && !self.codec.has_unreported() {
             return Ok(delivered);
         }
         // Decoding may queue commands (PONG, ERROR): the output must be ours.
@@ -716,6 +755,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
             ..
         } = self;
         let mut ready_peer = None;
+        let mut zap_request = None;
         if let Some(p) = pipe.as_mut() {
             // Runs of small messages go into the pipe as one record each, up to its room.
             codec.allow_short_frame_runs(p.short_frames_room());
@@ -749,7 +789,7 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
                         .clone()
                         .or_else(|| peer.routing_id.clone()),
                     properties: Some(Arc::new(Properties::new(
-                        Some(&peer.metadata),
+                        [&peer.zap_properties, &peer.metadata],
                         peer_address.as_deref(),
                         *fd,
                     ))),
@@ -768,6 +808,10 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
                 heartbeat.on_peer_ping(ttl_deciseconds);
                 ControlFlow::Continue(())
             }
+            Event::ZapRequest(request) => {
+                zap_request = Some(request);
+                ControlFlow::Break(())
+            }
             Event::Pong | Event::PeerError(_) => ControlFlow::Continue(()),
         });
         if let Some(p) = pipe.as_mut() {
@@ -785,7 +829,27 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
                 .emit(monitor::EVENT_HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
         }
         result.map_err(EngineEnd::Protocol)?;
+        if let Some(request) = zap_request {
+            self.zap = ZapClient::send(link, &self.waker, request);
+            if self.zap.is_none() {
+                self.codec
+                    .zap_reply(ZapReply::NoHandler)
+                    .map_err(EngineEnd::Protocol)?;
+            }
+            return Ok(true);
+        }
         Ok(delivered || ready_peer.is_some() || self.input.len() != before)
+    }
+
+    /// Hands the ZAP handler's answer to the handshake once it has come. Returns whether
+    /// it has (the handshake then goes on).
+    fn take_zap_reply(&mut self) -> Result<bool, EngineEnd> {
+        let Some(reply) = self.zap.as_mut().and_then(|zap| zap.poll_reply()) else {
+            return Ok(false);
+        };
+        self.zap = None;
+        self.codec.zap_reply(reply).map_err(EngineEnd::Protocol)?;
+        Ok(true)
     }
 
     /// Room for the next read: enough for the whole of a large frame whose header has

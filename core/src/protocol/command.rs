@@ -142,6 +142,11 @@ pub const MAX_PING_CONTEXT: usize = 16;
 
 pub(crate) const READY: &[u8] = b"READY";
 pub(crate) const ERROR: &[u8] = b"ERROR";
+/// How libzmq's PLAIN mechanism writes the start of an ERROR body: its C source spells the
+/// prefix `"\x05ERROR"`, where the hex escape swallows the `E` (`\x05E` is `^`), so the
+/// name-length byte and the `E` come out as one `^`. Its PLAIN clients recognise an ERROR
+/// only in this form, and its PLAIN servers send no other.
+pub(crate) const LIBZMQ_PLAIN_ERROR: &[u8] = b"^RROR";
 pub(crate) const SUBSCRIBE: &[u8] = b"SUBSCRIBE";
 pub(crate) const CANCEL: &[u8] = b"CANCEL";
 pub(crate) const PING: &[u8] = b"PING";

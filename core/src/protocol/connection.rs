@@ -15,7 +15,8 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::command::{self, Command, Metadata, MAX_COMMAND_SIZE, MAX_PING_CONTEXT};
 use super::frame::{FrameHeader, COMMAND, LONG, MORE};
 use super::greeting::Greeting;
-use super::mechanism::{Mechanism, Step};
+use super::mechanism::{Mechanism, Security, Step};
+use super::zap::{self, Verdict, ZapContext};
 use super::{describe_name, ProtocolError};
 use crate::message::{Frame, Message};
 use crate::socket_type::SocketType;
@@ -31,6 +32,10 @@ pub struct ConnectionConfig {
     /// as libzmq does). `None` means unlimited. Commands have their own fixed 64 KiB
     /// cap instead, so a small limit cannot break the handshake.
     pub max_msg_size: Option<u64>,
+    /// The security mechanism and our role in it.
+    pub security: Security,
+    /// What ZAP requests about our peers say; a NULL socket asks only when `domain` is set.
+    pub zap: ZapContext,
 }
 
 impl ConnectionConfig {
@@ -40,6 +45,8 @@ impl ConnectionConfig {
             socket_type,
             routing_id: None,
             max_msg_size: None,
+            security: Security::Null,
+            zap: ZapContext::default(),
         }
     }
 }
@@ -55,6 +62,9 @@ pub struct PeerInfo {
     pub version_minor: u8,
     /// All properties of the peer's READY.
     pub metadata: Metadata,
+    /// What the ZAP handler said about the peer: User-Id, then the handler's metadata
+    /// (empty when no handler was asked).
+    pub zap_properties: Metadata,
 }
 
 /// The run of whole one-frame short messages at the front of `input`: its length in bytes
@@ -104,6 +114,18 @@ pub enum Event<'a> {
     Pong,
     /// The peer sent ERROR; `receive` returns `Err(ProtocolError::PeerError)` right after.
     PeerError(String),
+    /// The mechanism asks the ZAP handler about the peer: the engine sends this request to
+    /// it and hands its answer to [`Connection::zap_reply`]. The handshake waits till then.
+    ZapRequest(Message),
+}
+
+/// What became of a ZAP request (see [`Event::ZapRequest`]).
+#[derive(Debug)]
+pub enum ZapReply {
+    /// The handler's reply message.
+    Reply(Message),
+    /// No handler is bound at `inproc://zeromq.zap.01`.
+    NoHandler,
 }
 
 /// A run of one-frame messages in ZMTP's short-frame wire form (per message a flags byte
@@ -166,8 +188,14 @@ impl Event<'_> {
             Event::Ping { ttl_deciseconds } => Event::Ping { ttl_deciseconds },
             Event::Pong => Event::Pong,
             Event::PeerError(reason) => Event::PeerError(reason),
+            Event::ZapRequest(msg) => Event::ZapRequest(msg),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ZapPending {
+    mandatory: bool,
 }
 
 #[derive(Debug)]
@@ -192,8 +220,15 @@ pub struct Connection {
     mechanism: Mechanism,
     /// 0 or 1, known once the peer's greeting has arrived.
     peer_minor: u8,
-    /// Our greeting after its signature: queued once the peer's signature is in.
+    /// Our greeting after its signature: queued in parts as the peer's greeting comes.
     greeting_rest: Option<Bytes>,
+    zap: ZapContext,
+    /// A ZAP request is out; `mandatory` as the mechanism's [`Step::AskZap`] said.
+    zap_pending: Option<ZapPending>,
+    /// What the ZAP handler said about the peer (see [`PeerInfo::zap_properties`]).
+    zap_properties: Metadata,
+    /// The handshake completed in [`Connection::zap_reply`]: reported by the next `receive`.
+    ready_unreported: Option<PeerInfo>,
     /// A SUB or XSUB talking to a ZMTP 3.1 peer: its subscription messages (one frame,
     /// first byte 1 or 0) go out as SUBSCRIBE/CANCEL commands (RFC 37), as libzmq's do.
     subscriptions_as_commands: bool,
@@ -228,11 +263,11 @@ impl Connection {
         ) {
             metadata.push("Identity", config.routing_id.unwrap_or_default());
         }
-        let mechanism = Mechanism::null(metadata);
+        let null_asks_zap = !config.zap.domain.is_empty();
+        let mechanism = Mechanism::new(&config.security, metadata, null_asks_zap);
 
-        // As libzmq: the signature goes out at once, the rest of the greeting once the
-        // peer's signature has come (programs reading raw ZMTP, as libzmq's tests do, see
-        // the greeting in these two parts).
+        // As libzmq: the signature goes out at once, the rest of the greeting in two
+        // parts later (see `send_greeting_parts`).
         let greeting = Greeting::new(mechanism.name(), mechanism.as_server()).encode();
         let mut outbound = BytesMut::with_capacity(256);
         outbound.extend_from_slice(&greeting[..Greeting::SIGNATURE_LEN]);
@@ -250,6 +285,10 @@ impl Connection {
             mechanism,
             peer_minor: 1,
             greeting_rest,
+            zap: config.zap,
+            zap_pending: None,
+            zap_properties: Metadata::new(),
+            ready_unreported: None,
             subscriptions_as_commands: false,
             peer: None,
             partial: Message::new(),
@@ -491,15 +530,16 @@ impl Connection {
         input: &mut BytesMut,
         on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
     ) -> Result<(), ProtocolError> {
+        if let Some(peer) = self.ready_unreported.take() {
+            if on_event(Event::Ready(peer)).is_break() {
+                return Ok(());
+            }
+        }
         loop {
             match &self.state {
                 State::Failed(err) => return Err(err.clone()),
                 State::Greeting => {
-                    if input.len() >= Greeting::SIGNATURE_LEN {
-                        if let Some(rest) = self.greeting_rest.take() {
-                            self.outbound.extend_from_slice(&rest);
-                        }
-                    }
+                    self.send_greeting_parts(input.len());
                     let Some(greeting) = Greeting::decode(input)? else {
                         return Ok(());
                     };
@@ -510,8 +550,11 @@ impl Connection {
                         && matches!(self.socket_type, SocketType::Sub | SocketType::XSub);
                     // Only now, with the peer known to speak our mechanism, does the
                     // mechanism's first command go out.
-                    self.mechanism.start(&mut self.outbound);
                     self.state = State::Handshake;
+                    let step = self.mechanism.start(&mut self.outbound);
+                    if self.take_step(step, on_event)?.is_break() {
+                        return Ok(());
+                    }
                 }
                 State::Handshake | State::Ready => {
                     if matches!(self.state, State::Ready)
@@ -699,6 +742,11 @@ impl Connection {
         body: &[u8],
         on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, ProtocolError> {
+        if let Some(data) = body.strip_prefix(command::LIBZMQ_PLAIN_ERROR) {
+            let reason = command::decode_error_reason(data)?;
+            let _ = on_event(Event::PeerError(reason.clone()));
+            return Err(ProtocolError::PeerError(reason));
+        }
         let (name, data) = command::split_name(body)?;
         if name == command::ERROR {
             let reason = command::decode_error_reason(data)?;
@@ -706,15 +754,8 @@ impl Connection {
             return Err(ProtocolError::PeerError(reason));
         }
         if matches!(self.state, State::Handshake) {
-            return match self.mechanism.process(body, &mut self.outbound)? {
-                Step::Continue => Ok(ControlFlow::Continue(())),
-                Step::Done(metadata) => {
-                    let peer = self.peer_info(metadata)?;
-                    self.peer = Some(peer.clone());
-                    self.state = State::Ready;
-                    Ok(on_event(Event::Ready(peer)))
-                }
-            };
+            let step = self.mechanism.process(body, &mut self.outbound)?;
+            return self.take_step(step, on_event);
         }
         match name {
             command::SUBSCRIBE => Ok(self.report(subscription(1, data), on_event)),
@@ -739,6 +780,108 @@ impl Connection {
         }
     }
 
+    /// Queues the rest of our greeting as libzmq does: the major version once the peer's
+    /// signature is in (`received` bytes of its greeting so far), everything after once
+    /// its major version is. Programs reading raw ZMTP, as libzmq's tests do, see these
+    /// parts.
+    fn send_greeting_parts(&mut self, received: usize) {
+        let Some(rest) = &mut self.greeting_rest else {
+            return;
+        };
+        let major_sent = rest.len() < Greeting::LEN - Greeting::SIGNATURE_LEN;
+        if !major_sent && received >= Greeting::SIGNATURE_LEN {
+            self.outbound.extend_from_slice(&rest.split_to(1));
+        }
+        if received > Greeting::SIGNATURE_LEN {
+            self.outbound.extend_from_slice(rest);
+            self.greeting_rest = None;
+        }
+    }
+
+    /// Acts on what the mechanism made of the handshake so far.
+    fn take_step(
+        &mut self,
+        step: Step,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, ProtocolError> {
+        match step {
+            Step::Continue => Ok(ControlFlow::Continue(())),
+            Step::Done(metadata) => {
+                let peer = self.complete(metadata)?;
+                Ok(on_event(Event::Ready(peer)))
+            }
+            Step::AskZap {
+                credentials,
+                mandatory,
+            } => {
+                self.zap_pending = Some(ZapPending { mandatory });
+                let request = zap::request(&self.zap, self.mechanism.name(), &credentials);
+                Ok(on_event(Event::ZapRequest(request)))
+            }
+        }
+    }
+
+    /// The handshake is done: checks the peer's metadata and becomes ready.
+    fn complete(&mut self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
+        let mut peer = self.peer_info(metadata)?;
+        peer.zap_properties = std::mem::take(&mut self.zap_properties);
+        self.peer = Some(peer.clone());
+        self.state = State::Ready;
+        Ok(peer)
+    }
+
+    /// The answer to the last [`Event::ZapRequest`]. Any verdict but 200 fails the
+    /// connection: 400 and 500 after queueing an ERROR that tells the peer the status, 300
+    /// (a temporary failure) silently, as libzmq does. If the handshake completes here, the
+    /// next [`receive`](Self::receive) reports it.
+    pub fn zap_reply(&mut self, reply: ZapReply) -> Result<(), ProtocolError> {
+        let Some(pending) = self.zap_pending.take() else {
+            return Ok(());
+        };
+        if !matches!(self.state, State::Handshake) {
+            return Ok(());
+        }
+        let result = self.on_zap_reply(reply, pending);
+        if let Err(err) = &result {
+            self.state = State::Failed(err.clone());
+        }
+        result
+    }
+
+    fn on_zap_reply(&mut self, reply: ZapReply, pending: ZapPending) -> Result<(), ProtocolError> {
+        match reply {
+            ZapReply::NoHandler if pending.mandatory || self.zap.enforce_domain => {
+                return Err(ProtocolError::ZapUnavailable)
+            }
+            ZapReply::NoHandler => {}
+            ZapReply::Reply(msg) => match zap::parse_reply(&msg) {
+                Err(malformed) => {
+                    return Err(ProtocolError::ZapMalformedReply {
+                        code: malformed.code,
+                        what: malformed.what,
+                    })
+                }
+                Ok(Verdict::Denied { status, text }) => {
+                    if status != 300 {
+                        self.mechanism
+                            .send_error(&status.to_string(), &mut self.outbound);
+                    }
+                    return Err(ProtocolError::ZapDenied { status, text });
+                }
+                Ok(Verdict::Allowed { properties }) => self.zap_properties = properties,
+            },
+        }
+        if let Step::Done(metadata) = self.mechanism.zap_allowed(&mut self.outbound) {
+            self.ready_unreported = Some(self.complete(metadata)?);
+        }
+        Ok(())
+    }
+
+    /// Whether [`receive`](Self::receive) has something to report even with no new input.
+    pub fn has_unreported(&self) -> bool {
+        self.ready_unreported.is_some()
+    }
+
     /// Validates the peer's handshake metadata (common to every mechanism).
     fn peer_info(&self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
         let Some(name) = metadata.get("Socket-Type") else {
@@ -759,6 +902,7 @@ impl Connection {
             routing_id,
             version_minor: self.peer_minor,
             metadata,
+            zap_properties: Metadata::new(),
         })
     }
 }
@@ -983,8 +1127,9 @@ mod tests {
     }
 
     #[test]
-    fn greeting_goes_out_in_two_parts_and_ready_only_after_peer_greeting() {
-        // As libzmq: the signature at once, the rest once the peer's signature is in.
+    fn greeting_goes_out_in_three_parts_and_ready_only_after_peer_greeting() {
+        // As libzmq: the signature at once, the major version once the peer's signature is
+        // in, the rest once its major version is.
         let mut conn = Connection::new(config(SocketType::Req));
         let ours = Greeting::new("NULL", false).encode();
         assert_eq!(&conn.outbound()[..], &ours[..Greeting::SIGNATURE_LEN]);
@@ -1000,9 +1145,14 @@ mod tests {
         input.extend_from_slice(&peer[9..10]);
         conn.receive(&mut input, &mut |_| ControlFlow::Continue(()))
             .unwrap();
-        assert_eq!(&conn.outbound()[..], &ours[Greeting::SIGNATURE_LEN..]);
+        assert_eq!(&conn.outbound()[..], &ours[Greeting::SIGNATURE_LEN..11]);
         conn.outbound().clear();
-        input.extend_from_slice(&peer[10..]);
+        input.extend_from_slice(&peer[10..11]);
+        conn.receive(&mut input, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
+        assert_eq!(&conn.outbound()[..], &ours[11..]);
+        conn.outbound().clear();
+        input.extend_from_slice(&peer[11..]);
         let mut events = Vec::new();
         conn.receive(&mut input, &mut |e| {
             events.push(e.into_static());

@@ -9,18 +9,22 @@
 //! - [`frame`]: frame headers (flags and size).
 //! - [`command`]: command bodies (READY, ERROR, SUBSCRIBE, PING…) and metadata.
 //! - [`connection`]: the per-connection state machine tying them together.
-//! - `mechanism` (private): the security handshake seam; only NULL is implemented.
+//! - `mechanism` (private): the security handshake: NULL and PLAIN.
+//! - [`zap`]: the requests a server's mechanism sends its ZAP handler, and the replies.
 
 pub mod command;
 pub mod connection;
 pub mod frame;
 pub mod greeting;
 mod mechanism;
+pub mod zap;
 
 pub use command::{Command, Metadata};
-pub use connection::{Connection, ConnectionConfig, Event, PeerInfo, ShortFrames};
+pub use connection::{Connection, ConnectionConfig, Event, PeerInfo, ShortFrames, ZapReply};
 pub use frame::FrameHeader;
 pub use greeting::Greeting;
+pub use mechanism::Security;
+pub use zap::ZapContext;
 
 use crate::socket_type::SocketType;
 
@@ -65,6 +69,22 @@ pub enum ProtocolError {
 
     #[error("peer reported an error: {0}")]
     PeerError(String),
+
+    /// A security handshake command out of shape; `code` is libzmq's monitor value for it.
+    #[error("security handshake failed: the peer sent {detail}")]
+    Handshake { code: u32, detail: &'static str },
+
+    #[error("the ZAP handler refused the peer: {status} {text}")]
+    ZapDenied { status: u32, text: String },
+
+    #[error("the ZAP handler's reply is malformed: {what}")]
+    ZapMalformedReply { code: u32, what: &'static str },
+
+    #[error(
+        "no ZAP handler is bound at inproc://zeromq.zap.01, and this socket needs one \
+         (PLAIN servers always do; NULL ones with ZAP_ENFORCE_DOMAIN)"
+    )]
+    ZapUnavailable,
 }
 
 /// Renders untrusted peer bytes for an error message: escaped, quoted and truncated,

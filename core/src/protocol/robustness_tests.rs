@@ -59,18 +59,21 @@ fn valid_stream(rng: &mut Rng) -> Vec<u8> {
     let mut peer = Connection::new(config);
     let mut wire = peer.outbound().split().to_vec();
     // Let the peer see our greeting and READY so it queues its own READY. Each side keeps
-    // what it has not decoded yet (the greeting goes out in two parts).
+    // what it has not decoded yet (the greeting goes out in parts, each answering the
+    // other side's).
     let mut ours = Connection::new(ConnectionConfig::new(SocketType::Pull));
-    let mut to_peer = ours.outbound().split();
-    peer.receive(&mut to_peer, &mut |_| ControlFlow::Continue(()))
-        .unwrap();
-    wire.extend_from_slice(&peer.outbound().split());
+    let mut to_peer = BytesMut::new();
     let mut from_peer = BytesMut::from(&wire[..]);
-    ours.receive(&mut from_peer, &mut |_| ControlFlow::Continue(()))
-        .unwrap();
-    to_peer.extend_from_slice(&ours.outbound().split());
-    peer.receive(&mut to_peer, &mut |_| ControlFlow::Continue(()))
-        .unwrap();
+    for _ in 0..4 {
+        to_peer.extend_from_slice(&ours.outbound().split());
+        peer.receive(&mut to_peer, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
+        let sent = peer.outbound().split();
+        wire.extend_from_slice(&sent);
+        from_peer.extend_from_slice(&sent);
+        ours.receive(&mut from_peer, &mut |_| ControlFlow::Continue(()))
+            .unwrap();
+    }
     assert!(peer.is_ready());
 
     for _ in 0..rng.below(40) {

@@ -110,6 +110,7 @@ impl Socket {
             socket_type,
             options.linger_ms,
             ctx.io().clone(),
+            ctx.inproc().clone(),
         )?);
         let shared = Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
             // Lets `Context::destroy` close this socket without keeping it alive.

@@ -21,10 +21,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use atomic_waker::AtomicWaker;
+
 use crate::engine::link::SocketLink;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::SocketOptions;
-use crate::pipe::{inproc_pipe_pair, DeferredSocket, Hwm, Listener, PipeCloser, PipeEnd, PipeId};
+use crate::pipe::{
+    inproc_pipe_pair, pipe_pair, DeferredSocket, Hwm, Listener, PipeCloser, PipeEnd, PipeId,
+};
 use crate::signal::{PeerIdentity, PipeEvent};
 
 #[derive(Default)]
@@ -231,6 +235,34 @@ impl InprocRegistry {
             pipe: connection.1,
             link: Arc::downgrade(link),
         }
+    }
+}
+
+impl InprocRegistry {
+    /// A pipe from an I/O task (woken by `waker`) to the socket bound at `name`, which sees
+    /// it as a new DEALER peer with no routing id; `None` if nothing is bound there. No
+    /// HWM either way. For ZAP requests (`engine/zap_client.rs`), as libzmq's sessions
+    /// make them.
+    pub(crate) fn connect_task(&self, name: &str, waker: &Arc<AtomicWaker>) -> Option<PipeEnd> {
+        let registry = self.lock();
+        let binder = registry.bound.get(name)?.binder.link.upgrade()?;
+        let unlimited = Hwm {
+            sender: 0,
+            receiver: 0,
+        };
+        let (ours, theirs) = pipe_pair(
+            Listener::Task(waker.clone()),
+            Listener::Socket(binder.signal.clone()),
+            unlimited,
+            unlimited,
+        );
+        let peer = PeerIdentity {
+            socket_type: crate::socket_type::SocketType::Dealer,
+            routing_id: None,
+            properties: None,
+        };
+        binder.signal.post(PipeEvent::Attached(theirs, Some(peer)));
+        Some(ours)
     }
 }
 
