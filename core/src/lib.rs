@@ -9,6 +9,7 @@
 //! rep.send_msg(request, 0).unwrap();
 //! ```
 
+pub mod auth;
 pub mod context;
 pub mod device;
 pub mod error;

@@ -471,3 +471,52 @@ fn a_malformed_hello_drops_that_connection_only() {
     assert_eq!(server.recv(0).unwrap().as_slice(), b"fine");
     stop_handler();
 }
+
+#[test]
+fn the_core_authenticator_checks_addresses_and_plain_passwords() {
+    use std::collections::HashMap;
+    let ctx = Context::new();
+    let mut auth = ferromq::auth::Authenticator::new(&ctx);
+    auth.start().unwrap();
+    assert!(auth.is_running());
+    auth.policy().configure_plain(
+        "*",
+        HashMap::from([("admin".to_string(), "secret".to_string())]),
+    );
+    let server = ferro(&ctx, SocketType::Pull);
+    server.set_option(SocketOption::PlainServer, 1).unwrap();
+    server.set_option(SocketOption::RcvTimeo, 1000).unwrap();
+    let endpoint = ferro_bind(&server);
+    let zctx = zmq::Context::new();
+    let try_client = |user: &str, password: &str| {
+        let client = libzmq(&zctx, zmq::PUSH);
+        client.set_plain_username(Some(user)).unwrap();
+        client.set_plain_password(Some(password)).unwrap();
+        client.connect(&endpoint).unwrap();
+        client.send(user, zmq::DONTWAIT).ok();
+        match server.recv(0) {
+            Ok(msg) => {
+                let user_id = server
+                    .received()
+                    .1
+                    .unwrap()
+                    .get("User-Id")
+                    .unwrap()
+                    .to_vec();
+                Some((msg.to_vec(), user_id))
+            }
+            Err(_) => None,
+        }
+    };
+    assert_eq!(
+        try_client("admin", "secret"),
+        Some((b"admin".to_vec(), b"admin".to_vec()))
+    );
+    assert_eq!(try_client("admin", "guess"), None);
+    auth.policy().deny(["127.0.0.1"]);
+    assert_eq!(try_client("admin", "secret"), None);
+    auth.stop();
+    assert!(!auth.is_running());
+    // Stopped: the endpoint is free for another handler.
+    ferromq::auth::Authenticator::new(&ctx).start().unwrap();
+}

@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod auth;
 mod blocking;
 mod buffer;
 mod context;
@@ -29,6 +30,7 @@ fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("Frame", buffer::init(m.py())?)?;
     m.add_class::<tracker::MessageTracker>()?;
     m.add_class::<devices::PyThreadDevice>()?;
+    m.add_class::<auth::PyAuthenticator>()?;
     m.add_function(wrap_pyfunction!(poll::poll, m)?)?;
     m.add_function(wrap_pyfunction!(devices::proxy, m)?)?;
     m.add_function(wrap_pyfunction!(devices::proxy_steerable, m)?)?;
