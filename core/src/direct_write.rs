@@ -29,7 +29,7 @@ use rustix::io::Errno;
 use rustix::net::{SendAncillaryBuffer, SendFlags};
 
 use crate::message::Message;
-use crate::protocol::FrameHeader;
+use crate::protocol::encoder::{self, MAX_HEADER};
 
 /// The engine owns the output (it writes, or is about to).
 const ENGINE: u64 = 0;
@@ -45,8 +45,6 @@ const MAX_FRAMES: usize = 8;
 /// Bigger messages go through the pipe: the engine writes large frames without copying,
 /// and a write this small almost never fills the socket buffer.
 const MAX_DIRECT_BYTES: usize = 16 * 1024;
-/// A frame header's largest encoding (flags and an 8-byte size).
-const MAX_HEADER: usize = 9;
 
 #[derive(Default)]
 pub(crate) struct DirectWrite {
@@ -132,19 +130,15 @@ impl DirectWrite {
             return Err(msg);
         }
         let frames = msg.frames();
-        if frames.is_empty() || frames.len() > MAX_FRAMES {
+        if frames.is_empty() {
             return Err(msg);
         }
+        // The codec's encoding: the headers here, each frame written from where it is.
         let mut headers = [[0u8; MAX_HEADER]; MAX_FRAMES];
-        let mut header_lens = [0usize; MAX_FRAMES];
-        let mut total = 0;
-        for (i, frame) in frames.iter().enumerate() {
-            let header = FrameHeader::data(frame.len(), i + 1 < frames.len());
-            header_lens[i] = header.encoded_len();
-            total += header_lens[i] + frame.len();
-            let mut out: &mut [u8] = &mut headers[i];
-            header.encode(&mut out);
-        }
+        let Some(header_lens) = encoder::frame_headers(frames, &mut headers) else {
+            return Err(msg);
+        };
+        let total: usize = header_lens.iter().sum::<usize>() + msg.byte_len();
         if total > MAX_DIRECT_BYTES {
             return Err(msg);
         }

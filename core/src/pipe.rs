@@ -21,10 +21,9 @@ use crossbeam_utils::CachePadded;
 
 use crate::direct_write::DirectWrite;
 use crate::message::Message;
-use crate::protocol::ShortFrames;
 use crate::signal::{PipeEvent, SocketSignal};
 use crate::spsc::{self, Consumer, Producer};
-pub(crate) use crate::spsc::{MessageView, SHORT_FRAMES_MAX};
+pub(crate) use crate::spsc::{MessageView, SMALL_RUN_MAX};
 
 /// The reader publishes its read count at least every this many messages (see
 /// [`PipeEnd::read`]); small HWMs get proportionally smaller batches, down to every message.
@@ -415,10 +414,10 @@ impl PipeEnd {
         Ok(())
     }
 
-    /// How many messages [`write_short_frames`](Self::write_short_frames) may queue now:
+    /// How many messages [`write_small_run`](Self::write_small_run) may queue now:
     /// the room below the HWM (0 on a conflating or closed pipe, which take messages one by
     /// one).
-    pub(crate) fn short_frames_room(&mut self) -> usize {
+    pub(crate) fn small_run_room(&mut self) -> usize {
         if self.outgoing.conflate.load(Ordering::Relaxed) || !self.is_writable() {
             return 0;
         }
@@ -433,14 +432,19 @@ impl PipeEnd {
         }
     }
 
-    /// Queues a run of one-frame messages (at most [`SHORT_FRAMES_MAX`] bytes) as one record
-    /// (`spsc::Producer::push_short_frames`). Its count must be within
-    /// [`short_frames_room`](Self::short_frames_room), asked just before: the caller (an
-    /// engine) checks room once per read, not per message.
+    /// Queues `count` small one-frame messages, `bodies` of `bodies_len` bytes in all, as one
+    /// record (at most [`SMALL_RUN_MAX`] bytes, see `spsc::Producer::push_small_run`). The
+    /// count must be within [`small_run_room`](Self::small_run_room), asked just before: the
+    /// caller (an engine) checks room once per read, not per message.
     #[inline]
-    pub(crate) fn write_short_frames(&mut self, run: &ShortFrames<'_>) {
-        self.written += run.count() as u64;
-        self.tx.push_short_frames(run);
+    pub(crate) fn write_small_run<'b>(
+        &mut self,
+        count: usize,
+        bodies_len: usize,
+        bodies: impl Iterator<Item = &'b [u8]>,
+    ) {
+        self.written += count as u64;
+        self.tx.push_small_run(count, bodies_len, bodies);
     }
 
     /// CONFLATE (libzmq): each direction keeps only its newest message, so no HWM applies.
@@ -879,35 +883,31 @@ mod tests {
     }
 
     #[test]
-    fn runs_of_short_frames_count_against_the_hwm() {
+    fn runs_of_small_messages_count_against_the_hwm() {
         let (mut a, mut b, _, _) = task_pair(40);
-        assert_eq!(a.short_frames_room(), 40);
+        assert_eq!(a.small_run_room(), 40);
         // 25 messages of one byte each: i.
-        let wire: Vec<u8> = (0..25u8).flat_map(|i| [0, 1, i]).collect();
-        a.write_short_frames(&ShortFrames::from_wire(&wire));
+        let bodies: Vec<[u8; 1]> = (0..25u8).map(|i| [i]).collect();
+        a.write_small_run(25, 25, bodies.iter().map(|b| &b[..]));
         a.send(Message::single(&b"after"[..])).unwrap();
-        assert_eq!(a.short_frames_room(), 14);
+        assert_eq!(a.small_run_room(), 14);
         for i in 0..25u8 {
             assert_eq!(b.read().unwrap(), Message::single(&[i][..]));
         }
-        assert_eq!(
-            a.short_frames_room(),
-            39,
-            "what the reader took is room again"
-        );
+        assert_eq!(a.small_run_room(), 39, "what the reader took is room again");
         assert_eq!(b.read().unwrap(), Message::single(&b"after"[..]));
         assert!(b.read().is_none());
-        assert_eq!(a.short_frames_room(), 40);
+        assert_eq!(a.small_run_room(), 40);
         drop(b);
-        assert_eq!(a.short_frames_room(), 0, "nobody reads any more");
+        assert_eq!(a.small_run_room(), 0, "nobody reads any more");
     }
 
     #[test]
     fn a_conflating_pipe_takes_no_runs() {
         let (mut a, _b, _, _) = task_pair(0);
-        assert_eq!(a.short_frames_room(), usize::MAX, "no HWM");
+        assert_eq!(a.small_run_room(), usize::MAX, "no HWM");
         a.set_conflate();
-        assert_eq!(a.short_frames_room(), 0);
+        assert_eq!(a.small_run_room(), 0);
     }
 
     /// Counts how often the task it stands for is woken.

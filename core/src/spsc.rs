@@ -13,8 +13,9 @@
 //! record is a header word and then either the `Message` value itself, moved in whole, or,
 //! from a producer set to copy small frames, the payload bytes of a one-frame message whose
 //! frame is a heap buffer (see [`Producer::copy_small_frames`] for why), rounded up to
-//! whole words, or a run of small one-frame messages as they came off the wire
-//! ([`Producer::push_short_frames`]), which the consumer takes one message at a time.
+//! whole words, or a run of small one-frame messages, each its length byte and its bytes
+//! ([`Producer::push_small_run`]), which the consumer takes one message at a time. The ring
+//! holds messages only: what a connection received is decoded before it gets here.
 //!
 //! Bounds (the HWM) and wake-ups are the pipe's business (`pipe.rs`), not this queue's.
 
@@ -27,7 +28,6 @@ use std::sync::{Arc, Mutex};
 use crossbeam_utils::CachePadded;
 
 use crate::message::{copy_small_to, Frame, Message};
-use crate::protocol::ShortFrames;
 
 /// Words per chunk (16 KiB): a chunk is allocated (or recycled) once per this many words.
 const CHUNK_WORDS: usize = 2048;
@@ -41,9 +41,9 @@ const SKIP: Header = 0;
 const COPIED: Header = 1;
 /// A `Message` value (any other message) moved into the next words.
 const WHOLE: Header = 2;
-/// Several one-frame messages, their bytes (length above the kind) in ZMTP's short-frame
-/// wire form: a flags byte, a size byte, the body.
-const SHORT_FRAMES: Header = 3;
+/// Several one-frame messages of at most 255 bytes, each a length byte and that many bytes;
+/// the record's length in bytes above the kind.
+const SMALL_RUN: Header = 3;
 
 /// The largest frame a producer copies ([`Producer::copy_small_frames`]). Up to 1 KiB the
 /// copy costs less than a free on another thread (11 and 9 alternated runs: inproc 1 KiB
@@ -51,8 +51,8 @@ const SHORT_FRAMES: Header = 3;
 /// must fit in a chunk with room to spare.
 pub(crate) const COPIED_MAX: usize = 1024;
 
-/// The most bytes a run of short frames may take ([`Producer::push_short_frames`]).
-pub(crate) const SHORT_FRAMES_MAX: usize = COPIED_MAX;
+/// The most bytes a run of small messages may take ([`Producer::push_small_run`]).
+pub(crate) const SMALL_RUN_MAX: usize = COPIED_MAX;
 
 /// Words a whole `Message` value takes.
 const MESSAGE_WORDS: usize = mem::size_of::<Message>().div_ceil(8);
@@ -104,12 +104,12 @@ impl Chunk {
 }
 
 /// Where the consumer stands: its chunk, the word its next record starts at, how many
-/// messages it has taken in all, and how far into a run of short frames it has read.
+/// messages it has taken in all, and how far into a run of small messages it has read.
 struct Cursor {
     chunk: *mut Chunk,
     offset: usize,
     count: usize,
-    /// Bytes of the run of short frames at the cursor already taken (0 between records).
+    /// Bytes of the run of small messages at the cursor already taken (0 between records).
     run_at: usize,
 }
 
@@ -155,9 +155,9 @@ impl Cursor {
             }
             self.offset += 1 + MESSAGE_WORDS;
             self.count += 1;
-        } else if header & KIND_MASK == SHORT_FRAMES {
+        } else if header & KIND_MASK == SMALL_RUN {
             // SAFETY: as above.
-            let body = unsafe { self.take_short_frame(at, header) };
+            let body = unsafe { self.take_from_run(at, header) };
             slot.write(Message::single(Frame::copy_from_slice(body)));
         } else {
             // SAFETY: as above.
@@ -212,16 +212,16 @@ impl Cursor {
         }))
     }
 
-    /// The payload of the copied record or the next message of the run of short frames at
+    /// The payload of the copied record or the next message of the run of small messages at
     /// `at` (the cursor's word, whose header is `header`), stepping past it.
     ///
     /// # Safety
     /// As for [`take_copied`](Self::take_copied).
     #[inline(always)]
     unsafe fn take_payload<'a>(&mut self, at: *mut u64, header: Header) -> &'a [u8] {
-        if header & KIND_MASK == SHORT_FRAMES {
+        if header & KIND_MASK == SMALL_RUN {
             // SAFETY: the caller's contract.
-            unsafe { self.take_short_frame(at, header) }
+            unsafe { self.take_from_run(at, header) }
         } else {
             // SAFETY: the caller's contract.
             unsafe { self.take_copied(at, header) }
@@ -244,20 +244,22 @@ impl Cursor {
         unsafe { std::slice::from_raw_parts(at.add(1).cast::<u8>(), len) }
     }
 
-    /// The body of the next message of the run of short frames at `at` (the cursor's word,
-    /// whose header is `header`), stepping past the record once its last message is taken.
+    /// The bytes of the next message of the run of small messages at `at` (the cursor's
+    /// word, whose header is `header`), stepping past the record once its last message is
+    /// taken.
     ///
     /// # Safety
     /// As for [`take_copied`](Self::take_copied).
     #[inline(always)]
-    unsafe fn take_short_frame<'a>(&mut self, at: *mut u64, header: Header) -> &'a [u8] {
-        debug_assert_eq!(header & KIND_MASK, SHORT_FRAMES);
+    unsafe fn take_from_run<'a>(&mut self, at: *mut u64, header: Header) -> &'a [u8] {
+        debug_assert_eq!(header & KIND_MASK, SMALL_RUN);
         let len = (header >> 8) as usize;
-        // SAFETY: the producer wrote `len` bytes of short frames after the header.
+        // SAFETY: the producer wrote the run's `len` bytes after the header.
         let run: &'a [u8] = unsafe { std::slice::from_raw_parts(at.add(1).cast::<u8>(), len) };
-        // Indexing is checked: the producer is trusted, but a bad run must not read past it.
-        let size = usize::from(run[self.run_at + 1]);
-        let body_at = self.run_at + 2;
+        // Indexing is checked: the producer checked the run, but a bad one must not read
+        // past it.
+        let size = usize::from(run[self.run_at]);
+        let body_at = self.run_at + 1;
         let body = &run[body_at..body_at + size];
         self.run_at = body_at + size;
         if self.run_at >= len {
@@ -393,31 +395,50 @@ impl Producer {
         self.count += 1;
     }
 
-    /// Stores a run of one-frame messages in ZMTP's short-frame wire form (a flags byte, a
-    /// size byte, then that many bytes of body, per message), copied in one piece; the
-    /// consumer takes them one by one, each frame copied out. An engine delivers runs of
-    /// small messages this way: one copy per read instead of a message value per message,
-    /// and a quarter of the ring's cache lines for 8-byte messages. The run's count is
-    /// trusted (the decoder made it, see [`ShortFrames`]): the consumer takes that many.
+    /// Stores `count` one-frame messages, `bodies`, of `bodies_len` bytes in all and at
+    /// most 255 each, as one record (each a length byte and its bytes); the consumer takes
+    /// them one by one, each frame copied out. An engine delivers runs of small messages
+    /// this way: one record per read instead of a message value per message, and a quarter
+    /// of the ring's cache lines for 8-byte messages.
     ///
     /// # Panics
-    /// If the run is longer than [`SHORT_FRAMES_MAX`] bytes.
+    /// If the run takes more than [`SMALL_RUN_MAX`] bytes, or `bodies` does not hold
+    /// `count` messages of `bodies_len` bytes (the record must be exactly what it says).
     #[inline]
-    pub(crate) fn push_short_frames(&mut self, run: &ShortFrames<'_>) {
-        let (wire, count) = (run.wire(), run.count());
-        assert!(
-            wire.len() <= SHORT_FRAMES_MAX,
-            "run of short frames too long"
-        );
+    pub(crate) fn push_small_run<'b>(
+        &mut self,
+        count: usize,
+        bodies_len: usize,
+        bodies: impl Iterator<Item = &'b [u8]>,
+    ) {
+        let len = count + bodies_len;
+        assert!(len <= SMALL_RUN_MAX, "run of small messages too long");
         if count == 0 {
             return;
         }
-        let at = self.claim(copied_words(wire.len()));
-        // SAFETY: `claim` returned room for the header and `wire.len()` bytes after it, not
-        // visible to the consumer yet; nobody else writes there.
+        let at = self.claim(copied_words(len));
+        // SAFETY: `claim` returned room for the header and `len` bytes after it, not
+        // visible to the consumer yet; nobody else writes there. Each copy is checked to
+        // stay within those `len` bytes first.
         unsafe {
-            at.write(SHORT_FRAMES | (wire.len() as Header) << 8);
-            ptr::copy_nonoverlapping(wire.as_ptr(), at.add(1).cast::<u8>(), wire.len());
+            let start = at.add(1).cast::<u8>();
+            let (mut written, mut taken) = (0, 0);
+            for body in bodies {
+                let end = written + 1 + body.len();
+                assert!(
+                    body.len() <= 255 && end <= len,
+                    "run of small messages overflows"
+                );
+                *start.add(written) = body.len() as u8;
+                copy_small_to(start.add(written + 1), body);
+                written = end;
+                taken += 1;
+            }
+            assert!(
+                written == len && taken == count,
+                "run of small messages miscounted"
+            );
+            at.write(SMALL_RUN | (len as Header) << 8);
         }
         self.count += count;
     }
@@ -787,19 +808,21 @@ mod tests {
         }
     }
 
-    /// A run of short frames holding the messages `first..first + count`, each body
-    /// `size(id)` bytes of `id`'s low byte; its wire bytes.
-    fn short_frames(first: usize, count: usize, size: impl Fn(usize) -> usize) -> Vec<u8> {
-        let mut wire = Vec::new();
-        for id in first..first + count {
-            wire.extend([0, size(id) as u8]);
-            wire.extend(std::iter::repeat_n(id as u8, size(id)));
-        }
-        wire
+    /// The bodies of the messages `first..first + count`, each `size(id)` bytes of `id`'s
+    /// low byte.
+    fn small_run(first: usize, count: usize, size: impl Fn(usize) -> usize) -> Vec<Vec<u8>> {
+        (first..first + count)
+            .map(|id| vec![id as u8; size(id)])
+            .collect()
+    }
+
+    fn push_run(tx: &mut Producer, bodies: &[Vec<u8>]) {
+        let len = bodies.iter().map(Vec::len).sum();
+        tx.push_small_run(bodies.len(), len, bodies.iter().map(Vec::as_slice));
     }
 
     #[test]
-    fn runs_of_short_frames_come_out_one_message_at_a_time_among_other_records() {
+    fn runs_of_small_messages_come_out_one_message_at_a_time_among_other_records() {
         let (mut tx, mut rx) = copying_channel();
         let size = |id: usize| id % 31;
         let mut id = 0;
@@ -807,11 +830,11 @@ mod tests {
         // messages (some as long as a run may be), then a whole and a copied message.
         for round in 0..400 {
             let count = 1 + round % 100;
-            let wire = short_frames(id, count, size);
-            if wire.len() > SHORT_FRAMES_MAX {
+            let run = small_run(id, count, size);
+            if count + run.iter().map(Vec::len).sum::<usize>() > SMALL_RUN_MAX {
                 continue;
             }
-            tx.push_short_frames(&ShortFrames::from_wire(&wire));
+            push_run(&mut tx, &run);
             tx.push(numbered(1_000_000 + round, 8));
             tx.push(numbered(2_000_000 + round, 100));
             tx.publish();
@@ -848,10 +871,22 @@ mod tests {
     }
 
     #[test]
+    fn a_run_that_is_not_what_it_says_is_refused() {
+        let bodies = small_run(0, 3, |_| 4);
+        for (count, len) in [(2, 12), (3, 11), (4, 12), (3, 13)] {
+            let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let (mut tx, _rx) = copying_channel();
+                tx.push_small_run(count, len, bodies.iter().map(Vec::as_slice));
+            }));
+            assert!(refused.is_err(), "{count} messages of {len} bytes");
+        }
+    }
+
+    #[test]
     fn a_run_left_half_read_is_dropped_with_the_queue() {
         let live = Arc::new(AtomicUsize::new(1));
         let (mut tx, mut rx) = copying_channel();
-        tx.push_short_frames(&ShortFrames::from_wire(&short_frames(0, 10, |_| 8)));
+        push_run(&mut tx, &small_run(0, 10, |_| 8));
         tx.push(Message::single(Bytes::from_owner(Tracked(
             live.clone(),
             vec![7; COPIED_MAX + 1],

@@ -35,7 +35,7 @@ use crate::engine::zap_client::ZapClient;
 use crate::message::{Frame, Message};
 use crate::monitor::{self, Monitor};
 use crate::options::SocketOptions;
-use crate::pipe::{Listener, MessageView, PipeEnd, SHORT_FRAMES_MAX};
+use crate::pipe::{Listener, MessageView, PipeEnd, SMALL_RUN_MAX};
 use crate::properties::Properties;
 use crate::protocol::{Command, Connection, ConnectionConfig, Event, ProtocolError, ZapReply};
 use crate::signal::{PeerIdentity, PipeEvent};
@@ -254,7 +254,7 @@ impl Codec {
     /// See [`Connection::allow_short_frame_runs`] (a raw connection has no frames).
     fn allow_short_frame_runs(&mut self, room: usize) {
         if let Codec::Zmtp(conn) = self {
-            conn.allow_short_frame_runs(room, SHORT_FRAMES_MAX);
+            conn.allow_short_frame_runs(room, SMALL_RUN_MAX);
         }
     }
 
@@ -689,9 +689,18 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
         false
     }
 
+    /// Whether the socket may write to this connection itself: only when data frames go
+    /// out as they are (a mechanism that transforms them needs every frame in the codec).
+    fn direct_writes_allowed(&self) -> bool {
+        matches!(&self.codec, Codec::Zmtp(conn) if conn.frames_go_out_as_they_are())
+    }
+
     /// Lets the socket write straight to the connection until [`Self::reclaim_output`], if
     /// it wants to.
     fn offer_output(&mut self, pipe: &PipeEnd) {
+        if !self.direct_writes_allowed() {
+            return;
+        }
         if self.direct.is_none() {
             self.direct = pipe.direct_writes().cloned();
         }
@@ -758,12 +767,12 @@ impl<S: AsyncRead + AsyncWrite + AsRawFd + AsFd + PeerBacklog + Unpin> StreamEng
         let mut zap_request = None;
         if let Some(p) = pipe.as_mut() {
             // Runs of small messages go into the pipe as one record each, up to its room.
-            codec.allow_short_frame_runs(p.short_frames_room());
+            codec.allow_short_frame_runs(p.small_run_room());
         }
         let result = codec.receive(input, &mut |event| match event {
             Event::ShortFrames(run) => {
                 if let Some(p) = pipe.as_mut() {
-                    p.write_short_frames(&run);
+                    p.write_small_run(run.count(), run.bodies_len(), run.bodies());
                 }
                 ControlFlow::Continue(())
             }

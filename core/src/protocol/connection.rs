@@ -6,13 +6,13 @@
 //! [`Connection::outbound`]. Our greeting is queued at construction, so neither side
 //! ever waits for the other to speak first.
 
-use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::ops::ControlFlow;
 
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::{self, Command, Metadata, MAX_COMMAND_SIZE, MAX_PING_CONTEXT};
+use super::encoder::{self, Output};
 use super::frame::{FrameHeader, COMMAND, LONG, MORE};
 use super::greeting::Greeting;
 use super::mechanism::{Mechanism, Security, Step};
@@ -130,8 +130,9 @@ pub enum ZapReply {
 
 /// A run of one-frame messages in ZMTP's short-frame wire form (per message a flags byte
 /// without MORE, LONG or COMMAND, a size byte, the body), borrowed from the input. Only the
-/// decoder makes one, after checking every frame, so its count always matches its bytes
-/// (the pipe's ring relies on that).
+/// decoder makes one, after checking every frame, so its count always matches its bytes.
+/// The engine queues the messages' bodies ([`ShortFrames::bodies`]) in its pipe as one
+/// record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShortFrames<'a> {
     wire: &'a [u8],
@@ -147,6 +148,11 @@ impl<'a> ShortFrames<'a> {
     /// How many messages (frames) the run holds.
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// The bytes of the messages' bodies, in all (headers not counted).
+    pub fn bodies_len(&self) -> usize {
+        self.wire.len() - 2 * self.count
     }
 
     /// A run of the whole frames in `wire`, counted (tests build runs by hand).
@@ -235,11 +241,8 @@ pub struct Connection {
     peer: Option<PeerInfo>,
     /// Frames of a multipart message whose last frame has not arrived yet.
     partial: Message,
-    outbound: BytesMut,
-    /// Output older than `outbound`, in order: sealed runs of encoded bytes and the payloads
-    /// of large frames, queued by reference (see [`Connection::ZERO_COPY_MIN`]).
-    sealed: VecDeque<Bytes>,
-    sealed_len: usize,
+    /// What goes out, in order; every data frame is encoded there.
+    output: Output,
     /// Header and body size of the last data frame received, if it was a large one (see
     /// [`Connection::recent_large_frame`]); 0 after a small one.
     recent_large_frame: usize,
@@ -269,8 +272,10 @@ impl Connection {
         // As libzmq: the signature goes out at once, the rest of the greeting in two
         // parts later (see `send_greeting_parts`).
         let greeting = Greeting::new(mechanism.name(), mechanism.as_server()).encode();
-        let mut outbound = BytesMut::with_capacity(256);
-        outbound.extend_from_slice(&greeting[..Greeting::SIGNATURE_LEN]);
+        let mut output = Output::with_capacity(256);
+        output
+            .bytes()
+            .extend_from_slice(&greeting[..Greeting::SIGNATURE_LEN]);
         let greeting_rest = Some(Bytes::copy_from_slice(&greeting[Greeting::SIGNATURE_LEN..]));
 
         let max_frame = config
@@ -292,9 +297,7 @@ impl Connection {
             subscriptions_as_commands: false,
             peer: None,
             partial: Message::new(),
-            outbound,
-            sealed: VecDeque::new(),
-            sealed_len: 0,
+            output,
             recent_large_frame: 0,
             run_room: 0,
             run_bytes: 0,
@@ -350,51 +353,15 @@ impl Connection {
             self.peer.is_some(),
             "send_message before the ZMTP handshake completed"
         );
-        let frames = msg.frames();
-        if let [only] = frames {
+        if let [only] = msg.frames() {
             if self.subscriptions_as_commands && self.send_subscription(only) {
                 return;
             }
-            if let Some(inline) = only.inline_buffer() {
-                self.encode_inline_frame(inline, only.len());
-                return;
-            }
         }
-        let Some((last, init)) = frames.split_last() else {
-            return;
-        };
-        let total: usize = frames
-            .iter()
-            .map(|f| FrameHeader::data(f.len(), false).encoded_len() + f.len())
-            .sum();
-        if total < Self::ZERO_COPY_MIN {
-            let out = &mut self.outbound;
-            out.reserve(total);
-            for frame in init {
-                FrameHeader::data(frame.len(), true).encode(out);
-                out.extend_from_slice(frame);
-            }
-            FrameHeader::data(last.len(), false).encode(out);
-            out.extend_from_slice(last);
-            return;
-        }
-        for (i, frame) in frames.iter().enumerate() {
-            FrameHeader::data(frame.len(), i + 1 < frames.len()).encode(&mut self.outbound);
-            match frame.shared_bytes() {
-                Some(payload) if payload.len() >= Self::ZERO_COPY_MIN => {
-                    self.seal();
-                    self.sealed_len += payload.len();
-                    self.sealed.push_back(payload.clone());
-                }
-                _ => self.outbound.extend_from_slice(frame),
-            }
-        }
+        self.output.message(msg);
     }
 
-    /// Encodes a one-frame message from its payload alone (one the pipe copied into its
-    /// ring: at most `spsc::COPIED_MAX` bytes, always copied into the output buffer). With
-    /// [`send_message`](Self::send_message) and its inline case, one of the three places
-    /// that queue data frames: a mechanism that transforms frames must cover all three.
+    /// Queues a one-frame message from its payload alone (see [`Output::single_frame`]).
     pub fn send_single_frame(&mut self, payload: &[u8]) {
         debug_assert!(
             self.peer.is_some(),
@@ -403,9 +370,7 @@ impl Connection {
         if self.subscriptions_as_commands && self.send_subscription(payload) {
             return;
         }
-        let out = &mut self.outbound;
-        FrameHeader::data(payload.len(), false).encode(out);
-        out.extend_from_slice(payload);
+        self.output.single_frame(payload);
     }
 
     /// Queues a subscription message (1 or 0, then the topic) as the SUBSCRIBE or CANCEL
@@ -416,77 +381,34 @@ impl Connection {
             Some((0, topic)) => Command::Cancel(Bytes::copy_from_slice(topic)),
             _ => return false,
         };
-        command.encode(&mut self.outbound);
+        self.output.command(&command);
         true
     }
 
-    /// The common case of [`Connection::send_message`]: a message of one small (inline)
-    /// frame, encoded as its two-byte header and the frame's whole inline buffer in one
-    /// fixed-size copy, of which only the header and the payload are kept.
-    #[inline]
-    fn encode_inline_frame(&mut self, inline: &[u8; Frame::INLINE_CAPACITY], len: usize) {
-        const ENCODED_MAX: usize = 2 + Frame::INLINE_CAPACITY;
-        let mut encoded = [0u8; ENCODED_MAX];
-        encoded[1] = len as u8;
-        encoded[2..].copy_from_slice(inline);
-        let out = &mut self.outbound;
-        out.reserve(ENCODED_MAX);
-        let start = out.len();
-        // SAFETY: `reserve` made room for ENCODED_MAX more bytes after the current length,
-        // which the copy fills; `set_len` then keeps the first `2 + len` of them (`len` is
-        // an inline frame's length, at most its capacity), all initialised by the copy.
-        unsafe {
-            let spare = out.spare_capacity_mut().as_mut_ptr().cast::<u8>();
-            std::ptr::copy_nonoverlapping(encoded.as_ptr(), spare, ENCODED_MAX);
-            out.set_len(start + 2 + len);
-        }
+    /// Whether data frames go on the wire as they are (NULL, PLAIN), so that a socket may
+    /// write them to an idle connection itself (`direct_write.rs`, through
+    /// [`encoder::frame_headers`](super::encoder::frame_headers)).
+    pub fn frames_go_out_as_they_are(&self) -> bool {
+        true
     }
 
     /// Frames at least this big are written from their own buffer (vectored I/O) instead
     /// of being copied into the output buffer.
-    pub const ZERO_COPY_MIN: usize = 32 * 1024;
-
-    /// Moves the encoded bytes so far behind the sealed output.
-    fn seal(&mut self) {
-        if !self.outbound.is_empty() {
-            let run = self.outbound.split().freeze();
-            self.sealed_len += run.len();
-            self.sealed.push_back(run);
-        }
-    }
+    pub const ZERO_COPY_MIN: usize = encoder::ZERO_COPY_MIN;
 
     /// Bytes waiting to be written, in all.
     pub fn output_len(&self) -> usize {
-        self.sealed_len + self.outbound.len()
+        self.output.len()
     }
 
     /// Fills `slices` with the output to write next, in order; returns how many were filled.
     pub fn output_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
-        let runs = self.sealed.iter().map(|b| &b[..]);
-        let all = runs.chain(std::iter::once(&self.outbound[..]));
-        let mut filled = 0;
-        for (slot, run) in slices.iter_mut().zip(all.filter(|r| !r.is_empty())) {
-            *slot = IoSlice::new(run);
-            filled += 1;
-        }
-        filled
+        self.output.slices(slices)
     }
 
     /// Drops the first `written` bytes of output (what the transport took).
-    pub fn consume_output(&mut self, mut written: usize) {
-        while written > 0 {
-            let Some(front) = self.sealed.front_mut() else {
-                self.outbound.advance(written);
-                return;
-            };
-            let n = written.min(front.len());
-            front.advance(n);
-            self.sealed_len -= n;
-            written -= n;
-            if front.is_empty() {
-                self.sealed.pop_front();
-            }
-        }
+    pub fn consume_output(&mut self, written: usize) {
+        self.output.consume(written);
     }
 
     /// The whole size (header and body) of the last data frame received when it was at
@@ -515,14 +437,14 @@ impl Connection {
 
     /// Queues a command (e.g. SUBSCRIBE to a 3.1 peer, PING, ERROR).
     pub fn send_command(&mut self, cmd: &Command) {
-        cmd.encode(&mut self.outbound);
+        self.output.command(cmd);
     }
 
     /// Encoded bytes not yet written and not sealed behind large frames (everything, when
     /// no frame reached [`Connection::ZERO_COPY_MIN`]); the engine writes through
     /// [`Connection::output_slices`] and [`Connection::consume_output`].
     pub fn outbound(&mut self) -> &mut BytesMut {
-        &mut self.outbound
+        self.output.bytes()
     }
 
     fn receive_units(
@@ -551,7 +473,7 @@ impl Connection {
                     // Only now, with the peer known to speak our mechanism, does the
                     // mechanism's first command go out.
                     self.state = State::Handshake;
-                    let step = self.mechanism.start(&mut self.outbound);
+                    let step = self.mechanism.start(self.output.bytes());
                     if self.take_step(step, on_event)?.is_break() {
                         return Ok(());
                     }
@@ -754,7 +676,7 @@ impl Connection {
             return Err(ProtocolError::PeerError(reason));
         }
         if matches!(self.state, State::Handshake) {
-            let step = self.mechanism.process(body, &mut self.outbound)?;
+            let step = self.mechanism.process(body, self.output.bytes())?;
             return self.take_step(step, on_event);
         }
         match name {
@@ -765,7 +687,7 @@ impl Connection {
                 // RFC 37 allows at most 16 context bytes; like libzmq, echo no more.
                 let context = &context[..context.len().min(MAX_PING_CONTEXT)];
                 let pong_len = 1 + command::PONG.len() + context.len();
-                let out = &mut self.outbound;
+                let out = self.output.bytes();
                 out.reserve(2 + pong_len);
                 FrameHeader::command(pong_len).encode(out);
                 out.extend_from_slice(&[command::PONG.len() as u8]);
@@ -790,10 +712,10 @@ impl Connection {
         };
         let major_sent = rest.len() < Greeting::LEN - Greeting::SIGNATURE_LEN;
         if !major_sent && received >= Greeting::SIGNATURE_LEN {
-            self.outbound.extend_from_slice(&rest.split_to(1));
+            self.output.bytes().extend_from_slice(&rest.split_to(1));
         }
         if received > Greeting::SIGNATURE_LEN {
-            self.outbound.extend_from_slice(rest);
+            self.output.bytes().extend_from_slice(rest);
             self.greeting_rest = None;
         }
     }
@@ -864,14 +786,14 @@ impl Connection {
                 Ok(Verdict::Denied { status, text }) => {
                     if status != 300 {
                         self.mechanism
-                            .send_error(&status.to_string(), &mut self.outbound);
+                            .send_error(&status.to_string(), self.output.bytes());
                     }
                     return Err(ProtocolError::ZapDenied { status, text });
                 }
                 Ok(Verdict::Allowed { properties }) => self.zap_properties = properties,
             },
         }
-        if let Step::Done(metadata) = self.mechanism.zap_allowed(&mut self.outbound) {
+        if let Step::Done(metadata) = self.mechanism.zap_allowed(self.output.bytes()) {
             self.ready_unreported = Some(self.complete(metadata)?);
         }
         Ok(())

@@ -9,11 +9,13 @@
 //! - [`frame`]: frame headers (flags and size).
 //! - [`command`]: command bodies (READY, ERROR, SUBSCRIBE, PING…) and metadata.
 //! - [`connection`]: the per-connection state machine tying them together.
+//! - [`encoder`]: what a connection sends; the one place data frames are encoded.
 //! - `mechanism` (private): the security handshake: NULL and PLAIN.
 //! - [`zap`]: the requests a server's mechanism sends its ZAP handler, and the replies.
 
 pub mod command;
 pub mod connection;
+pub mod encoder;
 pub mod frame;
 pub mod greeting;
 mod mechanism;
