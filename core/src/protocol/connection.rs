@@ -155,21 +155,6 @@ impl<'a> ShortFrames<'a> {
         self.wire.len() - 2 * self.count
     }
 
-    /// A run of the whole frames in `wire`, counted (tests build runs by hand).
-    ///
-    /// # Panics
-    /// If `wire` ends inside a frame.
-    #[cfg(test)]
-    pub(crate) fn from_wire(wire: &'a [u8]) -> ShortFrames<'a> {
-        let (mut at, mut count) = (0, 0);
-        while at < wire.len() {
-            at += 2 + usize::from(wire[at + 1]);
-            count += 1;
-        }
-        assert_eq!(at, wire.len(), "a frame is cut short");
-        ShortFrames { wire, count }
-    }
-
     /// The messages' bodies, in order.
     pub fn bodies(&self) -> impl Iterator<Item = &'a [u8]> {
         let wire = self.wire;
