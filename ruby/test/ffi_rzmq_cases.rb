@@ -110,6 +110,71 @@ class TestFfiRzmqSurface < Minitest::Test
     assert_equal "done", reply
   end
 
+  # The security options as ffi-rzmq code sets and reads them: result codes, errno, values
+  # in the out-array (FerroMQ's strings come without libzmq's trailing NUL byte).
+  def test_security_options_with_result_codes
+    socket = @ctx.socket(ZMQ::DEALER)
+    out = []
+    assert_equal 0, socket.getsockopt(ZMQ::MECHANISM, out)
+    assert_equal ZMQ::NULL, out[0]
+    assert_equal 0, socket.setsockopt(ZMQ::PLAIN_SERVER, 1)
+    socket.getsockopt(ZMQ::MECHANISM, out)
+    assert_equal ZMQ::PLAIN, out[0]
+    assert_equal 0, socket.setsockopt(ZMQ::PLAIN_USERNAME, "admin")
+    assert_equal 0, socket.getsockopt(ZMQ::PLAIN_USERNAME, out)
+    assert_equal "admin", out[0]
+    socket.getsockopt(ZMQ::PLAIN_SERVER, out)
+    assert_equal 0, out[0], "a username makes it a client"
+    assert_equal 0, socket.setsockopt(ZMQ::ZAP_DOMAIN, "global")
+    socket.getsockopt(ZMQ::ZAP_DOMAIN, out)
+    assert_equal "global", out[0]
+    assert_equal 0, socket.setsockopt(ZMQ::ZAP_ENFORCE_DOMAIN, 1)
+    socket.getsockopt(ZMQ::ZAP_ENFORCE_DOMAIN, out)
+    assert_equal 1, out[0]
+    assert_equal(-1, socket.setsockopt(ZMQ::PLAIN_USERNAME, "x" * 256))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+    assert_equal(-1, socket.setsockopt(ZMQ::PLAIN_SERVER, 2))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+    socket.close
+  end
+
+  # ZMQ::Authenticator works with ffi-rzmq's ZMQ::Context too.
+  def test_plain_through_the_authenticator
+    auth = ZMQ::Authenticator.new(@ctx)
+    auth.start
+    auth.configure_plain("*", "admin" => "secret")
+    assert auth.alive?
+    error = assert_raises(ZMQ::Error) { ZMQ::Authenticator.new(@ctx).start }
+    assert_equal ZMQ::EADDRINUSE, error.errno
+    server = @ctx.socket(ZMQ::PULL)
+    server.setsockopt(ZMQ::PLAIN_SERVER, 1)
+    server.setsockopt(ZMQ::RCVTIMEO, 500)
+    server.setsockopt(ZMQ::LINGER, 0)
+    assert_equal 0, server.bind("tcp://127.0.0.1:*")
+    endpoint = []
+    server.getsockopt(ZMQ::LAST_ENDPOINT, endpoint)
+    %w[guess secret].each do |password|
+      client = @ctx.socket(ZMQ::PUSH)
+      client.setsockopt(ZMQ::LINGER, 0)
+      client.setsockopt(ZMQ::PLAIN_USERNAME, "admin")
+      client.setsockopt(ZMQ::PLAIN_PASSWORD, password)
+      assert_equal 0, client.connect(endpoint[0])
+      client.send_string("with #{password}")
+      server.setsockopt(ZMQ::RCVTIMEO, password == "secret" ? 5000 : 500)
+      message = String.new
+      rc = server.recv_string(message)
+      if password == "secret"
+        assert_equal "with secret", message
+      else
+        assert_equal [-1, ZMQ::EAGAIN], [rc, ZMQ::Util.errno]
+      end
+      client.close
+    end
+    server.close
+    auth.stop
+    refute auth.alive?
+  end
+
   # ZMQ::Device as the talk's queue: ROUTER frontend, DEALER backend, in a thread of its own
   # that the context's termination ends.
   def test_device_relays_requests_and_replies

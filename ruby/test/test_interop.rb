@@ -6,7 +6,8 @@ require "rbconfig"
 
 # Interop with ffi-rzmq (Debian's ruby-ffi-rzmq over the real libzmq), in a separate
 # process, both ways over tcp and ipc: enough messages to fill the queues, the sender
-# closing right after its last send, and every sequence number counted on the other side.
+# closing right after its last send, and every sequence number counted on the other side;
+# and PLAIN both ways, each server guarded by its own library's ZAP handler.
 class TestInterop < Minitest::Test
   include FerroMQTestHelpers
 
@@ -69,6 +70,125 @@ class TestInterop < Minitest::Test
         push.close
         ctx.terminate # delivers what was queued
         assert_equal "received #{COUNT}", out.read.strip
+        assert waiter.value.success?
+      end
+    end
+  end
+
+  # PLAIN with libzmq on the other side, both ways, the FerroMQ server guarded by
+  # ZMQ::Authenticator and the libzmq server by a ZAP handler of its own (a libzmq REP
+  # socket at inproc://zeromq.zap.01, answering ["1.0", id, status, text, user id, ""]).
+  PLAIN_COUNT = 10_000
+
+  # ffi-rzmq PLAIN client: connects as admin with ARGV[2] as the password, waits for its
+  # monitor's handshake event (HANDSHAKE_SUCCEEDED 0x1000, HANDSHAKE_FAILED_AUTH 0x4000…)
+  # and prints it; once in, sends ARGV[1] numbered messages and closes right after.
+  PLAIN_PUSHER = <<~RUBY
+    endpoint, count, password = ARGV[0], Integer(ARGV[1]), ARGV[2]
+    ctx = ZMQ::Context.new
+    push = ctx.socket(ZMQ::PUSH)
+    push.setsockopt(ZMQ::PLAIN_USERNAME, "admin")
+    push.setsockopt(ZMQ::PLAIN_PASSWORD, password)
+    LibZMQ.zmq_socket_monitor(push.socket, "inproc://handshake", 0x0800 | 0x1000 | 0x2000 | 0x4000)
+    monitor = ctx.socket(ZMQ::PAIR)
+    monitor.setsockopt(ZMQ::RCVTIMEO, 10_000)
+    monitor.connect("inproc://handshake")
+    push.connect(endpoint)
+    event = []
+    abort "no handshake event" unless ZMQ::Util.resultcode_ok?(monitor.recv_strings(event))
+    event, value = event[0].unpack("vV")
+    puts format("handshake 0x%x %d", event, value)
+    admitted = event == 0x1000
+    push.setsockopt(ZMQ::LINGER, admitted ? -1 : 0)
+    count.times { |i| push.send_string(i.to_s) } if admitted
+    push.close
+    monitor.close
+    ctx.terminate
+  RUBY
+
+  # libzmq PLAIN server with its ZAP handler (admin/secret get in, as user "admin"): prints
+  # "bound", then the handler's first answer, then how many of ARGV[1] numbered messages
+  # came in order (with ARGV[1] 0: whether any message came within 300 ms).
+  PLAIN_PULLER = <<~RUBY
+    require "timeout"
+    ctx = ZMQ::Context.new
+    zap = ctx.socket(ZMQ::REP)
+    abort "cannot bind the ZAP endpoint" unless zap.bind("inproc://zeromq.zap.01").zero?
+    answers = Queue.new
+    handler = Thread.new do
+      loop do
+        request = []
+        break unless ZMQ::Util.resultcode_ok?(zap.recv_strings(request))
+        _version, id, _domain, _address, _identity, mechanism, user, password = request
+        ok = mechanism == "PLAIN" && user == "admin" && password == "secret"
+        zap.send_strings(["1.0", id, ok ? "200" : "400", ok ? "OK" : "Invalid password", ok ? user : "", ""])
+        answers << (ok ? "200" : "400")
+      end
+      zap.close
+    end
+    pull = ctx.socket(ZMQ::PULL)
+    pull.setsockopt(ZMQ::PLAIN_SERVER, 1)
+    pull.setsockopt(ZMQ::LINGER, 0)
+    abort "cannot bind" unless pull.bind(ARGV[0]).zero?
+    $stdout.puts "bound"
+    $stdout.flush
+    puts "zap \#{Timeout.timeout(10) { answers.pop }}"
+    count = Integer(ARGV[1])
+    pull.setsockopt(ZMQ::RCVTIMEO, count.zero? ? 300 : 10_000)
+    received = 0
+    [count, 1].max.times do |i|
+      message = ""
+      break unless ZMQ::Util.resultcode_ok?(pull.recv_string(message)) && (count.zero? || message == i.to_s)
+      received += 1
+    end
+    puts "received \#{received}"
+    pull.close
+    ctx.terminate
+    handler.join
+  RUBY
+
+  def test_ffi_rzmq_plain_client_to_ferromq_plain_server
+    ctx = ZMQ::Context.new(1)
+    auth = ZMQ::Authenticator.new(ctx)
+    auth.start
+    auth.configure_plain("*", "admin" => "secret")
+    pull = ctx.socket(ZMQ::PULL, plain_server: true, rcvtimeo: 10_000, linger: 0)
+    endpoint = bind(pull, "tcp://127.0.0.1:*")
+
+    output, status = ffi_rzmq(PLAIN_PUSHER, endpoint, 1, "guess")
+    assert status.success?, output
+    assert_equal "handshake 0x4000 400", output.strip, "refused: HANDSHAKE_FAILED_AUTH, status 400"
+    assert_nil pull.recv(ZMQ::NOBLOCK)
+
+    sender = Thread.new { ffi_rzmq(PLAIN_PUSHER, endpoint, PLAIN_COUNT, "secret") }
+    PLAIN_COUNT.times { |i| assert_equal i.to_s, pull.recv, "message #{i}" }
+    output, status = sender.value
+    assert status.success?, output
+    assert_equal "handshake 0x1000 0", output.strip
+    auth.stop
+    ctx.terminate
+  end
+
+  [["the_right", "secret", PLAIN_COUNT], ["a_wrong", "guess", 0]].each do |name, password, count|
+    define_method("test_ferromq_plain_client_to_libzmq_plain_server_with_#{name}_password") do
+      endpoint = "tcp://127.0.0.1:#{free_port}"
+      Open3.popen2e(RbConfig.ruby, "-rffi-rzmq", "-e", PLAIN_PULLER, endpoint, count.to_s) do |_, out, waiter|
+        assert_equal "bound", out.gets&.chomp
+        ctx = ZMQ::Context.new(1)
+        push = ctx.socket(ZMQ::PUSH, plain_username: "admin", plain_password: password)
+        push.connect(endpoint)
+        if count.zero?
+          push.setsockopt(ZMQ::LINGER, 0)
+          assert push.send("intruder")
+          # Open until libzmq's ZAP handler has refused it.
+          assert_equal "zap 400", out.gets&.chomp
+        else
+          count.times { |i| assert push.send(i.to_s) }
+        end
+        push.close
+        ctx.terminate # delivers what was queued
+        rest = out.read.lines.map(&:strip)
+        assert_equal count.zero? ? ["received 0"] : ["zap 200", "received #{count}"], rest
         assert waiter.value.success?
       end
     end

@@ -34,6 +34,18 @@ ctx = ZMQ::Context.new(1)
   req.close
   rep.close
 end
+auth = ZMQ::Authenticator.new(ctx)
+auth.start
+auth.configure_plain("*", "admin" => "secret")
+server = ctx.socket(:pull, plain_server: true, rcvtimeo: 5000)
+server.bind("tcp://127.0.0.1:*")
+client = ctx.socket(:push, plain_username: "admin", plain_password: "secret")
+client.connect(server.getsockopt(ZMQ::LAST_ENDPOINT))
+client.send("plain")
+reply = server.recv
+abort "PLAIN: got #{reply.inspect}" unless reply == "plain"
+[client, server].each(&:close)
+auth.stop
 ctx.terminate
 puts "smoke test passed: #{$LOADED_FEATURES.grep(/ferromq_native/).first}"
 '

@@ -41,6 +41,11 @@ impl NativeContext {
         Ok(())
     }
 
+    /// The core context (for the authenticator, which serves its servers).
+    pub fn core(&self) -> &Context {
+        &self.ctx
+    }
+
     pub fn io_threads(&self) -> usize {
         self.ctx.io_threads()
     }

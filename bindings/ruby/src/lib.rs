@@ -2,6 +2,7 @@
 //! converts values and errors and releases the GVL around blocking calls; the `zmq` gem's
 //! and ffi-rzmq's classes are written in Ruby (ruby/lib/) over these primitives.
 
+mod auth;
 mod context;
 mod errors;
 mod gvl;
@@ -11,6 +12,7 @@ mod socket;
 
 use magnus::{function, method, prelude::*, Error, Ruby};
 
+use auth::NativeAuthenticator;
 use context::NativeContext;
 use socket::NativeSocket;
 
@@ -42,5 +44,17 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     socket.define_method("closed?", method!(NativeSocket::is_closed, 0))?;
     socket.define_method("fd", method!(NativeSocket::fd, 0))?;
     socket.define_method("events", method!(NativeSocket::events, 0))?;
+
+    let auth = module.define_class("NativeAuthenticator", ruby.class_object())?;
+    auth.define_singleton_method("new", function!(NativeAuthenticator::new, 1))?;
+    auth.define_method("start", method!(NativeAuthenticator::start, 0))?;
+    auth.define_method("stop", method!(NativeAuthenticator::stop, 0))?;
+    auth.define_method("running?", method!(NativeAuthenticator::is_running, 0))?;
+    auth.define_method("allow", method!(NativeAuthenticator::allow, 1))?;
+    auth.define_method("deny", method!(NativeAuthenticator::deny, 1))?;
+    auth.define_method(
+        "configure_plain",
+        method!(NativeAuthenticator::configure_plain, 2),
+    )?;
     Ok(())
 }

@@ -1,8 +1,10 @@
 # frozen_string_literal: true
 
-# What both API surfaces share: libzmq's constants, ZMQ::Error, and the native extension.
+# What both API surfaces share: libzmq's constants, ZMQ::Error, the native extension and
+# ZMQ::Authenticator.
 require_relative "constants"
 require_relative "error"
 require_relative "version"
 require "ferromq/ferromq_native"
 require_relative "fiber_wait"
+require_relative "authenticator"

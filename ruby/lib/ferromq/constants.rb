@@ -59,11 +59,15 @@ module ZMQ
   IMMEDIATE = 39
   XPUB_VERBOSE = 40
   IPV6 = 42
-  MECHANISM = 43
+  MECHANISM = 43 # read-only: NULL or PLAIN
+  PLAIN_SERVER = 44
+  PLAIN_USERNAME = 45
+  PLAIN_PASSWORD = 46
   PROBE_ROUTER = 51
   REQ_CORRELATE = 52
   REQ_RELAXED = 53
   CONFLATE = 54
+  ZAP_DOMAIN = 55
   ROUTER_HANDOVER = 56
   TOS = 57
   CONNECT_ROUTING_ID = 61
@@ -82,6 +86,12 @@ module ZMQ
   TCP_MAXRT = 80
   MULTICAST_MAXTPDU = 84
   BINDTODEVICE = 92
+  ZAP_ENFORCE_DOMAIN = 93
+
+  # Security mechanisms, as MECHANISM reads them back (CURVE is not in FerroMQ yet: issue 25).
+  NULL = 0
+  PLAIN = 1
+  CURVE = 2
 
   # ZMQ_EVENTS bits.
   POLLIN = 1
@@ -90,7 +100,8 @@ module ZMQ
 
   # The options whose values are byte strings (the rest are integers).
   BINARY_OPTIONS = [ROUTING_ID, SUBSCRIBE, UNSUBSCRIBE, LAST_ENDPOINT, CONNECT_ROUTING_ID,
-                    SOCKS_PROXY, XPUB_WELCOME_MSG, BINDTODEVICE].freeze
+                    SOCKS_PROXY, XPUB_WELCOME_MSG, BINDTODEVICE, PLAIN_USERNAME, PLAIN_PASSWORD,
+                    ZAP_DOMAIN].freeze
 
   # libzmq's errno values (Linux), as ffi-rzmq names them.
   EAGAIN = 11

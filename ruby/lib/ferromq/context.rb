@@ -26,6 +26,11 @@ module ZMQ
       end
     end
 
+    # The extension's context (FerroMQ's own, for ZMQ::Authenticator).
+    def native
+      @native
+    end
+
     # Closes the sockets still open and waits for what they queued (within their LINGER).
     def terminate
       @native.terminate

@@ -23,6 +23,11 @@ module ZMQ
       Socket.new(@native.socket(type), type)
     end
 
+    # The extension's context (FerroMQ's own, for ZMQ::Authenticator).
+    def native
+      @native
+    end
+
     def terminate
       @native.terminate
       0
