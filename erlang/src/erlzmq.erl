@@ -45,7 +45,9 @@
                           sndtimeo | ipv4only | ipv6 | last_endpoint | router_mandatory |
                           tcp_keepalive | tcp_keepalive_cnt | tcp_keepalive_idle |
                           tcp_keepalive_intvl | immediate | xpub_verbose | xpub_verboser |
-                          mechanism | probe_router | req_correlate | req_relaxed |
+                          mechanism | plain_server | plain_username | plain_password |
+                          zap_domain | zap_enforce_domain |
+                          probe_router | req_correlate | req_relaxed |
                           conflate | router_handover | connect_routing_id |
                           handshake_ivl | xpub_nodrop | xpub_manual | xpub_welcome_msg |
                           invert_matching | heartbeat_ivl | heartbeat_ttl |
@@ -448,10 +450,14 @@ option(delay_attach_on_connect) -> {39, int, both};
 option(xpub_verbose) -> {40, int, write};
 option(ipv6) -> {42, int, both};
 option(mechanism) -> {43, int, read};
+option(plain_server) -> {44, int, both};
+option(plain_username) -> {45, binary, both};
+option(plain_password) -> {46, binary, both};
 option(probe_router) -> {51, int, write};
 option(req_correlate) -> {52, int, write};
 option(req_relaxed) -> {53, int, write};
 option(conflate) -> {54, int, both};
+option(zap_domain) -> {55, binary, both};
 option(router_handover) -> {56, int, write};
 option(connect_routing_id) -> {61, binary, write};
 option(handshake_ivl) -> {66, int, both};
@@ -465,6 +471,7 @@ option(heartbeat_timeout) -> {77, int, both};
 option(xpub_verboser) -> {78, int, write};
 option(connect_timeout) -> {79, int, both};
 option(multicast_maxtpdu) -> {84, int, both};
+option(zap_enforce_domain) -> {93, int, both};
 option(Name) ->
     invalid(2, io_lib:format("unknown socket option ~p", [Name])).
 

@@ -5,7 +5,9 @@
 
 -export([context/1, socket/4, bind/2, connect/2, unbind/2, disconnect/2,
          send/5, recv/4, setsockopt/3, getsockopt/2, close/2, term/2, grant/1,
-         socket_index/1]).
+         socket_index/1,
+         auth_start/1, auth_stop/1, auth_is_running/1, auth_allow/2, auth_deny/2,
+         auth_configure_plain/3]).
 
 -on_load(init/0).
 
@@ -38,3 +40,9 @@ close(_Sock, _Linger) -> ?NOT_LOADED.
 term(_Ctx, _Ref) -> ?NOT_LOADED.
 grant(_Sock) -> ?NOT_LOADED.
 socket_index(_Sock) -> ?NOT_LOADED.
+auth_start(_Ctx) -> ?NOT_LOADED.
+auth_stop(_Auth) -> ?NOT_LOADED.
+auth_is_running(_Auth) -> ?NOT_LOADED.
+auth_allow(_Auth, _Addresses) -> ?NOT_LOADED.
+auth_deny(_Auth, _Addresses) -> ?NOT_LOADED.
+auth_configure_plain(_Auth, _Domain, _Users) -> ?NOT_LOADED.

@@ -1,5 +1,6 @@
 %% Interop with the real libzmq, both directions, over tcp and ipc: the peer is test/peer.py
 %% on Debian's /usr/bin/python3 with python3-zmq (libzmq 4.3.4), started with open_port.
+%% PLAIN and ZAP too, both ways.
 -module(erlzmq_interop_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -22,6 +23,23 @@ interop_test_() ->
                          {"erlzmq PAIR binds, libzmq PAIR connects", fun erl_pair_py_pair/2},
                          {"erlzmq active REP binds, libzmq REQ connects", fun erl_active_rep_py_req/2},
                          {"libzmq REP binds, erlzmq active REQ connects", fun py_rep_erl_active_req/2}]]}.
+
+%% PLAIN and ZAP against libzmq: its PLAIN client and server, its ZAP handler (pyzmq's
+%% ThreadAuthenticator) guarding its server, erlzmq_auth guarding ours.
+security_interop_test_() ->
+    {setup, fun check_peer/0, fun(_) -> ok end,
+     [{Name, {timeout, 60, fun() -> with_context(Fun) end}}
+      || {Name, Fun} <-
+             [{"PLAIN: erlzmq server (erlzmq_auth), libzmq client sends 10000 and closes",
+               fun erl_plain_server_py_client/1},
+              {"PLAIN: erlzmq server (erlzmq_auth) refuses a libzmq client's wrong password",
+               fun erl_plain_server_py_wrong_password/1},
+              {"PLAIN: libzmq server (its ZAP handler), erlzmq client sends 10000 and closes",
+               fun py_plain_server_erl_client/1},
+              {"PLAIN: libzmq server (its ZAP handler) refuses an erlzmq client's wrong password",
+               fun py_plain_server_erl_wrong_password/1},
+              {"NULL: erlzmq server with a ZAP domain admits a libzmq client, refuses a denied one",
+               fun erl_null_zap_server_py_client/1}]]}.
 
 check_peer() ->
     case filelib:is_regular(?PYTHON)
@@ -184,6 +202,102 @@ erl_pair_py_pair(Ctx, T) ->
      end || M <- Msgs],
     ?assertEqual(3, length(finish(Port))),
     ok = erlzmq:close(Pair).
+
+%%====================================================================
+%% Security
+%%====================================================================
+
+-define(PLAIN_MESSAGES, 10000).
+
+plain_auth(Ctx) ->
+    {ok, Auth} = erlzmq_auth:start(Ctx),
+    ok = erlzmq_auth:configure_plain(Auth, "*", #{"admin" => "secret"}),
+    Auth.
+
+plain_server(Ctx) ->
+    {ok, Pull} = erlzmq:socket(Ctx, pull),
+    ok = erlzmq:setsockopt(Pull, plain_server, true),
+    ok = erlzmq:setsockopt(Pull, linger, 0),
+    Pull.
+
+plain_client(Ctx, Ep, Password) ->
+    {ok, Push} = erlzmq:socket(Ctx, push),
+    ok = erlzmq:setsockopt(Push, plain_username, "admin"),
+    ok = erlzmq:setsockopt(Push, plain_password, Password),
+    ok = erlzmq:connect(Push, Ep),
+    Push.
+
+erl_plain_server_py_client(Ctx) ->
+    Auth = plain_auth(Ctx),
+    Pull = plain_server(Ctx),
+    Ep = bind(Pull, tcp),
+    Port = peer(["seqpush", "connect", Ep, integer_to_list(?PLAIN_MESSAGES),
+                 "plain-client=admin:secret"]),
+    ready(Port),
+    [?assertEqual({ok, integer_to_binary(I)}, erlzmq:recv(Pull, [{timeout, 10000}]))
+     || I <- lists:seq(0, ?PLAIN_MESSAGES - 1)],
+    ?assertEqual([], finish(Port)),
+    ?assertEqual({error, eagain}, erlzmq:recv(Pull, [{timeout, 100}])),
+    ok = erlzmq:close(Pull),
+    ok = erlzmq_auth:stop(Auth).
+
+erl_plain_server_py_wrong_password(Ctx) ->
+    Auth = plain_auth(Ctx),
+    Pull = plain_server(Ctx),
+    Ep = bind(Pull, tcp),
+    %% LINGER keeps the message alive while we wait: refused, not dropped at close.
+    Port = peer(["seqpush", "connect", Ep, "1", "plain-client=admin:guess", "linger=1500"]),
+    ready(Port),
+    ?assertEqual({error, eagain}, erlzmq:recv(Pull, [{timeout, 1000}])),
+    %% libzmq's send may find no pipe left once refused (SNDTIMEO then says so).
+    ?assert(lists:member(finish(Port), [[], [<<"got sendtimeout 0">>]])),
+    ok = erlzmq:close(Pull),
+    ok = erlzmq_auth:stop(Auth).
+
+py_plain_server_erl_client(Ctx) ->
+    Port = peer(["seqpull", "bind", "tcp://127.0.0.1:*", integer_to_list(?PLAIN_MESSAGES),
+                 "plain-server"]),
+    Ep = ready(Port),
+    Push = plain_client(Ctx, Ep, "secret"),
+    [ok = erlzmq:send(Push, integer_to_binary(I)) || I <- lists:seq(0, ?PLAIN_MESSAGES - 1)],
+    ok = erlzmq:close(Push),
+    %% Every message, in order, and libzmq's ZAP handler named the user.
+    ?assertEqual([<<"got ", (integer_to_binary(?PLAIN_MESSAGES))/binary, " admin">>],
+                 finish(Port)).
+
+py_plain_server_erl_wrong_password(Ctx) ->
+    Port = peer(["seqpull", "bind", "tcp://127.0.0.1:*", "1", "plain-server", "rcvtimeo=1000"]),
+    Ep = ready(Port),
+    Push = plain_client(Ctx, Ep, "guess"),
+    ok = erlzmq:setsockopt(Push, linger, 0),
+    ?assert(lists:member(erlzmq:send(Push, <<"0">>, [{timeout, 500}]), [ok, {error, eagain}])),
+    ?assertEqual([<<"got timeout after 0">>], finish(Port)),
+    ok = erlzmq:close(Push).
+
+erl_null_zap_server_py_client(Ctx) ->
+    {ok, Auth} = erlzmq_auth:start(Ctx),
+    lists:foreach(
+      fun(Denied) ->
+              ok = case Denied of
+                       true -> erlzmq_auth:deny(Auth, "127.0.0.1");
+                       false -> ok
+                   end,
+              {ok, Pull} = erlzmq:socket(Ctx, pull),
+              ok = erlzmq:setsockopt(Pull, zap_domain, "global"),
+              ok = erlzmq:setsockopt(Pull, linger, 0),
+              Ep = bind(Pull, tcp),
+              %% LINGER keeps the message alive while we wait: refused, not dropped.
+              Port = peer(["seqpush", "connect", Ep, "1", "linger=1500"]),
+              ready(Port),
+              Expected = case Denied of
+                             true -> {error, eagain};
+                             false -> {ok, <<"0">>}
+                         end,
+              ?assertEqual(Expected, erlzmq:recv(Pull, [{timeout, 1000}])),
+              ?assert(lists:member(finish(Port), [[], [<<"got sendtimeout 0">>]])),
+              ok = erlzmq:close(Pull)
+      end, [false, true]),
+    ok = erlzmq_auth:stop(Auth).
 
 %%====================================================================
 %% Helpers

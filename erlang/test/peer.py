@@ -1,7 +1,7 @@
 """The real libzmq as a peer for erlzmq_interop_tests: pyzmq from Debian's python3-zmq
 (libzmq 4.3.4), run by /usr/bin/python3 through open_port.
 
-Usage: peer.py ROLE bind|connect ENDPOINT COUNT
+Usage: peer.py ROLE bind|connect ENDPOINT COUNT [OPTION...]
   Prints "ready ENDPOINT" once bound or connected (the resolved endpoint when binding
   tcp://...:*), "got F1|F2|..." for every message received (frames joined by "|"), and
   "done" at the end; exits 0. Roles:
@@ -14,6 +14,16 @@ Usage: peer.py ROLE bind|connect ENDPOINT COUNT
     router  answers COUNT messages [id, payload] with [id, b"re " + payload]
     dealer  sends COUNT messages b"d <i>", then receives COUNT replies
     pair    receives COUNT messages and sends each back
+    seqpush sends COUNT messages b"<i>" (0, 1, ...) and closes; "got sendtimeout <i>" if
+            SNDTIMEO (2 s) expires
+    seqpull receives COUNT messages, each b"<i>" in order, then says "got COUNT USER-ID"
+            (the first message's User-Id property); "got timeout after <n>" if RCVTIMEO
+            expires first
+  Options (before bind/connect):
+    plain-server          PLAIN_SERVER, with pyzmq's ThreadAuthenticator (libzmq's ZAP)
+                          knowing admin/secret for servers without a ZAP domain
+    plain-client=USER:PW  PLAIN_USERNAME and PLAIN_PASSWORD
+    linger=MS, rcvtimeo=MS
 """
 import select
 import sys
@@ -35,10 +45,32 @@ def main():
     kinds = {"rep": zmq.REP, "req": zmq.REQ, "push": zmq.PUSH, "pull": zmq.PULL,
              "pub": zmq.PUB, "sub": zmq.SUB, "router": zmq.ROUTER, "dealer": zmq.DEALER,
              "pair": zmq.PAIR}
+    kinds.update({"seqpush": zmq.PUSH, "seqpull": zmq.PULL})
     ctx = zmq.Context()
     s = ctx.socket(kinds[role])
     s.setsockopt(zmq.LINGER, 5000)
     s.setsockopt(zmq.RCVTIMEO, 10000)
+    s.setsockopt(zmq.SNDTIMEO, 2000 if role == "seqpush" else -1)
+    auth = None
+    for option in sys.argv[5:]:
+        name, _, value = option.partition("=")
+        if name == "plain-server":
+            from zmq.auth.thread import ThreadAuthenticator
+
+            auth = ThreadAuthenticator(ctx)
+            auth.start()
+            auth.configure_plain(domain="*", passwords={"admin": "secret"})
+            s.setsockopt(zmq.PLAIN_SERVER, 1)
+        elif name == "plain-client":
+            username, _, password = value.partition(":")
+            s.setsockopt(zmq.PLAIN_USERNAME, username.encode())
+            s.setsockopt(zmq.PLAIN_PASSWORD, password.encode())
+        elif name == "linger":
+            s.setsockopt(zmq.LINGER, int(value))
+        elif name == "rcvtimeo":
+            s.setsockopt(zmq.RCVTIMEO, int(value))
+        else:
+            raise SystemExit(f"unknown option {option}")
     if role == "sub":
         s.setsockopt(zmq.SUBSCRIBE, b"b")
     if how == "bind":
@@ -88,8 +120,30 @@ def main():
             frames = s.recv_multipart()
             got(frames)
             s.send_multipart(frames)
+    elif role == "seqpush":
+        for i in range(count):
+            try:
+                s.send(b"%d" % i)
+            except zmq.Again:
+                say("got sendtimeout %d" % i)
+                break
+    elif role == "seqpull":
+        user_id = None
+        for i in range(count):
+            try:
+                frame = s.recv(copy=False)
+            except zmq.Again:
+                say("got timeout after %d" % i)
+                break
+            assert frame.bytes == b"%d" % i, (i, frame.bytes)
+            if user_id is None:
+                user_id = frame.get("User-Id")
+        else:
+            say("got %d %s" % (count, user_id))
     say("done")
     s.close()
+    if auth is not None:
+        auth.stop()
     ctx.term()
 
 

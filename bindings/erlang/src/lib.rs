@@ -11,6 +11,8 @@
 //! * `send/5` and `recv/4` try once without blocking; if they would block they park the
 //!   operation with the reactor and return `wait`, and the caller waits for `{Ref, Result}`.
 //! * `term/2` runs the core's `term` on a thread of its own and answers `{Ref, ok}`.
+//! * `auth_*` expose the core's ZAP handler, `ferromq::auth::Authenticator` (`auth.rs`), to
+//!   `erlzmq_auth`.
 //!
 //! Every NIF returns `ok`, `{ok, Value}`, `wait` or `{error, Reason}` with erlzmq2's reason
 //! atoms; only a wrong argument type raises `badarg` (erlzmq.erl checks arguments first and
@@ -19,6 +21,7 @@
 
 #![deny(clippy::all)]
 
+mod auth;
 mod convert;
 mod reactor;
 
