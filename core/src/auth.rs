@@ -8,10 +8,12 @@
 //!   its addresses are kept out; the other checks still apply to an allowed address;
 //! * NULL: every address not kept out gets in, as user "anonymous";
 //! * PLAIN: the username and password must be in the passwords configured for the
-//!   server's ZAP domain (an empty domain is `*`); the user id is the username.
+//!   server's ZAP domain (an empty domain is `*`); the user id is the username;
+//! * CURVE: any client once [`Policy::allow_any_curve`] was called, else the client's
+//!   public key must be among those configured for the domain, typically loaded from a
+//!   directory of certificates (`certs.rs`); the user id is the key in Z85.
 //!
-//! Refusals are status 400 with the reason as the status text. CURVE is not known yet
-//! (issue 25): its requests are refused.
+//! Refusals are status 400 with the reason as the status text.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +37,10 @@ pub struct Policy {
     denied: HashSet<String>,
     /// Domain → username → password.
     passwords: HashMap<String, HashMap<String, String>>,
+    /// CURVE: every client key is let in.
+    curve_any: bool,
+    /// Domain → the CURVE client keys let in.
+    curve_keys: HashMap<String, HashSet<[u8; 32]>>,
 }
 
 /// A ZAP request as a REP handler receives it (the envelope already stripped).
@@ -88,6 +94,17 @@ impl Policy {
         self.passwords.insert(domain.to_string(), passwords);
     }
 
+    /// CURVE: lets in any client (encryption without authentication, pyzmq's
+    /// `CURVE_ALLOW_ANY`).
+    pub fn allow_any_curve(&mut self) {
+        self.curve_any = true;
+    }
+
+    /// CURVE: the client keys let in for `domain`, replacing those configured before.
+    pub fn configure_curve(&mut self, domain: &str, keys: HashSet<[u8; 32]>) {
+        self.curve_keys.insert(domain.to_string(), keys);
+    }
+
     /// The answer to one request.
     pub fn decide(&self, request: &Request<'_>) -> Answer {
         let address = String::from_utf8_lossy(request.address);
@@ -104,7 +121,30 @@ impl Policy {
                 [username, password] => self.check_plain(request.domain, username, password),
                 _ => Answer::deny("Invalid credentials"),
             },
+            b"CURVE" => match request.credentials.as_slice() {
+                [key] => self.check_curve(request.domain, key),
+                _ => Answer::deny("Invalid credentials"),
+            },
             _ => Answer::deny("Mechanism not supported"),
+        }
+    }
+
+    fn check_curve(&self, domain: &[u8], key: &[u8]) -> Answer {
+        let Ok(key) = <[u8; 32]>::try_from(key) else {
+            return Answer::deny("Invalid credentials");
+        };
+        let user_id = crate::z85::encode(&key).unwrap_or_default();
+        if self.curve_any {
+            return Answer::allow(user_id);
+        }
+        let domain = match String::from_utf8_lossy(domain) {
+            d if d.is_empty() => ANY_DOMAIN.into(),
+            d => d.into_owned(),
+        };
+        match self.curve_keys.get(&domain) {
+            Some(keys) if keys.contains(&key) => Answer::allow(user_id),
+            Some(_) => Answer::deny("Unknown key"),
+            None => Answer::deny("Unknown domain"),
         }
     }
 

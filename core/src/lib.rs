@@ -10,7 +10,9 @@
 //! ```
 
 pub mod auth;
+pub mod certs;
 pub mod context;
+pub mod curve_keys;
 pub mod device;
 pub mod error;
 pub mod fork;

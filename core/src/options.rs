@@ -72,6 +72,10 @@ socket_options! {
     PlainServer = 44 => "PLAIN_SERVER",
     PlainUsername = 45 => "PLAIN_USERNAME",
     PlainPassword = 46 => "PLAIN_PASSWORD",
+    CurveServer = 47 => "CURVE_SERVER",
+    CurvePublicKey = 48 => "CURVE_PUBLICKEY",
+    CurveSecretKey = 49 => "CURVE_SECRETKEY",
+    CurveServerKey = 50 => "CURVE_SERVERKEY",
     ZapDomain = 55 => "ZAP_DOMAIN",
     ZapEnforceDomain = 93 => "ZAP_ENFORCE_DOMAIN",
     ProbeRouter = 51 => "PROBE_ROUTER",
@@ -121,6 +125,9 @@ impl SocketOption {
                 | SocketOption::PlainUsername
                 | SocketOption::PlainPassword
                 | SocketOption::ZapDomain
+                | SocketOption::CurvePublicKey
+                | SocketOption::CurveSecretKey
+                | SocketOption::CurveServerKey
         )
     }
 }

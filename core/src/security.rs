@@ -1,19 +1,24 @@
 //! A socket's security options, as libzmq keeps them: MECHANISM (read-only), PLAIN_SERVER,
-//! PLAIN_USERNAME, PLAIN_PASSWORD, ZAP_DOMAIN and ZAP_ENFORCE_DOMAIN, and what they make a
-//! connection's handshake run ([`Security`]).
+//! PLAIN_USERNAME, PLAIN_PASSWORD, CURVE_SERVER, CURVE_PUBLICKEY, CURVE_SECRETKEY,
+//! CURVE_SERVERKEY, ZAP_DOMAIN and ZAP_ENFORCE_DOMAIN, and what they make a connection's
+//! handshake run ([`Security`]).
 
 use bytes::Bytes;
+use crypto_box::{PublicKey, SecretKey};
+use zeroize::Zeroizing;
 
+use crate::curve_keys::{parse_key, KEY_SIZE};
 use crate::error::{Error, Result};
 use crate::options::{OptionValue, SocketOption};
-use crate::protocol::{Security, ZapContext};
+use crate::protocol::{CurveKeys, Security, ZapContext};
 
-/// libzmq's ZMQ_NULL and ZMQ_PLAIN, the values MECHANISM reads back.
+/// libzmq's ZMQ_NULL, ZMQ_PLAIN and ZMQ_CURVE, the values MECHANISM reads back.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MechanismKind {
     #[default]
     Null = 0,
     Plain = 1,
+    Curve = 2,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -25,6 +30,10 @@ pub struct SecurityOptions {
     pub plain_password: Bytes,
     pub zap_domain: Bytes,
     pub zap_enforce_domain: bool,
+    /// CURVE's long-term keys (libzmq's default: zeros); the secret one is wiped on drop.
+    pub curve_public: [u8; KEY_SIZE],
+    pub curve_secret: SecretBytes,
+    pub curve_server: [u8; KEY_SIZE],
 }
 
 impl SecurityOptions {
@@ -55,6 +64,26 @@ impl SecurityOptions {
                     _ => self.plain_password = text,
                 }
             }
+            O::CurveServer => {
+                self.as_server = value.as_bool(option)?;
+                self.mechanism = if self.as_server {
+                    MechanismKind::Curve
+                } else {
+                    MechanismKind::Null
+                };
+            }
+            O::CurvePublicKey | O::CurveSecretKey | O::CurveServerKey => {
+                let key = parse_key(value.as_bytes(option)?, option.name())?;
+                match option {
+                    O::CurvePublicKey => self.curve_public = *key,
+                    O::CurveSecretKey => self.curve_secret = SecretBytes(key),
+                    _ => {
+                        self.curve_server = *key;
+                        self.as_server = false;
+                    }
+                }
+                self.mechanism = MechanismKind::Curve;
+            }
             O::ZapDomain => self.zap_domain = at_most_255(option, value)?,
             O::ZapEnforceDomain => self.zap_enforce_domain = value.as_bool(option)?,
             _ => return Ok(false),
@@ -72,6 +101,14 @@ impl SecurityOptions {
             }
             O::PlainUsername => OptionValue::Bytes(self.plain_username.clone()),
             O::PlainPassword => OptionValue::Bytes(self.plain_password.clone()),
+            O::CurveServer => {
+                OptionValue::Int((self.as_server && self.mechanism == MechanismKind::Curve) as i64)
+            }
+            O::CurvePublicKey => OptionValue::Bytes(Bytes::copy_from_slice(&self.curve_public)),
+            O::CurveSecretKey => {
+                OptionValue::Bytes(Bytes::copy_from_slice(&self.curve_secret.0[..]))
+            }
+            O::CurveServerKey => OptionValue::Bytes(Bytes::copy_from_slice(&self.curve_server)),
             O::ZapDomain => OptionValue::Bytes(self.zap_domain.clone()),
             O::ZapEnforceDomain => OptionValue::Int(self.zap_enforce_domain as i64),
             _ => return None,
@@ -87,6 +124,17 @@ impl SecurityOptions {
                 username: self.plain_username.clone(),
                 password: self.plain_password.clone(),
             },
+            (MechanismKind::Curve, as_server) => {
+                let keys = CurveKeys {
+                    secret: SecretKey::from_bytes(*self.curve_secret.0),
+                    server: (!as_server).then(|| PublicKey::from_bytes(self.curve_server)),
+                };
+                if as_server {
+                    Security::CurveServer(keys)
+                } else {
+                    Security::CurveClient(keys)
+                }
+            }
         }
     }
 
@@ -98,6 +146,16 @@ impl SecurityOptions {
             address: Bytes::copy_from_slice(address.as_bytes()),
             routing_id: routing_id.cloned().unwrap_or_default(),
         }
+    }
+}
+
+/// A secret key's bytes: wiped when dropped, never printed.
+#[derive(Clone, Default)]
+pub struct SecretBytes(Zeroizing<[u8; KEY_SIZE]>);
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBytes(..)")
     }
 }
 

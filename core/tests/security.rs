@@ -520,3 +520,188 @@ fn the_core_authenticator_checks_addresses_and_plain_passwords() {
     // Stopped: the endpoint is free for another handler.
     ferromq::auth::Authenticator::new(&ctx).start().unwrap();
 }
+
+// ----- CURVE -----
+// (The `zmq` crate's libzmq is built without CURVE: interop with libzmq's CURVE is tested
+// from Python, against pyzmq, in python/tests/test_curve.py.)
+
+fn z85_keypair() -> (String, String) {
+    let (public, secret) = ferromq::curve_keys::curve_keypair();
+    (public, secret.to_string())
+}
+
+fn curve_server(ctx: &Context, socket_type: SocketType, secret: &str) -> ferromq::Socket {
+    let server = ferro(ctx, socket_type);
+    server.set_option(SocketOption::CurveServer, 1).unwrap();
+    server
+        .set_option(SocketOption::CurveSecretKey, secret)
+        .unwrap();
+    server
+}
+
+fn curve_client(
+    ctx: &Context,
+    socket_type: SocketType,
+    server_public: &str,
+    (public, secret): &(String, String),
+) -> ferromq::Socket {
+    let client = ferro(ctx, socket_type);
+    client
+        .set_option(SocketOption::CurveServerKey, server_public)
+        .unwrap();
+    client
+        .set_option(SocketOption::CurvePublicKey, public.as_str())
+        .unwrap();
+    client
+        .set_option(SocketOption::CurveSecretKey, secret.as_str())
+        .unwrap();
+    client
+}
+
+#[test]
+fn curve_carries_every_message_both_ways_and_asks_zap_with_the_client_key() {
+    let (server_public, server_secret) = z85_keypair();
+    let client_keys = z85_keypair();
+    let ctx = Context::new();
+    let (requests, stop_handler) = ferro_zap_handler(&ctx);
+    let server = curve_server(&ctx, SocketType::Dealer, &server_secret);
+    server.set_option(SocketOption::ZapDomain, "good").unwrap();
+    assert_eq!(
+        server.get_option(SocketOption::Mechanism).unwrap(),
+        2.into()
+    );
+    let endpoint = ferro_bind(&server);
+    let client = curve_client(&ctx, SocketType::Dealer, &server_public, &client_keys);
+    client.connect(&endpoint).unwrap();
+
+    for seq in 0..MESSAGES {
+        client.send(&seq.to_be_bytes()[..], 0).unwrap();
+    }
+    client
+        .send_multipart([&b"a"[..], b"bb", &[7u8; 100_000][..]], 0)
+        .unwrap();
+    for seq in 0..MESSAGES {
+        assert_eq!(
+            server.recv(0).unwrap().as_slice(),
+            seq.to_be_bytes(),
+            "message {seq}"
+        );
+    }
+    let multipart = server.recv_msg(0).unwrap();
+    assert_eq!(
+        frames(&multipart),
+        vec![b"a".to_vec(), b"bb".to_vec(), vec![7u8; 100_000]]
+    );
+    assert_eq!(
+        server.received().1.unwrap().get("User-Id"),
+        Some(&b"alice"[..])
+    );
+    server
+        .send_multipart([&b"x"[..], &[9u8; 70_000][..]], 0)
+        .unwrap();
+    assert_eq!(
+        frames(&client.recv_msg(0).unwrap()),
+        vec![b"x".to_vec(), vec![9u8; 70_000]]
+    );
+
+    let request = requests.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(request[5], b"CURVE");
+    assert_eq!(
+        request[6],
+        ferromq::z85::decode(client_keys.0.as_bytes()).unwrap(),
+        "the credential is the client's long-term public key"
+    );
+    stop_handler();
+}
+
+#[test]
+fn curve_with_a_wrong_server_key_fails_the_handshake() {
+    let (_, server_secret) = z85_keypair();
+    let (other_public, _) = z85_keypair();
+    let ctx = Context::new();
+    let server = curve_server(&ctx, SocketType::Pull, &server_secret);
+    let monitor = ferro_monitor(&ctx, &server, "inproc://curve-wrong-key");
+    let endpoint = ferro_bind(&server);
+    let client = curve_client(&ctx, SocketType::Push, &other_public, &z85_keypair());
+    client.connect(&endpoint).unwrap();
+    let event = ferro_event(&monitor, TIMEOUT_MS).unwrap();
+    assert_eq!(
+        (event.event, event.value),
+        (
+            EVENT_HANDSHAKE_FAILED_PROTOCOL,
+            PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+        )
+    );
+}
+
+#[test]
+fn curve_against_null_or_plain_is_a_mechanism_mismatch() {
+    let (server_public, server_secret) = z85_keypair();
+    let ctx = Context::new();
+    let server = curve_server(&ctx, SocketType::Pull, &server_secret);
+    let monitor = ferro_monitor(&ctx, &server, "inproc://curve-mismatch");
+    let endpoint = ferro_bind(&server);
+    let null_client = ferro(&ctx, SocketType::Push);
+    null_client.connect(&endpoint).unwrap();
+    let event = ferro_event(&monitor, TIMEOUT_MS).unwrap();
+    assert_eq!(
+        (event.event, event.value),
+        (
+            EVENT_HANDSHAKE_FAILED_PROTOCOL,
+            PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+        )
+    );
+    drop(null_client);
+    let null_server = ferro(&ctx, SocketType::Pull);
+    let endpoint = ferro_bind(&null_server);
+    let client = curve_client(&ctx, SocketType::Push, &server_public, &z85_keypair());
+    let client_monitor = ferro_monitor(&ctx, &client, "inproc://curve-mismatch-client");
+    client.connect(&endpoint).unwrap();
+    let event = ferro_event(&client_monitor, TIMEOUT_MS).unwrap();
+    assert_eq!(
+        (event.event, event.value),
+        (
+            EVENT_HANDSHAKE_FAILED_PROTOCOL,
+            PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+        )
+    );
+}
+
+#[test]
+fn a_tampered_curve_hello_or_message_drops_that_connection_only() {
+    use std::io::Write;
+    let (server_public, server_secret) = z85_keypair();
+    let ctx = Context::new();
+    let server = curve_server(&ctx, SocketType::Pull, &server_secret);
+    let monitor = ferro_monitor(&ctx, &server, "inproc://curve-tampered");
+    let endpoint = ferro_bind(&server);
+
+    // A HELLO of the right size whose box is garbage.
+    let mut raw = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+    let mut greeting = [0u8; 64];
+    greeting[0] = 0xFF;
+    greeting[9] = 0x7F;
+    greeting[10] = 3;
+    greeting[11] = 1;
+    greeting[12..17].copy_from_slice(b"CURVE");
+    raw.write_all(&greeting).unwrap();
+    let mut hello = vec![0x04, 200, 5];
+    hello.extend_from_slice(b"HELLO");
+    hello.extend_from_slice(&[1, 0]);
+    hello.extend_from_slice(&[0xAB; 192]);
+    raw.write_all(&hello).unwrap();
+    let event = ferro_event(&monitor, TIMEOUT_MS).unwrap();
+    assert_eq!(
+        (event.event, event.value),
+        (
+            EVENT_HANDSHAKE_FAILED_PROTOCOL,
+            PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+        )
+    );
+
+    // A genuine client still gets through.
+    let client = curve_client(&ctx, SocketType::Push, &server_public, &z85_keypair());
+    client.connect(&endpoint).unwrap();
+    client.send(&b"fine"[..], 0).unwrap();
+    assert_eq!(server.recv(0).unwrap().as_slice(), b"fine");
+}

@@ -36,6 +36,8 @@ from .utils import monitor as _monitor  # noqa: F401,E402
 proxy = _ferromq.proxy
 proxy_steerable = _ferromq.proxy_steerable
 device = _ferromq.device
+curve_keypair = _ferromq.curve_keypair
+curve_public = _ferromq.curve_public
 
 Frame = _ferromq.Frame
 Message = Frame  # pyzmq's old name
@@ -83,7 +85,7 @@ def zmq_errno() -> int:
     return 0
 
 
-_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False, "curve": False,
+_CAPABILITIES = {"ipc": True, "pgm": False, "tipc": False, "norm": False, "curve": True,
                  "gssapi": False, "draft": False}
 
 

@@ -22,7 +22,6 @@ pub fn fail_with(errno: c_int) -> c_int {
 
 pub const EINVAL: c_int = libc::EINVAL;
 pub const EFAULT: c_int = libc::EFAULT;
-pub const ENOTSUP: c_int = libc::ENOTSUP;
 
 /// Runs an entry point's body; a panic (a bug) becomes `on_panic` with errno EFAULT instead
 /// of unwinding into C.

@@ -6,7 +6,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Instant;
 
-use crate::errno::{fail_with, guard, set_errno, EINVAL, ENOTSUP};
+use crate::errno::{fail_with, guard, set_errno, EINVAL};
 
 #[no_mangle]
 pub extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut c_int) {
@@ -30,7 +30,7 @@ pub extern "C" fn zmq_ferromq_version() -> *const c_char {
     VERSION.as_ptr()
 }
 
-/// Transports and mechanisms FerroMQ has: ipc; not pgm, tipc, norm, curve, gssapi, draft.
+/// Transports and mechanisms FerroMQ has: ipc and curve; not pgm, tipc, norm, gssapi, draft.
 #[no_mangle]
 pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {
     if capability.is_null() {
@@ -38,7 +38,7 @@ pub extern "C" fn zmq_has(capability: *const c_char) -> c_int {
     }
     // SAFETY: a NUL-terminated C string from the caller.
     let name = unsafe { CStr::from_ptr(capability) };
-    c_int::from(name.to_bytes() == b"ipc")
+    c_int::from(matches!(name.to_bytes(), b"ipc" | b"curve"))
 }
 
 /// Z85 text of `size` bytes (a multiple of 4) into `dest` (size * 5 / 4 + 1 bytes).
@@ -96,15 +96,58 @@ pub extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) -> *mut u
     })
 }
 
-/// CURVE is not in FerroMQ yet (issue 25): ENOTSUP, as a libzmq built without it.
-#[no_mangle]
-pub extern "C" fn zmq_curve_keypair(_public: *mut c_char, _secret: *mut c_char) -> c_int {
-    fail_with(ENOTSUP)
+/// Copies Z85 `text` and its NUL into the caller's 41-byte buffer.
+///
+/// # Safety
+/// `dest` has room for 41 bytes.
+unsafe fn put_z85(dest: *mut c_char, text: &str) {
+    debug_assert_eq!(text.len(), 40);
+    ptr::copy_nonoverlapping(text.as_ptr(), dest.cast::<u8>(), 40);
+    *dest.add(40) = 0;
 }
 
+/// A new CURVE key pair, each key as 40 Z85 characters and a NUL (41-byte buffers).
 #[no_mangle]
-pub extern "C" fn zmq_curve_public(_public: *mut c_char, _secret: *const c_char) -> c_int {
-    fail_with(ENOTSUP)
+pub extern "C" fn zmq_curve_keypair(public: *mut c_char, secret: *mut c_char) -> c_int {
+    guard(-1, || {
+        if public.is_null() || secret.is_null() {
+            return fail_with(EINVAL);
+        }
+        let (public_text, secret_text) = ferromq::curve_keys::curve_keypair();
+        // SAFETY: the caller's buffers hold 41 bytes each (libzmq's contract).
+        unsafe {
+            put_z85(public, &public_text);
+            put_z85(secret, &secret_text);
+        }
+        0
+    })
+}
+
+/// The public key of a Z85 secret key (41-byte buffers).
+#[no_mangle]
+pub extern "C" fn zmq_curve_public(public: *mut c_char, secret: *const c_char) -> c_int {
+    guard(-1, || {
+        if public.is_null() || secret.is_null() {
+            return fail_with(EINVAL);
+        }
+        // SAFETY: libzmq's contract: a NUL-terminated Z85 string at `secret` (its length is
+        // checked as libzmq's decoder checks it: 40 characters, or EINVAL).
+        let text = unsafe { CStr::from_ptr(secret) }.to_bytes();
+        let Ok(text) = std::str::from_utf8(text) else {
+            return fail_with(EINVAL);
+        };
+        if text.len() != 40 {
+            return fail_with(EINVAL);
+        }
+        match ferromq::curve_keys::curve_public(text) {
+            // SAFETY: the caller's buffer holds 41 bytes.
+            Ok(public_text) => unsafe {
+                put_z85(public, &public_text);
+                0
+            },
+            Err(_) => fail_with(EINVAL),
+        }
+    })
 }
 
 #[no_mangle]

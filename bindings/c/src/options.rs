@@ -34,6 +34,13 @@ fn is_text(option: SocketOption) -> bool {
     )
 }
 
+fn is_curve_key(option: SocketOption) -> bool {
+    matches!(
+        option,
+        SocketOption::CurvePublicKey | SocketOption::CurveSecretKey | SocketOption::CurveServerKey
+    )
+}
+
 /// Options that libzmq clears with `(NULL, 0)` but refuses as an empty string.
 fn clears_only_with_null(option: SocketOption) -> bool {
     matches!(
@@ -151,6 +158,16 @@ pub extern "C" fn zmq_getsockopt(
                 };
                 match socket.get_option(option) {
                     Ok(OptionValue::Int(v)) if is_64_bit(option) => v.to_ne_bytes().to_vec(),
+                    // CURVE keys: 32 bytes, or Z85 text and a NUL for a 41-byte buffer.
+                    // SAFETY: checked non-null above.
+                    Ok(OptionValue::Bytes(key))
+                        if is_curve_key(option) && unsafe { *optvallen } == 41 =>
+                    {
+                        integer = false;
+                        let mut text = ferromq::z85::encode(&key).unwrap_or_default().into_bytes();
+                        text.push(0);
+                        text
+                    }
                     Ok(OptionValue::Int(v)) => int(v),
                     Ok(OptionValue::Bytes(b)) if is_text(option) => {
                         integer = false;

@@ -32,6 +32,10 @@ fn _ferromq(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<devices::PyThreadDevice>()?;
     m.add_class::<auth::PyAuthenticator>()?;
     m.add_function(wrap_pyfunction!(poll::poll, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::curve_keypair, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::curve_public, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::load_certificate, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::create_certificates, m)?)?;
     m.add_function(wrap_pyfunction!(devices::proxy, m)?)?;
     m.add_function(wrap_pyfunction!(devices::proxy_steerable, m)?)?;
     m.add_function(wrap_pyfunction!(devices::device, m)?)?;

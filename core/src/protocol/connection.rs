@@ -12,6 +12,7 @@ use std::ops::ControlFlow;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::{self, Command, Metadata, MAX_COMMAND_SIZE, MAX_PING_CONTEXT};
+use super::curve_message::{self, Opener};
 use super::encoder::{self, Output};
 use super::frame::{FrameHeader, COMMAND, LONG, MORE};
 use super::greeting::Greeting;
@@ -228,6 +229,8 @@ pub struct Connection {
     partial: Message,
     /// What goes out, in order; every data frame is encoded there.
     output: Output,
+    /// CURVE: opens every frame once the handshake is done.
+    opener: Option<Opener>,
     /// Header and body size of the last data frame received, if it was a large one (see
     /// [`Connection::recent_large_frame`]); 0 after a small one.
     recent_large_frame: usize,
@@ -283,6 +286,7 @@ impl Connection {
             peer: None,
             partial: Message::new(),
             output,
+            opener: None,
             recent_large_frame: 0,
             run_room: 0,
             run_bytes: 0,
@@ -374,7 +378,7 @@ impl Connection {
     /// write them to an idle connection itself (`direct_write.rs`, through
     /// [`encoder::frame_headers`](super::encoder::frame_headers)).
     pub fn frames_go_out_as_they_are(&self) -> bool {
-        true
+        !self.output.is_sealing()
     }
 
     /// Frames at least this big are written from their own buffer (vectored I/O) instead
@@ -465,6 +469,7 @@ impl Connection {
                 }
                 State::Handshake | State::Ready => {
                     if matches!(self.state, State::Ready)
+                        && self.opener.is_none()
                         && self.receive_short_frames(input, on_event).is_break()
                     {
                         return Ok(());
@@ -472,6 +477,13 @@ impl Connection {
                     let Some((header, header_len)) = FrameHeader::decode(input)? else {
                         return Ok(());
                     };
+                    if self.opener.is_some() && matches!(self.state, State::Ready) {
+                        match self.on_sealed_frame(header, header_len, input, on_event)? {
+                            Some(flow) if flow.is_break() => return Ok(()),
+                            Some(_) => continue,
+                            None => return Ok(()),
+                        }
+                    }
                     let flow = if header.command {
                         let Some(len) = self.command_len(header, header_len, input.len())? else {
                             return Ok(());
@@ -614,6 +626,63 @@ impl Connection {
         }
     }
 
+    /// CURVE: takes one sealed frame off `input` once it has fully arrived (`None`
+    /// otherwise), opens it in place and handles what it carries: a frame of a message,
+    /// or a command.
+    fn on_sealed_frame(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &mut BytesMut,
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<Option<ControlFlow<()>>, ProtocolError> {
+        let limit = self
+            .max_frame
+            .saturating_add(curve_message::OVERHEAD as u64);
+        if header.size > limit {
+            return Err(ProtocolError::FrameTooLarge {
+                size: header.size,
+                max: self.max_frame,
+            });
+        }
+        let size = header.size as usize;
+        if input.len() - header_len < size {
+            return Ok(None);
+        }
+        self.recent_large_frame = if size >= Self::ZERO_COPY_MIN {
+            header_len + size
+        } else {
+            0
+        };
+        input.advance(header_len);
+        let mut body = input.split_to(size);
+        let opener = self
+            .opener
+            .as_mut()
+            .expect("sealed frames only with an opener");
+        let (flags, payload) = opener.open(&mut body)?;
+        if flags & curve_message::COMMAND != 0 {
+            let (name, data) = command::split_name(&body[payload])?;
+            if name == command::ERROR {
+                let reason = command::decode_error_reason(data)?;
+                let _ = on_event(Event::PeerError(reason.clone()));
+                return Err(ProtocolError::PeerError(reason));
+            }
+            let (name, data) = (name.to_vec(), data.to_vec());
+            return self.on_ready_command(&name, &data, on_event).map(Some);
+        }
+        let frame = if payload.len() <= Frame::INLINE_CAPACITY {
+            Frame::copy_from_slice(&body[payload])
+        } else {
+            // Zero-copy: the frame shares the receive buffer it was opened in.
+            Frame::from(body.freeze().slice(payload))
+        };
+        match self.assemble(frame, flags & curve_message::MORE != 0) {
+            Some(msg) => Ok(Some(self.report(msg, on_event))),
+            None => Ok(Some(ControlFlow::Continue(()))),
+        }
+    }
+
     /// Reports a whole message, counting it against the room runs may use.
     #[inline(always)]
     fn report(
@@ -664,6 +733,23 @@ impl Connection {
             let step = self.mechanism.process(body, self.output.bytes())?;
             return self.take_step(step, on_event);
         }
+        if self.opener.is_some() {
+            // A CURVE connection carries commands inside sealed frames only.
+            return Err(ProtocolError::Handshake {
+                code: crate::monitor::PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
+                detail: "a command frame outside a CURVE MESSAGE",
+            });
+        }
+        self.on_ready_command(name, data, on_event)
+    }
+
+    /// A command after the handshake (in the clear, or opened from a sealed frame).
+    fn on_ready_command(
+        &mut self,
+        name: &[u8],
+        data: &[u8],
+        on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, ProtocolError> {
         match name {
             command::SUBSCRIBE => Ok(self.report(subscription(1, data), on_event)),
             command::CANCEL => Ok(self.report(subscription(0, data), on_event)),
@@ -671,13 +757,9 @@ impl Connection {
                 let (ttl_deciseconds, context) = command::decode_ping(data)?;
                 // RFC 37 allows at most 16 context bytes; like libzmq, echo no more.
                 let context = &context[..context.len().min(MAX_PING_CONTEXT)];
-                let pong_len = 1 + command::PONG.len() + context.len();
-                let out = self.output.bytes();
-                out.reserve(2 + pong_len);
-                FrameHeader::command(pong_len).encode(out);
-                out.extend_from_slice(&[command::PONG.len() as u8]);
-                out.extend_from_slice(command::PONG);
-                out.extend_from_slice(context);
+                self.output.command(&Command::Pong {
+                    context: Bytes::copy_from_slice(context),
+                });
                 Ok(on_event(Event::Ping { ttl_deciseconds }))
             }
             command::PONG => Ok(on_event(Event::Pong)),
@@ -732,6 +814,10 @@ impl Connection {
     fn complete(&mut self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
         let mut peer = self.peer_info(metadata)?;
         peer.zap_properties = std::mem::take(&mut self.zap_properties);
+        if let Some((sealer, opener)) = self.mechanism.take_cipher() {
+            self.output.seal_with(sealer);
+            self.opener = Some(opener);
+        }
         self.peer = Some(peer.clone());
         self.state = State::Ready;
         Ok(peer)

@@ -13,6 +13,7 @@ use std::io::IoSlice;
 use bytes::{Buf, Bytes, BytesMut};
 
 use super::command::Command;
+use super::curve_message::{self, Sealer};
 use super::frame::FrameHeader;
 use crate::message::{Frame, Message};
 
@@ -33,6 +34,8 @@ pub struct Output {
     /// of large frames (see [`ZERO_COPY_MIN`]).
     sealed: VecDeque<Bytes>,
     sealed_len: usize,
+    /// CURVE, once its handshake is done: every frame and command goes out sealed.
+    sealer: Option<Sealer>,
 }
 
 impl Output {
@@ -48,15 +51,42 @@ impl Output {
         &mut self.open
     }
 
+    /// From now on, frames and commands go out sealed by `sealer` (CURVE).
+    pub(crate) fn seal_with(&mut self, sealer: Sealer) {
+        self.sealer = Some(sealer);
+    }
+
+    pub fn is_sealing(&self) -> bool {
+        self.sealer.is_some()
+    }
+
     /// Queues a command.
     pub fn command(&mut self, cmd: &Command) {
-        cmd.encode(&mut self.open);
+        match &mut self.sealer {
+            None => cmd.encode(&mut self.open),
+            Some(sealer) => {
+                let mut body = BytesMut::with_capacity(cmd.body_len());
+                cmd.encode_body(&mut body);
+                sealer.seal_frame(curve_message::COMMAND, &body, &mut self.open);
+            }
+        }
     }
 
     /// Queues a whole message (MORE on every frame but the last). A message with no frames
     /// sends nothing.
     pub fn message(&mut self, msg: &Message) {
         let frames = msg.frames();
+        if let Some(sealer) = &mut self.sealer {
+            for (i, frame) in frames.iter().enumerate() {
+                let more = if i + 1 < frames.len() {
+                    curve_message::MORE
+                } else {
+                    0
+                };
+                sealer.seal_frame(more, frame, &mut self.open);
+            }
+            return;
+        }
         if let [only] = frames {
             if let Some(inline) = only.inline_buffer() {
                 self.inline_frame(inline, only.len());
@@ -97,6 +127,10 @@ impl Output {
     /// Queues a one-frame message from its payload alone (one the pipe copied into its
     /// ring: at most `spsc::COPIED_MAX` bytes, always copied into the output buffer).
     pub fn single_frame(&mut self, payload: &[u8]) {
+        if let Some(sealer) = &mut self.sealer {
+            sealer.seal_frame(0, payload, &mut self.open);
+            return;
+        }
         let out = &mut self.open;
         FrameHeader::data(payload.len(), false).encode(out);
         out.extend_from_slice(payload);

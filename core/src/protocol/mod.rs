@@ -15,6 +15,7 @@
 
 pub mod command;
 pub mod connection;
+pub(crate) mod curve_message;
 pub mod encoder;
 pub mod frame;
 pub mod greeting;
@@ -25,7 +26,7 @@ pub use command::{Command, Metadata};
 pub use connection::{Connection, ConnectionConfig, Event, PeerInfo, ShortFrames, ZapReply};
 pub use frame::FrameHeader;
 pub use greeting::Greeting;
-pub use mechanism::Security;
+pub use mechanism::{CurveKeys, Security};
 pub use zap::ZapContext;
 
 use crate::socket_type::SocketType;

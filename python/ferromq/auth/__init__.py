@@ -1,6 +1,6 @@
 """ZAP authentication (RFC 27), as pyzmq's ``zmq.auth``: an authenticator that lets a
-context's servers admit or refuse peers by address and, for PLAIN, by username and
-password.
+context's servers admit or refuse peers by address, PLAIN clients by username and
+password, and CURVE clients by public key.
 
 The authenticator runs in the FerroMQ core, on a thread of its own, whichever class is
 used: :class:`~ferromq.auth.thread.ThreadAuthenticator`,
@@ -8,5 +8,12 @@ used: :class:`~ferromq.auth.thread.ThreadAuthenticator`,
 """
 
 from .base import CURVE_ALLOW_ANY, Authenticator
+from .certs import create_certificates, load_certificate, load_certificates
 
-__all__ = ["Authenticator", "CURVE_ALLOW_ANY"]
+__all__ = [
+    "Authenticator",
+    "CURVE_ALLOW_ANY",
+    "create_certificates",
+    "load_certificate",
+    "load_certificates",
+]

@@ -7,12 +7,16 @@
 //! the peer's metadata. Socket-type checks, identity extraction and the ZAP exchange
 //! itself are common to all mechanisms and stay in the connection.
 
+mod curve;
 mod null;
 mod plain;
+
+pub use curve::CurveKeys;
 
 use bytes::{Bytes, BytesMut};
 
 use super::command::{self, Command, Metadata};
+use super::curve_message::{Opener, Sealer};
 use super::greeting::Greeting;
 use super::ProtocolError;
 
@@ -29,6 +33,10 @@ pub enum Security {
     PlainClient { username: Bytes, password: Bytes },
     /// PLAIN, server side: asks the ZAP handler about each client's username and password.
     PlainServer,
+    /// CURVE, client side: our long-term keys and the server's public key.
+    CurveClient(CurveKeys),
+    /// CURVE, server side: our long-term keys.
+    CurveServer(CurveKeys),
 }
 
 /// What the mechanism made of the start of the handshake or of a command.
@@ -52,6 +60,8 @@ pub(super) enum Mechanism {
     Null(null::Null),
     PlainClient(plain::PlainClient),
     PlainServer(plain::PlainServer),
+    CurveClient(curve::CurveClient),
+    CurveServer(curve::CurveServer),
 }
 
 impl Mechanism {
@@ -68,6 +78,17 @@ impl Mechanism {
                 plain::PlainClient::new(username.clone(), password.clone(), our_metadata),
             ),
             Security::PlainServer => Mechanism::PlainServer(plain::PlainServer::new(our_metadata)),
+            Security::CurveClient(keys) => {
+                // Without a server key (as libzmq, whose default is zeros) the handshake fails.
+                let server = keys
+                    .server
+                    .clone()
+                    .unwrap_or_else(|| crypto_box::PublicKey::from_bytes([0; 32]));
+                Mechanism::CurveClient(curve::CurveClient::new(keys.clone(), server, our_metadata))
+            }
+            Security::CurveServer(keys) => {
+                Mechanism::CurveServer(curve::CurveServer::new(keys.clone(), our_metadata))
+            }
         }
     }
 
@@ -76,12 +97,13 @@ impl Mechanism {
         match self {
             Mechanism::Null(_) => "NULL",
             Mechanism::PlainClient(_) | Mechanism::PlainServer(_) => "PLAIN",
+            Mechanism::CurveClient(_) | Mechanism::CurveServer(_) => "CURVE",
         }
     }
 
     /// Whether our greeting claims the server role.
     pub(super) fn as_server(&self) -> bool {
-        matches!(self, Mechanism::PlainServer(_))
+        matches!(self, Mechanism::PlainServer(_) | Mechanism::CurveServer(_))
     }
 
     /// Checks that the peer's greeting names the same mechanism as ours.
@@ -106,7 +128,8 @@ impl Mechanism {
         match self {
             Mechanism::Null(null) => null.start(out),
             Mechanism::PlainClient(client) => client.start(out),
-            Mechanism::PlainServer(_) => Step::Continue,
+            Mechanism::CurveClient(client) => client.start(out),
+            Mechanism::PlainServer(_) | Mechanism::CurveServer(_) => Step::Continue,
         }
     }
 
@@ -122,6 +145,8 @@ impl Mechanism {
             Mechanism::Null(null) => null.process(name, data, out),
             Mechanism::PlainClient(client) => client.process(name, data, out),
             Mechanism::PlainServer(server) => server.process(name, data, out),
+            Mechanism::CurveClient(client) => client.process(name, data, out),
+            Mechanism::CurveServer(server) => server.process(name, data, out),
         }
     }
 
@@ -138,13 +163,24 @@ impl Mechanism {
         }
     }
 
+    /// After the handshake: the keys that seal and open every frame, for a mechanism that
+    /// encrypts them (CURVE); `None` for one that leaves frames as they are.
+    pub(super) fn take_cipher(&mut self) -> Option<(Sealer, Opener)> {
+        match self {
+            Mechanism::CurveClient(client) => client.take_cipher(),
+            Mechanism::CurveServer(server) => server.take_cipher(),
+            _ => None,
+        }
+    }
+
     /// The ZAP handler let the peer in (or, for NULL, none is bound): the handshake goes on.
     pub(super) fn zap_allowed(&mut self, out: &mut BytesMut) -> Step {
         match self {
             Mechanism::Null(null) => null.zap_allowed(out),
             Mechanism::PlainServer(server) => server.zap_allowed(out),
+            Mechanism::CurveServer(server) => server.zap_allowed(out),
             // A client never asks.
-            Mechanism::PlainClient(_) => Step::Continue,
+            Mechanism::PlainClient(_) | Mechanism::CurveClient(_) => Step::Continue,
         }
     }
 }
