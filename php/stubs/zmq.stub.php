@@ -1,6 +1,7 @@
 <?php
 // IDE and static-analysis stubs for FerroMQ's PHP extension: php-zmq's API, as the
-// extension registers it (method names in lowercase, as php-zmq's). Not loaded by PHP.
+// extension registers it (method names in lowercase, as php-zmq's), and FerroMQ's
+// ZMQAuthenticator. Not loaded by PHP.
 // php/tests/ApiTest.php checks these against the loaded extension.
 
 class ZMQ
@@ -277,8 +278,45 @@ class ZMQDevice
     public function gettimertimeout(): int {}
 }
 
+/** FerroMQ's own (php-zmq has none): a ZAP handler (RFC 27) for the servers of one context,
+ *  answering on a thread of its own. A PLAIN server (ZMQ::SOCKOPT_PLAIN_SERVER) asks it
+ *  about every client; a NULL server asks it when it has a ZMQ::SOCKOPT_ZAP_DOMAIN.
+ *  - allow(): only these addresses get in; deny(): these are kept out (ignored while an
+ *    allow list exists); the other checks still apply to an allowed address.
+ *  - NULL: every address not kept out gets in.
+ *  - PLAIN: the username and password must be among those configurePlain() gave for the
+ *    server's ZAP domain ("*": servers without one).
+ *  It stops when the object goes. */
+class ZMQAuthenticator
+{
+    /** Not started yet. */
+    public function __construct(ZMQContext $context) {}
+
+    /** Binds inproc://zeromq.zap.01 in the context and starts answering (nothing if
+     *  running already). @throws ZMQAuthenticatorException code 98 (EADDRINUSE) if another
+     *  ZAP handler is bound in that context */
+    public function start(): ZMQAuthenticator {}
+
+    /** Stops answering and unbinds inproc://zeromq.zap.01. */
+    public function stop(): ZMQAuthenticator {}
+
+    /** Whether it is answering. */
+    public function isAlive(): bool {}
+
+    /** Lets in only these IP addresses (added to those allowed before). */
+    public function allow(string ...$addresses): ZMQAuthenticator {}
+
+    /** Keeps these IP addresses out. */
+    public function deny(string ...$addresses): ZMQAuthenticator {}
+
+    /** The PLAIN users of ZAP domain $domain ("*": servers without a ZAP domain), replacing
+     *  those it had. @param array<string, string> $passwords username => password */
+    public function configurePlain(string $domain, array $passwords): ZMQAuthenticator {}
+}
+
 class ZMQException extends Exception {}
 final class ZMQContextException extends ZMQException {}
 final class ZMQSocketException extends ZMQException {}
 final class ZMQPollException extends ZMQException {}
 final class ZMQDeviceException extends ZMQException {}
+final class ZMQAuthenticatorException extends ZMQException {}

@@ -17,11 +17,28 @@ final class ApiTest extends TestCase
             $this->assertTrue((new ReflectionClass($class))->isFinal(), $class);
         }
         $extension = new ReflectionExtension('zmq');
+        $classes = ['ZMQ', 'ZMQContext', 'ZMQSocket', 'ZMQPoll', 'ZMQDevice', 'ZMQException',
+                    'ZMQContextException', 'ZMQSocketException', 'ZMQPollException', 'ZMQDeviceException'];
+        if (zmq_impl() === 'ferromq') {
+            // FerroMQ's own additions.
+            $classes = array_merge($classes, ['ZMQAuthenticator', 'ZMQAuthenticatorException']);
+        }
+        $this->assertEqualsCanonicalizing($classes, $extension->getClassNames());
+    }
+
+    public function testTheAuthenticatorClass(): void
+    {
+        if (zmq_impl() !== 'ferromq') {
+            $this->markTestSkipped('php-zmq has no authenticator');
+        }
+        $this->assertTrue(is_subclass_of('ZMQAuthenticatorException', 'ZMQException'));
+        $this->assertTrue((new ReflectionClass('ZMQAuthenticatorException'))->isFinal());
         $this->assertEqualsCanonicalizing(
-            ['ZMQ', 'ZMQContext', 'ZMQSocket', 'ZMQPoll', 'ZMQDevice', 'ZMQException',
-             'ZMQContextException', 'ZMQSocketException', 'ZMQPollException', 'ZMQDeviceException'],
-            $extension->getClassNames()
+            ['__construct', 'start', 'stop', 'isAlive', 'allow', 'deny', 'configurePlain'],
+            get_class_methods('ZMQAuthenticator')
         );
+        $this->assertTrue((new ReflectionMethod('ZMQAuthenticator', 'allow'))->isVariadic());
+        $this->assertTrue((new ReflectionMethod('ZMQAuthenticator', 'deny'))->isVariadic());
     }
 
     public function testExceptionsAreOrdinaryPhpExceptions(): void

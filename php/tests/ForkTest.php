@@ -27,6 +27,25 @@ final class ForkTest extends TestCase
         ], array_slice($lines, 1));
     }
 
+    public function testTheChildCannotUseItsParentsAuthenticator(): void
+    {
+        if (zmq_impl() !== 'ferromq') {
+            $this->markTestSkipped('php-zmq has no authenticator');
+        }
+        $peer = start_peer('ferromq', 'fork.php', ['authenticator', fresh_endpoint('tcp')]);
+        [$code, $out, $err] = finish_peer($peer, 30);
+        $this->assertSame(0, $code, $out . $err);
+        $lines = explode("\n", trim($out));
+        $this->assertMatchesRegularExpression(
+            '/^child: ZMQAuthenticatorException \(156384765\): The authenticator was created in process \d+ and cannot be used after fork: create a new ZMQContext and ZMQAuthenticator in this process$/',
+            $lines[0]
+        );
+        $this->assertSame([
+            'parent: child exited with 0',
+            "parent: alive, received 'after fork'",
+        ], array_slice($lines, 1));
+    }
+
     public function testForkedWorkersWithTheirOwnContexts(): void
     {
         $peer = start_peer(zmq_impl(), 'fork.php', ['workers', fresh_endpoint('tcp')]);

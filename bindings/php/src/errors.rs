@@ -26,15 +26,18 @@ pub enum Class {
     Socket,
     Poll,
     Device,
+    /// FerroMQ's own (php-zmq has no authenticator).
+    Authenticator,
 }
 
 impl Class {
-    const ALL: [Class; 5] = [
+    const ALL: [Class; 6] = [
         Class::Base,
         Class::Context,
         Class::Socket,
         Class::Poll,
         Class::Device,
+        Class::Authenticator,
     ];
 
     fn name(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Class {
             Class::Socket => "ZMQSocketException",
             Class::Poll => "ZMQPollException",
             Class::Device => "ZMQDeviceException",
+            Class::Authenticator => "ZMQAuthenticatorException",
         }
     }
 
@@ -58,7 +62,8 @@ impl Class {
 }
 
 /// The registered entries, by `Class as usize`.
-static ENTRIES: [AtomicPtr<ClassEntry>; 5] = [const { AtomicPtr::new(ptr::null_mut()) }; 5];
+static ENTRIES: [AtomicPtr<ClassEntry>; Class::ALL.len()] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; Class::ALL.len()];
 
 /// Records the entry of class number `I` (a registration callback).
 fn record<const I: usize>(entry: &'static mut ClassEntry, _: ArgInfoTables) {
@@ -79,6 +84,7 @@ pub fn register() -> ext_php_rs::error::Result<()> {
             Class::Socket => record::<2>,
             Class::Poll => record::<3>,
             Class::Device => record::<4>,
+            Class::Authenticator => record::<5>,
         };
         let builder = ClassBuilder::new(class.name()).registration(recorder);
         let builder = match class {

@@ -1,8 +1,10 @@
 //! FerroMQ for PHP: php-zmq's classes (`ZMQ`, `ZMQContext`, `ZMQSocket`, `ZMQPoll`,
 //! `ZMQDevice` and its exceptions) on the FerroMQ core, as an extension built with
-//! ext-php-rs. It registers as the module `zmq`, as php-zmq does, so code and tools that
-//! check `extension_loaded('zmq')` find it.
+//! ext-php-rs; and FerroMQ's `ZMQAuthenticator` (a ZAP handler), which php-zmq lacks.
+//! It registers as the module `zmq`, as php-zmq does, so code and tools that check
+//! `extension_loaded('zmq')` find it.
 
+mod auth;
 mod context;
 mod device;
 mod errors;
@@ -69,4 +71,5 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<socket::ZmqSocket>()
         .class::<poll::ZmqPoll>()
         .class::<device::ZmqDevice>()
+        .class::<auth::ZmqAuthenticator>()
 }

@@ -159,6 +159,12 @@ const FD: i64 = 14;
 const IPV4ONLY: i64 = 31;
 const THREAD_SAFE: i64 = 81;
 
+/// TCP_ACCEPT_FILTER, PLAIN_USERNAME, PLAIN_PASSWORD, ZAP_DOMAIN, SOCKS_PROXY and
+/// BINDTODEVICE: libzmq clears them (PLAIN credentials: back to NULL) only when given no
+/// buffer at all, and refuses an empty one with EINVAL. php-zmq always passes a buffer, so
+/// an empty string is EINVAL there; the core, which cannot tell the two apart, clears.
+const NOT_EMPTY: [i64; 6] = [38, 45, 46, 55, 68, 92];
+
 fn socket_error(message: String, code: i32) -> PhpException {
     exception(Class::Socket, message, code)
 }
@@ -264,6 +270,12 @@ pub fn set(socket: &Socket, key: i64, value: &Zval) -> PhpResult<()> {
             };
             let option = core_option(key).map_err(failed)?;
             arg("ZMQSocket::setsockopt", 2, "value").with_bytes(value, |bytes| {
+                if bytes.is_empty() && NOT_EMPTY.contains(&key) {
+                    return Err(failed(ferromq::Error::new(
+                        ferromq::ErrorKind::Invalid,
+                        format!("ZMQ::SOCKOPT_{} cannot be empty", spec.name),
+                    )));
+                }
                 socket
                     .set_option(
                         option,

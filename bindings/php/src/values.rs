@@ -30,11 +30,16 @@ pub const fn arg(function: &'static str, position: usize, name: &'static str) ->
 
 impl Arg {
     fn wrong_type(self, expected: &str, value: &Zval) -> ext_php_rs::exception::PhpException {
+        // PHP names the parameter, but not a variadic one (an empty name here).
+        let name = if self.name.is_empty() {
+            String::new()
+        } else {
+            format!(" (${})", self.name)
+        };
         type_error(format!(
-            "{}(): Argument #{} (${}) must be of type {expected}, {} given",
+            "{}(): Argument #{}{name} must be of type {expected}, {} given",
             self.function,
             self.position,
-            self.name,
             type_name(value)
         ))
     }

@@ -7,6 +7,12 @@ if (isset($argv[1])) {
 }
 $classes = ['ZMQ', 'ZMQContext', 'ZMQSocket', 'ZMQPoll', 'ZMQDevice', 'ZMQException',
             'ZMQContextException', 'ZMQSocketException', 'ZMQPollException', 'ZMQDeviceException'];
+// FerroMQ's own classes, where they are (its extension, its stubs).
+foreach (['ZMQAuthenticator', 'ZMQAuthenticatorException'] as $own) {
+    if (class_exists($own)) {
+        $classes[] = $own;
+    }
+}
 $out = [];
 foreach ($classes as $name) {
     $class = new ReflectionClass($name);

@@ -1,6 +1,36 @@
 <?php
-// Fork scenarios for ForkTest. Usage: php fork.php inherit|workers TCP_ENDPOINT
+// Fork scenarios for ForkTest. Usage: php fork.php inherit|workers|authenticator TCP_ENDPOINT
 [, $scenario, $endpoint] = $argv;
+
+if ($scenario === 'authenticator') {
+    // FerroMQ's ZMQAuthenticator: the child cannot use its parent's, whose thread is not in
+    // the child, nor stop it by exiting; the parent's goes on answering.
+    $ctx = new ZMQContext(1, false);
+    $auth = (new ZMQAuthenticator($ctx))->configurePlain('*', ['admin' => 'secret'])->start();
+    $pid = pcntl_fork();
+    if ($pid === 0) {
+        try {
+            $auth->deny('127.0.0.1');
+            echo "child: the inherited authenticator took a deny list\n";
+        } catch (ZMQException $e) {
+            printf("child: %s (%d): %s\n", get_class($e), $e->getCode(), $e->getMessage());
+        }
+        exit(0);
+    }
+    pcntl_waitpid($pid, $status);
+    echo 'parent: child exited with ', pcntl_wexitstatus($status), "\n";
+    $server = $ctx->getSocket(ZMQ::SOCKET_PULL);
+    $server->setSockOpt(ZMQ::SOCKOPT_PLAIN_SERVER, 1);
+    $server->setSockOpt(ZMQ::SOCKOPT_RCVTIMEO, 10000);
+    $server->setSockOpt(ZMQ::SOCKOPT_LINGER, 0);
+    $server->bind($endpoint);
+    $client = $ctx->getSocket(ZMQ::SOCKET_PUSH);
+    $client->setSockOpt(ZMQ::SOCKOPT_PLAIN_USERNAME, 'admin');
+    $client->setSockOpt(ZMQ::SOCKOPT_PLAIN_PASSWORD, 'secret');
+    $client->connect($endpoint)->send('after fork');
+    echo 'parent: ', $auth->isAlive() ? 'alive' : 'stopped', ', received ', var_export($server->recv(), true), "\n";
+    exit(0);
+}
 
 if ($scenario === 'inherit') {
     $ctx = new ZMQContext();
