@@ -594,22 +594,8 @@ impl Connection {
         if !matches!(self.state, State::Ready) {
             return Err(ProtocolError::UnexpectedBeforeHandshake("a data frame"));
         }
-        // Checked from the header alone, so an oversized frame is refused before any
-        // of its payload has to be buffered.
-        if header.size > self.max_frame {
-            return Err(ProtocolError::FrameTooLarge {
-                size: header.size,
-                max: self.max_frame,
-            });
-        }
-        let size = header.size as usize;
-        if input.len() - header_len < size {
+        let Some(size) = self.whole_frame(header, header_len, input.len(), 0)? else {
             return Ok(None);
-        }
-        self.recent_large_frame = if size >= Self::ZERO_COPY_MIN {
-            header_len + size
-        } else {
-            0
         };
         let frame = if size <= Frame::INLINE_CAPACITY {
             let frame = Frame::copy_from_slice(&input[header_len..header_len + size]);
@@ -626,6 +612,36 @@ impl Connection {
         }
     }
 
+    /// The size of a data frame whose header is at the front of `available` input bytes,
+    /// once all of it has arrived (`None` before). Its size is checked from the header
+    /// alone (MAXMSGSIZE, plus `overhead` for a sealed frame's envelope), so an oversized
+    /// frame is refused before any of its payload has to be buffered.
+    #[inline(always)]
+    fn whole_frame(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        available: usize,
+        overhead: u64,
+    ) -> Result<Option<usize>, ProtocolError> {
+        if header.size > self.max_frame.saturating_add(overhead) {
+            return Err(ProtocolError::FrameTooLarge {
+                size: header.size,
+                max: self.max_frame,
+            });
+        }
+        let size = header.size as usize;
+        if available - header_len < size {
+            return Ok(None);
+        }
+        self.recent_large_frame = if size >= Self::ZERO_COPY_MIN {
+            header_len + size
+        } else {
+            0
+        };
+        Ok(Some(size))
+    }
+
     /// CURVE: takes one sealed frame off `input` once it has fully arrived (`None`
     /// otherwise), opens it in place and handles what it carries: a frame of a message,
     /// or a command.
@@ -636,23 +652,9 @@ impl Connection {
         input: &mut BytesMut,
         on_event: &mut dyn FnMut(Event) -> ControlFlow<()>,
     ) -> Result<Option<ControlFlow<()>>, ProtocolError> {
-        let limit = self
-            .max_frame
-            .saturating_add(curve_message::OVERHEAD as u64);
-        if header.size > limit {
-            return Err(ProtocolError::FrameTooLarge {
-                size: header.size,
-                max: self.max_frame,
-            });
-        }
-        let size = header.size as usize;
-        if input.len() - header_len < size {
+        let overhead = curve_message::OVERHEAD as u64;
+        let Some(size) = self.whole_frame(header, header_len, input.len(), overhead)? else {
             return Ok(None);
-        }
-        self.recent_large_frame = if size >= Self::ZERO_COPY_MIN {
-            header_len + size
-        } else {
-            0
         };
         input.advance(header_len);
         let mut body = input.split_to(size);

@@ -15,18 +15,17 @@
 //! a reply of a fixed size and nothing more. Short-term secrets and the cookie key are
 //! wiped when the handshake is over (`crypto_box::SecretKey` zeroizes on drop).
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use crypto_box::aead::{Aead, KeyInit};
 use crypto_box::{Nonce, PublicKey, SalsaBox, SecretKey};
 use rand_core::{OsRng, RngCore};
 use xsalsa20poly1305::XSalsa20Poly1305;
 use zeroize::Zeroizing;
 
-use super::{parse_metadata, unexpected, Step};
+use super::{encode_metadata, parse_metadata, send_command as send, unexpected, Step};
 use crate::monitor;
 use crate::protocol::command::{self, Metadata};
 use crate::protocol::curve_message::{self, Opener, Sealer};
-use crate::protocol::frame::FrameHeader;
 use crate::protocol::ProtocolError;
 
 const HELLO: &[u8] = b"HELLO";
@@ -59,25 +58,6 @@ fn failed(code: u32, detail: &'static str) -> ProtocolError {
 
 fn cryptographic(detail: &'static str) -> ProtocolError {
     failed(monitor::PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, detail)
-}
-
-/// Queues a handshake command: its name, then `data`.
-fn send(out: &mut BytesMut, name: &[u8], data: &[&[u8]]) {
-    let len = 1 + name.len() + data.iter().map(|d| d.len()).sum::<usize>();
-    let header = FrameHeader::command(len);
-    out.reserve(header.encoded_len() + len);
-    header.encode(out);
-    out.put_u8(name.len() as u8);
-    out.put_slice(name);
-    for part in data {
-        out.put_slice(part);
-    }
-}
-
-fn encode_metadata(metadata: &Metadata) -> Vec<u8> {
-    let mut bytes = BytesMut::with_capacity(metadata.encoded_len());
-    metadata.encode(&mut bytes);
-    bytes.to_vec()
 }
 
 /// The long-term keys a CURVE socket was configured with.

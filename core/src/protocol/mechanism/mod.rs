@@ -13,10 +13,11 @@ mod plain;
 
 pub use curve::CurveKeys;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::command::{self, Command, Metadata};
 use super::curve_message::{Opener, Sealer};
+use super::frame::FrameHeader;
 use super::greeting::Greeting;
 use super::ProtocolError;
 
@@ -200,6 +201,26 @@ fn unexpected(name: &[u8]) -> ProtocolError {
         _ => "a command the mechanism does not know",
     };
     ProtocolError::UnexpectedBeforeHandshake(what)
+}
+
+/// Queues a handshake command frame: its name, then `parts` one after the other.
+fn send_command(out: &mut BytesMut, name: &[u8], parts: &[&[u8]]) {
+    let len = 1 + name.len() + parts.iter().map(|part| part.len()).sum::<usize>();
+    let header = FrameHeader::command(len);
+    out.reserve(header.encoded_len() + len);
+    header.encode(out);
+    out.put_u8(name.len() as u8);
+    out.put_slice(name);
+    for part in parts {
+        out.put_slice(part);
+    }
+}
+
+/// Metadata as a command carries it (READY, INITIATE, and inside CURVE's boxes).
+fn encode_metadata(metadata: &Metadata) -> Vec<u8> {
+    let mut bytes = BytesMut::with_capacity(metadata.encoded_len());
+    metadata.encode(&mut bytes);
+    bytes.to_vec()
 }
 
 /// Metadata in a READY or INITIATE command, or the monitor code `malformed` if it does not

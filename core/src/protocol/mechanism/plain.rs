@@ -14,7 +14,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::{parse_metadata, unexpected, Step};
+use super::{encode_metadata, parse_metadata, send_command, unexpected, Step};
 use crate::monitor;
 use crate::protocol::command::{self, Metadata};
 use crate::protocol::frame::FrameHeader;
@@ -24,25 +24,8 @@ const HELLO: &[u8] = b"HELLO";
 const WELCOME: &[u8] = b"WELCOME";
 const INITIATE: &[u8] = b"INITIATE";
 
-/// Queues a command frame: its name, then `body`.
-fn send(out: &mut BytesMut, name: &[u8], body: impl FnOnce(&mut BytesMut), body_len: usize) {
-    let len = 1 + name.len() + body_len;
-    out.reserve(FrameHeader::command(len).encoded_len() + len);
-    FrameHeader::command(len).encode(out);
-    out.put_u8(name.len() as u8);
-    out.put_slice(name);
-    let before = out.len();
-    body(out);
-    debug_assert_eq!(out.len() - before, body_len);
-}
-
 fn send_metadata(out: &mut BytesMut, name: &[u8], metadata: &Metadata) {
-    send(
-        out,
-        name,
-        |out| metadata.encode(out),
-        metadata.encoded_len(),
-    );
+    send_command(out, name, &[&encode_metadata(metadata)]);
 }
 
 /// What the client waits for.
@@ -73,16 +56,15 @@ impl PlainClient {
     pub(super) fn start(&mut self, out: &mut BytesMut) -> Step {
         // The options limit both to 255 bytes, so each length fits its one-byte field.
         let (username, password) = (&self.username, &self.password);
-        send(
+        send_command(
             out,
             HELLO,
-            |out| {
-                out.put_u8(username.len() as u8);
-                out.put_slice(username);
-                out.put_u8(password.len() as u8);
-                out.put_slice(password);
-            },
-            2 + username.len() + password.len(),
+            &[
+                &[username.len() as u8],
+                username,
+                &[password.len() as u8],
+                password,
+            ],
         );
         Step::Continue
     }
@@ -166,7 +148,7 @@ impl PlainServer {
     }
 
     pub(super) fn zap_allowed(&mut self, out: &mut BytesMut) -> Step {
-        send(out, WELCOME, |_| {}, 0);
+        send_command(out, WELCOME, &[]);
         self.state = ServerState::Initiate;
         Step::Continue
     }
