@@ -175,6 +175,49 @@ class TestFfiRzmqSurface < Minitest::Test
     refute auth.alive?
   end
 
+  # CURVE as ffi-rzmq code sets it up (its repreq_over_curve example): ZMQ::Util's key
+  # pairs, the key options' result codes, and the authenticator with CURVE_ALLOW_ANY.
+  def test_curve_with_result_codes
+    server_public, server_secret = ZMQ::Util.curve_keypair
+    client_public, client_secret = ZMQ::Util.curve_keypair
+    assert_equal [40, 40], [server_public.bytesize, server_secret.bytesize]
+    auth = ZMQ::Authenticator.new(@ctx)
+    auth.start
+    auth.configure_curve(ZMQ::Authenticator::CURVE_ALLOW_ANY)
+    server = @ctx.socket(ZMQ::REP)
+    assert_equal 0, server.setsockopt(ZMQ::CURVE_SERVER, 1)
+    assert_equal 0, server.setsockopt(ZMQ::CURVE_SECRETKEY, server_secret)
+    out = []
+    assert_equal 0, server.getsockopt(ZMQ::MECHANISM, out)
+    assert_equal ZMQ::CURVE, out[0]
+    assert_equal 0, server.getsockopt(ZMQ::CURVE_SERVER, out)
+    assert_equal 1, out[0]
+    assert_equal 0, server.bind("tcp://127.0.0.1:*")
+    server.getsockopt(ZMQ::LAST_ENDPOINT, out)
+    endpoint = out[0]
+    client = @ctx.socket(ZMQ::REQ)
+    assert_equal 0, client.setsockopt(ZMQ::CURVE_SERVERKEY, server_public)
+    assert_equal 0, client.setsockopt(ZMQ::CURVE_PUBLICKEY, client_public)
+    assert_equal 0, client.setsockopt(ZMQ::CURVE_SECRETKEY, client_secret)
+    assert_equal 0, client.getsockopt(ZMQ::CURVE_SERVERKEY, out)
+    assert_equal 32, out[0].bytesize, "32 bytes back (libzmq's EINVAL for ffi-rzmq's buffer)"
+    assert_equal(-1, client.setsockopt(ZMQ::CURVE_PUBLICKEY, "too short"))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+    assert_equal(-1, client.setsockopt(ZMQ::CURVE_SERVER, 2))
+    assert_equal ZMQ::EINVAL, ZMQ::Util.errno
+    assert_equal 0, client.connect(endpoint)
+    assert_equal 13, client.send_string("Hello Server!")
+    request = String.new
+    assert_equal 13, server.recv_string(request)
+    assert_equal "Hello Server!", request
+    server.send_string("Hello Client!")
+    reply = String.new
+    client.recv_string(reply)
+    assert_equal "Hello Client!", reply
+    [client, server].each(&:close)
+    auth.stop
+  end
+
   # ZMQ::Device as the talk's queue: ROUTER frontend, DEALER backend, in a thread of its own
   # that the context's termination ends.
   def test_device_relays_requests_and_replies

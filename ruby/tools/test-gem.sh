@@ -45,6 +45,18 @@ client.send("plain")
 reply = server.recv
 abort "PLAIN: got #{reply.inspect}" unless reply == "plain"
 [client, server].each(&:close)
+auth.configure_curve(ZMQ::Authenticator::CURVE_ALLOW_ANY)
+server_public, server_secret = ZMQ::Util.curve_keypair
+client_public, client_secret = ZMQ::Util.curve_keypair
+server = ctx.socket(:pull, curve_server: true, curve_secretkey: server_secret, rcvtimeo: 5000)
+server.bind("tcp://127.0.0.1:*")
+client = ctx.socket(:push, curve_serverkey: server_public, curve_publickey: client_public,
+                           curve_secretkey: client_secret)
+client.connect(server.getsockopt(ZMQ::LAST_ENDPOINT))
+client.send("curve")
+reply = server.recv
+abort "CURVE: got #{reply.inspect}" unless reply == "curve"
+[client, server].each(&:close)
 auth.stop
 ctx.terminate
 puts "smoke test passed: #{$LOADED_FEATURES.grep(/ferromq_native/).first}"

@@ -22,6 +22,12 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     module.const_set("CORE_VERSION", env!("CARGO_PKG_VERSION"))?;
     module.define_module_function("poll", function!(poll::poll, 3))?;
     module.define_module_function("proxy", function!(proxy::proxy, 3))?;
+    module.define_module_function("curve_keypair", function!(auth::curve_keypair, 0))?;
+    module.define_module_function(
+        "create_certificates",
+        function!(auth::create_certificates, 2),
+    )?;
+    module.define_module_function("load_certificate", function!(auth::load_certificate, 1))?;
 
     let context = module.define_class("NativeContext", ruby.class_object())?;
     context.define_singleton_method("new", function!(NativeContext::new, 1))?;
@@ -55,6 +61,14 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     auth.define_method(
         "configure_plain",
         method!(NativeAuthenticator::configure_plain, 2),
+    )?;
+    auth.define_method(
+        "allow_any_curve",
+        method!(NativeAuthenticator::allow_any_curve, 0),
+    )?;
+    auth.define_method(
+        "configure_curve",
+        method!(NativeAuthenticator::configure_curve, 2),
     )?;
     Ok(())
 }

@@ -18,12 +18,60 @@ module ZMQ
   #   `deny(*addresses)`: these are kept out (ignored while an allow list exists);
   # * NULL: every address not kept out gets in, as user "anonymous";
   # * PLAIN: the username and password must be among those `configure_plain` gave for the
-  #   server's ZAP domain ("*": servers without one); the user id is the username.
+  #   server's ZAP domain ("*": servers without one); the user id is the username;
+  # * CURVE: the client's public key must be among the certificates `configure_curve` read
+  #   for the server's ZAP domain, unless it was given CURVE_ALLOW_ANY; the user id is the
+  #   key in Z85.
   #
-  # Changes apply to the next handshake. CURVE is not in FerroMQ yet (issue 25): CURVE
-  # requests are refused.
+  # Changes apply to the next handshake.
   class Authenticator
+    # For configure_curve: let in every CURVE client (encryption without authentication);
+    # pyzmq's zmq.auth.CURVE_ALLOW_ANY, whose value "*" is accepted too.
+    CURVE_ALLOW_ANY = :any
+
     attr_reader :context
+
+    # Writes a new CURVE key pair in the directory `key_dir` as czmq's certificate files:
+    # `<name>.key` (the public key, for the servers' certificate directories) and
+    # `<name>.key_secret` (both keys, readable by its owner only). Returns their paths,
+    # [public_file, secret_file], as pyzmq's zmq.auth.create_certificates.
+    def self.create_certificates(key_dir, name)
+      FerroMQ.create_certificates(path_arg(key_dir, "a directory"), text_arg(name, "a name"))
+    end
+
+    # A certificate file's keys, [public, secret or nil], Z85 (pyzmq's load_certificate).
+    def self.load_certificate(filename)
+      FerroMQ.load_certificate(path_arg(filename, "a certificate file"))
+    end
+
+    # The public keys of the `*.key` certificates in `directory`, as { key => true }
+    # (pyzmq's load_certificates); files that do not parse are skipped.
+    def self.load_certificates(directory = ".")
+      directory = path_arg(directory, "a directory")
+      Dir.children(directory).select { |name| name.end_with?(".key") }.sort.each_with_object({}) do |name, keys|
+        public_key, = load_certificate(File.join(directory, name))
+        keys[public_key] = true
+      rescue ZMQ::Error
+        next
+      end
+    end
+
+    def self.path_arg(value, what)
+      File.path(value)
+    rescue TypeError
+      raise TypeError, "#{what} must be a String or a Pathname, not #{value.class}"
+    end
+
+    def self.text_arg(value, what)
+      value = value.to_s if value.is_a?(Symbol)
+      raise TypeError, "#{what} must be a String, not #{value.class}" unless value.is_a?(String)
+
+      utf8 = value.encoding == Encoding::UTF_8 ? value : value.dup.force_encoding(Encoding::UTF_8)
+      raise ArgumentError, "#{what} must be UTF-8 text, got #{value.inspect}" unless utf8.valid_encoding?
+
+      utf8
+    end
+    private_class_method :path_arg, :text_arg
 
     def initialize(context)
       unless context.is_a?(ZMQ::Context)
@@ -75,16 +123,29 @@ module ZMQ
       nil
     end
 
+    # The CURVE clients of `domain` ("*": servers without a ZAP domain): those whose public
+    # certificates (`*.key`, as create_certificates writes them) are in the directory
+    # `location`, read now, replacing what was configured for that domain before; or, with
+    # CURVE_ALLOW_ANY, every client of every domain. As pyzmq's configure_curve:
+    #
+    #   auth.configure_curve("*", "certs/clients")
+    #   auth.configure_curve(ZMQ::Authenticator::CURVE_ALLOW_ANY)
+    #
+    # Raises ZMQ::Error (errno ZMQ::ENOENT…) if the directory cannot be read.
+    def configure_curve(domain = "*", location)
+      domain = text(domain, "a domain")
+      if [CURVE_ALLOW_ANY, "*"].include?(location)
+        @native.allow_any_curve
+      else
+        @native.configure_curve(domain, self.class.send(:path_arg, location, "a certificate directory"))
+      end
+      nil
+    end
+
     private
 
     def text(value, what)
-      value = value.to_s if value.is_a?(Symbol)
-      raise TypeError, "#{what} must be a String, not #{value.class}" unless value.is_a?(String)
-
-      utf8 = value.encoding == Encoding::UTF_8 ? value : value.dup.force_encoding(Encoding::UTF_8)
-      raise ArgumentError, "#{what} must be UTF-8 text, got #{value.inspect}" unless utf8.valid_encoding?
-
-      utf8
+      self.class.send(:text_arg, value, what)
     end
   end
 end

@@ -59,10 +59,14 @@ module ZMQ
   IMMEDIATE = 39
   XPUB_VERBOSE = 40
   IPV6 = 42
-  MECHANISM = 43 # read-only: NULL or PLAIN
+  MECHANISM = 43 # read-only: NULL, PLAIN or CURVE
   PLAIN_SERVER = 44
   PLAIN_USERNAME = 45
   PLAIN_PASSWORD = 46
+  CURVE_SERVER = 47
+  CURVE_PUBLICKEY = 48
+  CURVE_SECRETKEY = 49
+  CURVE_SERVERKEY = 50
   PROBE_ROUTER = 51
   REQ_CORRELATE = 52
   REQ_RELAXED = 53
@@ -88,7 +92,7 @@ module ZMQ
   BINDTODEVICE = 92
   ZAP_ENFORCE_DOMAIN = 93
 
-  # Security mechanisms, as MECHANISM reads them back (CURVE is not in FerroMQ yet: issue 25).
+  # Security mechanisms, as MECHANISM reads them back.
   NULL = 0
   PLAIN = 1
   CURVE = 2
@@ -101,7 +105,7 @@ module ZMQ
   # The options whose values are byte strings (the rest are integers).
   BINARY_OPTIONS = [ROUTING_ID, SUBSCRIBE, UNSUBSCRIBE, LAST_ENDPOINT, CONNECT_ROUTING_ID,
                     SOCKS_PROXY, XPUB_WELCOME_MSG, BINDTODEVICE, PLAIN_USERNAME, PLAIN_PASSWORD,
-                    ZAP_DOMAIN].freeze
+                    ZAP_DOMAIN, CURVE_PUBLICKEY, CURVE_SECRETKEY, CURVE_SERVERKEY].freeze
 
   # libzmq's errno values (Linux), as ffi-rzmq names them.
   EAGAIN = 11
