@@ -20,7 +20,8 @@
          setsockopt/3, getsockopt/2,
          close/1, close/2,
          term/1, term/2,
-         version/0]).
+         version/0,
+         curve_keypair/0, curve_public/1, z85_encode/1, z85_decode/1]).
 %% error_info: the reason a badarg was raised, as the shell and erl_error print it.
 -export([format_error/2]).
 
@@ -46,7 +47,8 @@
                           tcp_keepalive | tcp_keepalive_cnt | tcp_keepalive_idle |
                           tcp_keepalive_intvl | immediate | xpub_verbose | xpub_verboser |
                           mechanism | plain_server | plain_username | plain_password |
-                          zap_domain | zap_enforce_domain |
+                          zap_domain | zap_enforce_domain | curve_server |
+                          curve_publickey | curve_secretkey | curve_serverkey |
                           probe_router | req_correlate | req_relaxed |
                           conflate | router_handover | connect_routing_id |
                           handshake_ivl | xpub_nodrop | xpub_manual | xpub_welcome_msg |
@@ -414,7 +416,8 @@ getsockopt(Socket, Name) ->
         throw:{?MODULE, badarg, N, Why} -> ?BADARG(Args, N, Why)
     end.
 
-%% {libzmq number, int | binary | inverted (ipv4only = not ipv6), read | write | both}.
+%% {libzmq number, int | binary | key (CURVE: 32 bytes or 40 Z85 characters) | inverted
+%% (ipv4only = not ipv6), read | write | both}.
 option(affinity) -> {4, int, both};
 option(identity) -> {5, binary, both};
 option(routing_id) -> {5, binary, both};
@@ -453,6 +456,10 @@ option(mechanism) -> {43, int, read};
 option(plain_server) -> {44, int, both};
 option(plain_username) -> {45, binary, both};
 option(plain_password) -> {46, binary, both};
+option(curve_server) -> {47, int, both};
+option(curve_publickey) -> {48, key, both};
+option(curve_secretkey) -> {49, key, both};
+option(curve_serverkey) -> {50, key, both};
 option(probe_router) -> {51, int, write};
 option(req_correlate) -> {52, int, write};
 option(req_relaxed) -> {53, int, write};
@@ -484,6 +491,12 @@ option_value(_, inverted, V) when V =:= true; V =:= 1 -> 0;
 option_value(_, inverted, V) when V =:= false; V =:= 0 -> 1;
 option_value(Name, inverted, _) ->
     invalid(3, io_lib:format("option ~p takes 0, 1, true or false", [Name]));
+option_value(Name, key, V) ->
+    Key = option_value(Name, binary, V),
+    ?CHECK(byte_size(Key) =:= 32 orelse byte_size(Key) =:= 40, 3,
+           io_lib:format("option ~p takes a key: 32 bytes, or 40 characters of Z85 "
+                         "(got ~b bytes)", [Name, byte_size(Key)])),
+    Key;
 option_value(_, binary, V) when is_binary(V) -> V;
 option_value(Name, binary, V) ->
     try iolist_to_binary(V)
@@ -491,8 +504,58 @@ option_value(Name, binary, V) ->
     end.
 
 %%====================================================================
+%% CURVE keys and Z85
+%%====================================================================
+
+%% @doc A new CURVE key pair: `{ok, Public, Secret}', each 40 characters of Z85 (RFC 32),
+%% as erlzmq2 (libzmq's zmq_curve_keypair). Give them to `curve_publickey' and
+%% `curve_secretkey' (a server needs its secret key; clients need the server's public key
+%% in `curve_serverkey').
+-spec curve_keypair() -> {ok, binary(), binary()}.
+curve_keypair() ->
+    ferromq_nif:curve_keypair().
+
+%% @doc The public key of a Z85 secret key: `{ok, Public}' (40 Z85 characters), or `{error,
+%% einval}' if `Secret' is not 40 characters of Z85 (libzmq's zmq_curve_public). An
+%% addition: erlzmq2 has no such function.
+-spec curve_public(iodata()) -> {ok, binary()} | erlzmq_error().
+curve_public(Secret) ->
+    Bin = iodata(Secret, [Secret], "the secret key: 40 characters of Z85, a binary or a string"),
+    ferromq_nif:curve_public(Bin).
+
+%% @doc Encodes `Data' (a binary or iodata of a multiple of 4 bytes, else `badarg', as
+%% erlzmq2) as Z85: `{ok, Text}', 5 characters per 4 bytes.
+-spec z85_encode(iodata()) -> {ok, binary()} | erlzmq_error().
+z85_encode(Data) ->
+    Bin = iodata(Data, [Data], "data to encode: a binary or iodata"),
+    case byte_size(Bin) rem 4 of
+        0 -> ferromq_nif:z85_encode(Bin);
+        _ -> ?BADARG([Data], 1, io_lib:format("Z85 encodes a multiple of 4 bytes, not ~b",
+                                               [byte_size(Bin)]))
+    end.
+
+%% @doc Decodes Z85 text (a multiple of 5 characters, else `badarg', as erlzmq2): `{ok,
+%% Data}', or `{error, einval}' if it is not valid Z85.
+-spec z85_decode(iodata()) -> {ok, binary()} | erlzmq_error().
+z85_decode(Text) ->
+    Bin = iodata(Text, [Text], "Z85 text: a binary or a string"),
+    case byte_size(Bin) rem 5 of
+        0 -> ferromq_nif:z85_decode(Bin);
+        _ -> ?BADARG([Text], 1, io_lib:format("Z85 text is a multiple of 5 characters, not ~b",
+                                               [byte_size(Bin)]))
+    end.
+
+%%====================================================================
 %% Internals
 %%====================================================================
+
+%% iodata as a binary, or badarg (argument 1) with Why.
+iodata(V, _Args, _Why) when is_binary(V) ->
+    V;
+iodata(V, Args, Why) ->
+    try iolist_to_binary(V)
+    catch error:_ -> ?BADARG(Args, 1, Why)
+    end.
 
 sock({I, S}) when is_integer(I), is_reference(S) ->
     S;

@@ -24,25 +24,36 @@
 %% <li>PLAIN: the username and password must be among those {@link configure_plain/3}
 %%     gave for the server's `zap_domain' (`"*"': servers without a domain); the user id is
 %%     the username.</li>
+%% <li>CURVE: the client's public key must be among the certificates of the directory
+%%     {@link configure_curve/3} gave for the server's `zap_domain', unless
+%%     `configure_curve(Auth, Domain, allow_any)' lets any client in; the user id is the
+%%     client's public key in Z85.</li>
 %% </ul>
 %%
 %% Changes to the policy apply to the next handshake. The authenticator stops with
 %% {@link stop/1}, when the context is terminated, or when no process references it any
-%% more (garbage collection). CURVE is not in FerroMQ yet (issue 25).
+%% more (garbage collection).
+%%
+%% Certificates are czmq's zcert files (what pyzmq's `zmq.auth.create_certificates' and
+%% czmq write): {@link create_certificates/2} writes a key pair, {@link load_certificate/1}
+%% reads one.
 -module(erlzmq_auth).
 
 -export([start/1, stop/1, is_running/1,
          allow/2, deny/2,
-         configure_plain/2, configure_plain/3]).
+         configure_plain/2, configure_plain/3,
+         configure_curve/2, configure_curve/3,
+         create_certificates/2, load_certificate/1]).
 %% error_info: the reason a badarg was raised, as the shell and erl_error print it.
 -export([format_error/2]).
 
--export_type([erlzmq_auth/0, address/0, text/0]).
+-export_type([erlzmq_auth/0, address/0, text/0, filename/0]).
 
 -opaque erlzmq_auth() :: reference().
 %% An IP address as the ZAP request gives it, e.g. "127.0.0.1" or "::1".
 -type address() :: string() | binary().
 -type text() :: string() | binary().
+-type filename() :: file:filename_all().
 
 -define(BADARG(Args, N, Why),
         erlang:error(badarg, Args,
@@ -112,6 +123,52 @@ configure_plain(Auth, Domain, Passwords) ->
              end || Pair <- Pairs],
     call(Args, fun() -> ferromq_nif:auth_configure_plain(Auth, D, Users) end, not_auth()).
 
+%% @equiv configure_curve(Auth, "*", Location)
+-spec configure_curve(erlzmq_auth(), filename() | allow_any) -> ok | erlzmq:erlzmq_error().
+configure_curve(Auth, Location) ->
+    configure_curve(Auth, "*", Location).
+
+%% @doc The CURVE clients of the ZAP domain `Domain' (`"*"': the servers without a
+%% `zap_domain'): those whose public certificates (`*.key' files, czmq's zcert format) are in
+%% the directory `Location', read now (run it again after adding certificates), replacing the
+%% keys given for that domain before; `{error, enoent}' if there is no such directory. With
+%% `allow_any' (pyzmq's `CURVE_ALLOW_ANY') every CURVE client gets in, whatever the domain,
+%% from then on: encryption without authentication. Without a call, no CURVE client gets in.
+-spec configure_curve(erlzmq_auth(), text(), filename() | allow_any) ->
+          ok | erlzmq:erlzmq_error().
+configure_curve(Auth, Domain, allow_any) ->
+    Args = [Auth, Domain, allow_any],
+    _ = text(Args, 2, Domain, "the domain must be a string or a binary (\"*\": no domain)"),
+    call(Args, fun() -> ferromq_nif:auth_allow_any_curve(Auth) end, not_auth());
+configure_curve(Auth, Domain, Location) ->
+    Args = [Auth, Domain, Location],
+    D = text(Args, 2, Domain, "the domain must be a string or a binary (\"*\": no domain)"),
+    L = filename(Args, 3, Location,
+                 "a directory of public certificates (a string or a binary) or allow_any"),
+    call(Args, fun() -> ferromq_nif:auth_configure_curve(Auth, D, L) end, not_auth()).
+
+%% @doc Writes a new CURVE key pair in the directory `Directory' as czmq's zcert files:
+%% `Name.key' (the public key: put it in a server's certificate directory) and
+%% `Name.key_secret' (both keys, readable by its owner only). `{ok, PublicFile, SecretFile}'
+%% (binaries), or `{error, Reason}' (`enoent': no such directory). pyzmq's
+%% `zmq.auth.create_certificates'.
+-spec create_certificates(filename(), text()) ->
+          {ok, binary(), binary()} | erlzmq:erlzmq_error().
+create_certificates(Directory, Name) ->
+    Args = [Directory, Name],
+    D = filename(Args, 1, Directory, "a directory (a string or a binary)"),
+    N = text(Args, 2, Name, "a file name without a directory (a string or a binary)"),
+    ferromq_nif:create_certificates(D, N).
+
+%% @doc Reads a zcert file: `{ok, Public, Secret}' (40 Z85 characters each; `Secret' is
+%% `undefined' in a public certificate), or `{error, Reason}' (`enoent': no such file,
+%% `einval': not a certificate). pyzmq's `zmq.auth.load_certificate'.
+-spec load_certificate(filename()) ->
+          {ok, binary(), binary() | undefined} | erlzmq:erlzmq_error().
+load_certificate(File) ->
+    F = filename([File], 1, File, "a file name (a string or a binary)"),
+    ferromq_nif:load_certificate(F).
+
 %%====================================================================
 %% Internals
 %%====================================================================
@@ -145,6 +202,17 @@ text(Args, N, Value, Why) when is_binary(Value); is_list(Value) ->
         _ -> ?BADARG(Args, N, Why)
     end;
 text(Args, N, _, Why) ->
+    ?BADARG(Args, N, Why).
+
+%% A file name as a UTF-8 binary (the NIF takes a string).
+filename(Args, N, Name, Why) when is_binary(Name); is_list(Name) ->
+    try unicode:characters_to_binary(filename:flatten(Name)) of
+        B when is_binary(B) -> B;
+        _ -> ?BADARG(Args, N, Why)
+    catch
+        error:_ -> ?BADARG(Args, N, Why)
+    end;
+filename(Args, N, _, Why) ->
     ?BADARG(Args, N, Why).
 
 %% @private

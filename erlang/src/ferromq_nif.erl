@@ -7,7 +7,9 @@
          send/5, recv/4, setsockopt/3, getsockopt/2, close/2, term/2, grant/1,
          socket_index/1,
          auth_start/1, auth_stop/1, auth_is_running/1, auth_allow/2, auth_deny/2,
-         auth_configure_plain/3]).
+         auth_configure_plain/3, auth_configure_curve/3, auth_allow_any_curve/1,
+         create_certificates/2, load_certificate/1,
+         curve_keypair/0, curve_public/1, z85_encode/1, z85_decode/1]).
 
 -on_load(init/0).
 
@@ -46,3 +48,11 @@ auth_is_running(_Auth) -> ?NOT_LOADED.
 auth_allow(_Auth, _Addresses) -> ?NOT_LOADED.
 auth_deny(_Auth, _Addresses) -> ?NOT_LOADED.
 auth_configure_plain(_Auth, _Domain, _Users) -> ?NOT_LOADED.
+auth_configure_curve(_Auth, _Domain, _Directory) -> ?NOT_LOADED.
+auth_allow_any_curve(_Auth) -> ?NOT_LOADED.
+create_certificates(_Directory, _Name) -> ?NOT_LOADED.
+load_certificate(_File) -> ?NOT_LOADED.
+curve_keypair() -> ?NOT_LOADED.
+curve_public(_Secret) -> ?NOT_LOADED.
+z85_encode(_Data) -> ?NOT_LOADED.
+z85_decode(_Text) -> ?NOT_LOADED.

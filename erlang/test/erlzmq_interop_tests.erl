@@ -1,6 +1,6 @@
 %% Interop with the real libzmq, both directions, over tcp and ipc: the peer is test/peer.py
 %% on Debian's /usr/bin/python3 with python3-zmq (libzmq 4.3.4), started with open_port.
-%% PLAIN and ZAP too, both ways.
+%% PLAIN, CURVE and ZAP too, both ways.
 -module(erlzmq_interop_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -24,8 +24,8 @@ interop_test_() ->
                          {"erlzmq active REP binds, libzmq REQ connects", fun erl_active_rep_py_req/2},
                          {"libzmq REP binds, erlzmq active REQ connects", fun py_rep_erl_active_req/2}]]}.
 
-%% PLAIN and ZAP against libzmq: its PLAIN client and server, its ZAP handler (pyzmq's
-%% ThreadAuthenticator) guarding its server, erlzmq_auth guarding ours.
+%% PLAIN, CURVE and ZAP against libzmq: its PLAIN and CURVE clients and servers, its ZAP
+%% handler (pyzmq's ThreadAuthenticator) guarding its server, erlzmq_auth guarding ours.
 security_interop_test_() ->
     {setup, fun check_peer/0, fun(_) -> ok end,
      [{Name, {timeout, 60, fun() -> with_context(Fun) end}}
@@ -39,7 +39,17 @@ security_interop_test_() ->
               {"PLAIN: libzmq server (its ZAP handler) refuses an erlzmq client's wrong password",
                fun py_plain_server_erl_wrong_password/1},
               {"NULL: erlzmq server with a ZAP domain admits a libzmq client, refuses a denied one",
-               fun erl_null_zap_server_py_client/1}]]}.
+               fun erl_null_zap_server_py_client/1},
+              {"CURVE: erlzmq server (erlzmq_auth, certificates), libzmq client sends 10000 "
+               "and closes", fun erl_curve_server_py_client/1},
+              {"CURVE: erlzmq server (erlzmq_auth, certificates) refuses a libzmq client's "
+               "unknown key", fun erl_curve_server_py_unknown_key/1},
+              {"CURVE: libzmq server (its ZAP handler, erlzmq's certificates), erlzmq client "
+               "sends 10000 and closes", fun py_curve_server_erl_client/1},
+              {"CURVE: libzmq server (its ZAP handler) refuses an erlzmq client's unknown key",
+               fun py_curve_server_erl_unknown_key/1},
+              {"CURVE: libzmq server (allow any), erlzmq client with the wrong server key fails",
+               fun py_curve_server_erl_wrong_server_key/1}]]}.
 
 check_peer() ->
     case filelib:is_regular(?PYTHON)
@@ -298,6 +308,121 @@ erl_null_zap_server_py_client(Ctx) ->
               ok = erlzmq:close(Pull)
       end, [false, true]),
     ok = erlzmq_auth:stop(Auth).
+
+%% CURVE. Keys travel to the peer as Z85 on its command line; certificate directories are
+%% written by erlzmq_auth:create_certificates/2 (czmq's zcert format, which pyzmq reads).
+
+with_cert_dir(Fun) ->
+    Dir = filename:join("/tmp", "ferromq-erl-interop-certs-" ++ os:getpid() ++ "-"
+                        ++ integer_to_list(erlang:unique_integer([positive]))),
+    ok = file:make_dir(Dir),
+    try Fun(Dir)
+    after file:del_dir_r(Dir)
+    end.
+
+%% A client certificate in Dir: {Public, Secret}.
+cert(Dir, Name) ->
+    {ok, _, SecretFile} = erlzmq_auth:create_certificates(Dir, Name),
+    {ok, Public, Secret} = erlzmq_auth:load_certificate(SecretFile),
+    {Public, Secret}.
+
+keys() ->
+    {ok, Public, Secret} = erlzmq:curve_keypair(),
+    {Public, Secret}.
+
+z85_args(Keys) ->
+    lists:join(",", [binary_to_list(K) || K <- Keys]).
+
+curve_server(Ctx, Dir) ->
+    {ok, Auth} = erlzmq_auth:start(Ctx),
+    ok = erlzmq_auth:configure_curve(Auth, "*", Dir),
+    {Public, Secret} = keys(),
+    {ok, Pull} = erlzmq:socket(Ctx, pull),
+    ok = erlzmq:setsockopt(Pull, curve_server, true),
+    ok = erlzmq:setsockopt(Pull, curve_secretkey, Secret),
+    ok = erlzmq:setsockopt(Pull, linger, 0),
+    {Auth, Pull, Public}.
+
+curve_client(Ctx, Ep, ServerKey, {Public, Secret}) ->
+    {ok, Push} = erlzmq:socket(Ctx, push),
+    ok = erlzmq:setsockopt(Push, curve_serverkey, ServerKey),
+    ok = erlzmq:setsockopt(Push, curve_publickey, Public),
+    ok = erlzmq:setsockopt(Push, curve_secretkey, Secret),
+    ok = erlzmq:connect(Push, Ep),
+    Push.
+
+erl_curve_server_py_client(Ctx) ->
+    with_cert_dir(fun(Dir) ->
+        {Public, Secret} = cert(Dir, "libzmq"),
+        {Auth, Pull, ServerKey} = curve_server(Ctx, Dir),
+        Ep = bind(Pull, tcp),
+        Port = peer(["seqpush", "connect", Ep, integer_to_list(?PLAIN_MESSAGES),
+                     "curve-client=" ++ z85_args([ServerKey, Public, Secret])]),
+        ready(Port),
+        [?assertEqual({ok, integer_to_binary(I)}, erlzmq:recv(Pull, [{timeout, 10000}]))
+         || I <- lists:seq(0, ?PLAIN_MESSAGES - 1)],
+        ?assertEqual([], finish(Port)),
+        ?assertEqual({error, eagain}, erlzmq:recv(Pull, [{timeout, 100}])),
+        ok = erlzmq:close(Pull),
+        ok = erlzmq_auth:stop(Auth)
+    end).
+
+erl_curve_server_py_unknown_key(Ctx) ->
+    with_cert_dir(fun(Dir) ->
+        _ = cert(Dir, "someone-else"),
+        {Public, Secret} = keys(),
+        {Auth, Pull, ServerKey} = curve_server(Ctx, Dir),
+        Ep = bind(Pull, tcp),
+        %% LINGER keeps the message alive while we wait: refused, not dropped at close.
+        Port = peer(["seqpush", "connect", Ep, "1", "linger=1500",
+                     "curve-client=" ++ z85_args([ServerKey, Public, Secret])]),
+        ready(Port),
+        ?assertEqual({error, eagain}, erlzmq:recv(Pull, [{timeout, 1000}])),
+        ?assert(lists:member(finish(Port), [[], [<<"got sendtimeout 0">>]])),
+        ok = erlzmq:close(Pull),
+        ok = erlzmq_auth:stop(Auth)
+    end).
+
+py_curve_server(Count, Dir, Extra) ->
+    {Public, Secret} = keys(),
+    Port = peer(["seqpull", "bind", "tcp://127.0.0.1:*", integer_to_list(Count),
+                 "curve-server=" ++ z85_args([Public, Secret]), "curve-clients=" ++ Dir
+                 | Extra]),
+    {Port, ready(Port), Public}.
+
+py_curve_server_erl_client(Ctx) ->
+    with_cert_dir(fun(Dir) ->
+        {ClientKey, _} = Keys = cert(Dir, "erlzmq"),
+        {Port, Ep, ServerKey} = py_curve_server(?PLAIN_MESSAGES, Dir, []),
+        Push = curve_client(Ctx, Ep, ServerKey, Keys),
+        [ok = erlzmq:send(Push, integer_to_binary(I)) || I <- lists:seq(0, ?PLAIN_MESSAGES - 1)],
+        ok = erlzmq:close(Push),
+        %% Every message, in order; libzmq's ZAP handler named the client by its key.
+        ?assertEqual([<<"got ", (integer_to_binary(?PLAIN_MESSAGES))/binary, " ",
+                        ClientKey/binary>>],
+                     finish(Port))
+    end).
+
+py_curve_server_erl_unknown_key(Ctx) ->
+    with_cert_dir(fun(Dir) ->
+        _ = cert(Dir, "someone-else"),
+        {Port, Ep, ServerKey} = py_curve_server(1, Dir, ["rcvtimeo=1000"]),
+        Push = curve_client(Ctx, Ep, ServerKey, keys()),
+        ok = erlzmq:setsockopt(Push, linger, 0),
+        ?assert(lists:member(erlzmq:send(Push, <<"0">>, [{timeout, 500}]),
+                             [ok, {error, eagain}])),
+        ?assertEqual([<<"got timeout after 0">>], finish(Port)),
+        ok = erlzmq:close(Push)
+    end).
+
+py_curve_server_erl_wrong_server_key(Ctx) ->
+    {Port, Ep, _ServerKey} = py_curve_server(1, "*", ["rcvtimeo=1000"]),
+    {OtherKey, _} = keys(),
+    Push = curve_client(Ctx, Ep, OtherKey, keys()),
+    ok = erlzmq:setsockopt(Push, linger, 0),
+    ?assert(lists:member(erlzmq:send(Push, <<"0">>, [{timeout, 500}]), [ok, {error, eagain}])),
+    ?assertEqual([<<"got timeout after 0">>], finish(Port)),
+    ok = erlzmq:close(Push).
 
 %%====================================================================
 %% Helpers

@@ -23,6 +23,11 @@ Usage: peer.py ROLE bind|connect ENDPOINT COUNT [OPTION...]
     plain-server          PLAIN_SERVER, with pyzmq's ThreadAuthenticator (libzmq's ZAP)
                           knowing admin/secret for servers without a ZAP domain
     plain-client=USER:PW  PLAIN_USERNAME and PLAIN_PASSWORD
+    curve-server=PUB,SEC  CURVE_SERVER with this key pair (Z85), with pyzmq's
+                          ThreadAuthenticator letting in the clients whose certificates
+                          are in the directory of curve-clients=DIR ("*": any client)
+    curve-client=SERVERKEY,PUB,SEC
+                          CURVE_SERVERKEY, CURVE_PUBLICKEY and CURVE_SECRETKEY (Z85)
     linger=MS, rcvtimeo=MS
 """
 import select
@@ -52,6 +57,7 @@ def main():
     s.setsockopt(zmq.RCVTIMEO, 10000)
     s.setsockopt(zmq.SNDTIMEO, 2000 if role == "seqpush" else -1)
     auth = None
+    curve_clients = None
     for option in sys.argv[5:]:
         name, _, value = option.partition("=")
         if name == "plain-server":
@@ -65,12 +71,32 @@ def main():
             username, _, password = value.partition(":")
             s.setsockopt(zmq.PLAIN_USERNAME, username.encode())
             s.setsockopt(zmq.PLAIN_PASSWORD, password.encode())
+        elif name == "curve-server":
+            public, secret = value.split(",")
+            s.setsockopt(zmq.CURVE_SERVER, 1)
+            s.setsockopt(zmq.CURVE_PUBLICKEY, public.encode())
+            s.setsockopt(zmq.CURVE_SECRETKEY, secret.encode())
+        elif name == "curve-clients":
+            curve_clients = value
+        elif name == "curve-client":
+            server, public, secret = value.split(",")
+            s.setsockopt(zmq.CURVE_SERVERKEY, server.encode())
+            s.setsockopt(zmq.CURVE_PUBLICKEY, public.encode())
+            s.setsockopt(zmq.CURVE_SECRETKEY, secret.encode())
         elif name == "linger":
             s.setsockopt(zmq.LINGER, int(value))
         elif name == "rcvtimeo":
             s.setsockopt(zmq.RCVTIMEO, int(value))
         else:
             raise SystemExit(f"unknown option {option}")
+    if curve_clients is not None:
+        from zmq.auth import CURVE_ALLOW_ANY
+        from zmq.auth.thread import ThreadAuthenticator
+
+        auth = ThreadAuthenticator(ctx)
+        auth.start()
+        location = CURVE_ALLOW_ANY if curve_clients == "*" else curve_clients
+        auth.configure_curve(domain="*", location=location)
     if role == "sub":
         s.setsockopt(zmq.SUBSCRIBE, b"b")
     if how == "bind":

@@ -1,8 +1,11 @@
 //! The core's authenticator (`ferromq::auth::Authenticator`, a ZAP handler on a thread of
-//! its own) for `erlang/src/erlzmq_auth.erl`. Only conversions here: the policy and the
+//! its own) for `erlang/src/erlzmq_auth.erl`, and the core's CURVE certificates
+//! (`ferromq::certs`, czmq's zcert files). Only conversions here: the policy and the
 //! answers are the core's.
 
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,6 +14,7 @@ use ferromq::{Error, ErrorKind};
 use rustler::{Encoder, Env, ResourceArc, Term};
 
 use crate::convert::error_tuple;
+use crate::curve::binary;
 use crate::reactor::{ok_tuple, Reactor};
 use crate::{atoms, CtxRes};
 
@@ -132,4 +136,65 @@ fn auth_configure_plain(
     let passwords: HashMap<String, String> = users.into_iter().collect();
     auth.with(|a| a.policy().configure_plain(&domain, passwords));
     atoms::ok().encode(env)
+}
+
+/// `auth_configure_curve(Auth, Domain, Directory)`: the CURVE clients of `Domain` are those
+/// whose public certificates (`*.key`, czmq's zcert format) are in `Directory`, read now
+/// (replacing the keys given for that domain before). Reads files: a dirty scheduler.
+#[rustler::nif(schedule = "DirtyIo")]
+fn auth_configure_curve(
+    env: Env<'_>,
+    auth: ResourceArc<AuthRes>,
+    domain: String,
+    directory: String,
+) -> Term<'_> {
+    match ferromq::certs::load_public_keys(Path::new(&directory)) {
+        Ok(keys) => {
+            auth.with(|a| a.policy().configure_curve(&domain, keys));
+            atoms::ok().encode(env)
+        }
+        Err(e) => error_tuple(env, &e),
+    }
+}
+
+/// `auth_allow_any_curve(Auth)`: every CURVE client gets in (encryption without
+/// authentication), whatever the domain.
+#[rustler::nif]
+fn auth_allow_any_curve(env: Env<'_>, auth: ResourceArc<AuthRes>) -> Term<'_> {
+    auth.with(|a| a.policy().allow_any_curve());
+    atoms::ok().encode(env)
+}
+
+/// `create_certificates(Directory, Name) -> {ok, PublicFile, SecretFile}`: a new key pair
+/// written as `Name.key` and `Name.key_secret` (readable by its owner only).
+#[rustler::nif(schedule = "DirtyIo")]
+fn create_certificates(env: Env<'_>, directory: String, name: String) -> Term<'_> {
+    if name.is_empty() || name.contains('/') {
+        let e = Error::new(ErrorKind::Invalid, "a certificate name is a file name");
+        return error_tuple(env, &e);
+    }
+    match ferromq::certs::create_certificates(Path::new(&directory), &name) {
+        Ok((public, secret)) => (
+            atoms::ok(),
+            binary(env, public.as_os_str().as_bytes()),
+            binary(env, secret.as_os_str().as_bytes()),
+        )
+            .encode(env),
+        Err(e) => error_tuple(env, &e),
+    }
+}
+
+/// `load_certificate(File) -> {ok, Public, Secret | undefined}`: a zcert file's keys (Z85).
+#[rustler::nif(schedule = "DirtyIo")]
+fn load_certificate(env: Env<'_>, file: String) -> Term<'_> {
+    match ferromq::certs::load_certificate(Path::new(&file)) {
+        Ok(cert) => {
+            let secret = match &cert.secret {
+                Some(secret) => binary(env, secret.as_bytes()),
+                None => atoms::undefined().encode(env),
+            };
+            (atoms::ok(), binary(env, cert.public.as_bytes()), secret).encode(env)
+        }
+        Err(e) => error_tuple(env, &e),
+    }
 }

@@ -12,7 +12,10 @@
 //!   operation with the reactor and return `wait`, and the caller waits for `{Ref, Result}`.
 //! * `term/2` runs the core's `term` on a thread of its own and answers `{Ref, ok}`.
 //! * `auth_*` expose the core's ZAP handler, `ferromq::auth::Authenticator` (`auth.rs`), to
-//!   `erlzmq_auth`.
+//!   `erlzmq_auth`, with the core's CURVE certificates (`create_certificates`,
+//!   `load_certificate`).
+//! * `curve_keypair`, `curve_public`, `z85_encode` and `z85_decode` are the core's
+//!   (`curve.rs`).
 //!
 //! Every NIF returns `ok`, `{ok, Value}`, `wait` or `{error, Reason}` with erlzmq2's reason
 //! atoms; only a wrong argument type raises `badarg` (erlzmq.erl checks arguments first and
@@ -23,6 +26,7 @@
 
 mod auth;
 mod convert;
+mod curve;
 mod reactor;
 
 use std::mem::ManuallyDrop;
@@ -47,6 +51,7 @@ mod atoms {
         rcvmore,
         active,
         eio,
+        undefined,
         ferromq_credit = "$ferromq_credit",
         ferromq_stop = "$ferromq_stop",
     }
