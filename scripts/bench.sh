@@ -7,6 +7,7 @@
 #   scripts/bench.sh                 full run (~15 min on 2 cores)
 #   BENCH_QUICK=1 scripts/bench.sh   smoke run (~2 min)
 #   BENCH_REPS=n BENCH_ONLY=pushpull-tcp BENCH_PROFILE=0|1|all scripts/bench.sh
+#   BENCH_ONLY=curve scripts/bench.sh   the CURVE cases only (tcp, issue 25)
 #   scripts/bench.sh --report-only   rebuild BENCHMARKS.md and the charts from bench/results/
 #   scripts/bench.sh --profile-only  profile the saved run's misses again, then rebuild the report
 set -euo pipefail

@@ -10,7 +10,13 @@
  *  - HWMs are set explicitly: 1000 (libzmq's default) everywhere except PUB/SUB, where both
  *    sides use 0 so that no message is dropped and every subscriber can count all of them;
  *  - one I/O thread per context; throughput is timed at the receiver from the first message
- *    to the last (libzmq's local_thr method), latency per round trip at the requester.
+ *    to the last (libzmq's local_thr method), latency per round trip at the requester;
+ *  - CURVE (RFC 26) when the orchestrator asks for it through the environment: with
+ *    PERF_CURVE_SERVER_SECRET (Z85) every socket this process binds is a CURVE server with
+ *    that secret key; with PERF_CURVE_SERVER_KEY (Z85) every socket it connects is a CURVE
+ *    client of that server key, with a key pair of its own made at start (zmq_curve_keypair).
+ *    The orchestrator makes a fresh server key pair for each run; the handshake happens
+ *    before the first message, so it is outside the timed part.
  *
  * Usage: perf <tool> <args...>   (see usage() below). Build: gcc -O2 perf.c -lzmq -lpthread */
 #include <errno.h>
@@ -51,6 +57,54 @@ static void *new_socket(void *ctx, int type) {
     void *s = zmq_socket(ctx, type);
     if (!s) check(-1, "socket");
     return s;
+}
+
+/* ----- CURVE (see the header comment) ----- */
+
+static const char *curve_server_secret; /* bind side: PERF_CURVE_SERVER_SECRET */
+static const char *curve_server_key;    /* connect side: PERF_CURVE_SERVER_KEY */
+static char curve_public[41], curve_secret[41]; /* connect side's own key pair */
+
+static void curve_init(void) {
+    const char *secret = getenv("PERF_CURVE_SERVER_SECRET");
+    const char *server = getenv("PERF_CURVE_SERVER_KEY");
+    curve_server_secret = secret && *secret ? secret : NULL;
+    curve_server_key = server && *server ? server : NULL;
+    if (!curve_server_secret && !curve_server_key) return;
+    if (!zmq_has("curve")) fail("CURVE asked for, but this libzmq has no CURVE");
+    if (curve_server_key) check(zmq_curve_keypair(curve_public, curve_secret), "curve_keypair");
+}
+
+static void set_key(void *s, int option, const char *z85) {
+    check(zmq_setsockopt(s, option, z85, strlen(z85)), "setsockopt (CURVE key)");
+}
+
+/* Fails unless the socket will speak CURVE (a key the library ignored would silently
+ * measure NULL). */
+static void expect_curve(void *s) {
+    int mechanism = -1;
+    size_t len = sizeof mechanism;
+    check(zmq_getsockopt(s, ZMQ_MECHANISM, &mechanism, &len), "getsockopt MECHANISM");
+    if (mechanism != ZMQ_CURVE) fail("CURVE options set, but MECHANISM is not CURVE");
+}
+
+static void bind_ep(void *s, const char *ep, const char *what) {
+    if (curve_server_secret) {
+        set_int(s, ZMQ_CURVE_SERVER, 1);
+        set_key(s, ZMQ_CURVE_SECRETKEY, curve_server_secret);
+        expect_curve(s);
+    }
+    check(zmq_bind(s, ep), what);
+}
+
+static void connect_ep(void *s, const char *ep, const char *what) {
+    if (curve_server_key) {
+        set_key(s, ZMQ_CURVE_SERVERKEY, curve_server_key);
+        set_key(s, ZMQ_CURVE_PUBLICKEY, curve_public);
+        set_key(s, ZMQ_CURVE_SECRETKEY, curve_secret);
+        expect_curve(s);
+    }
+    check(zmq_connect(s, ep), what);
 }
 
 /* One new message of `size` zero bytes, as libzmq's remote_thr allocates per send. */
@@ -101,7 +155,7 @@ static void hold(void) {
 static int pull_thr(void *ctx, const char *ep, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_PULL);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     pull_loop(s, size, count);
     zmq_close(s);
     return 0;
@@ -110,7 +164,7 @@ static int pull_thr(void *ctx, const char *ep, size_t size, long count) {
 static int push_thr(void *ctx, const char *ep, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_PUSH);
     set_int(s, ZMQ_SNDHWM, HWM);
-    check(zmq_connect(s, ep), "connect");
+    connect_ep(s, ep, "connect");
     push_loop(s, size, count);
     hold();
     zmq_close(s); /* LINGER -1: zmq_ctx_term waits until everything is sent */
@@ -131,7 +185,7 @@ static void *inproc_push_worker(void *arg) {
     struct worker *w = arg;
     void *s = new_socket(w->ctx, ZMQ_PUSH);
     set_int(s, ZMQ_SNDHWM, HWM);
-    check(zmq_connect(s, w->ep), "connect");
+    connect_ep(s, w->ep, "connect");
     push_loop(s, w->size, w->count);
     zmq_close(s);
     return NULL;
@@ -142,7 +196,7 @@ static int inproc_thr(void *ctx, size_t size, long count) {
     const char *ep = "inproc://thr";
     void *s = new_socket(ctx, ZMQ_PULL);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     struct worker w = {ctx, ep, NULL, size, count, 0, 0, NULL};
     pthread_t t;
     pthread_create(&t, NULL, inproc_push_worker, &w);
@@ -199,7 +253,7 @@ static int rep_lat(void *ctx, const char *ep, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_REP);
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     rep_loop(s, size, count);
     zmq_close(s);
     return 0;
@@ -209,7 +263,7 @@ static int req_lat(void *ctx, const char *ep, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_REQ);
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_connect(s, ep), "connect");
+    connect_ep(s, ep, "connect");
     req_loop(s, size, count);
     zmq_close(s);
     return 0;
@@ -220,7 +274,7 @@ static void *inproc_rep_worker(void *arg) {
     void *s = new_socket(w->ctx, ZMQ_REP);
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_connect(s, w->ep), "connect");
+    connect_ep(s, w->ep, "connect");
     rep_loop(s, w->size, w->count);
     zmq_close(s);
     return NULL;
@@ -232,7 +286,7 @@ static int inproc_lat(void *ctx, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_REQ);
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     struct worker w = {ctx, ep, NULL, size, count, 0, 0, NULL};
     pthread_t t;
     pthread_create(&t, NULL, inproc_rep_worker, &w);
@@ -252,9 +306,9 @@ static int pub_thr(void *ctx, const char *ep, const char *sync_ep, size_t size, 
                    int subs) {
     void *pub = new_socket(ctx, ZMQ_PUB);
     set_int(pub, ZMQ_SNDHWM, 0);
-    check(zmq_bind(pub, ep), "bind");
+    bind_ep(pub, ep, "bind");
     void *sync = new_socket(ctx, ZMQ_PULL);
-    check(zmq_bind(sync, sync_ep), "bind sync");
+    bind_ep(sync, sync_ep, "bind sync");
     char buf[16];
     int ready = 0;
     while (ready < subs) {
@@ -274,9 +328,9 @@ static void *sub_worker(void *arg) {
     void *sub = new_socket(w->ctx, ZMQ_SUB);
     set_int(sub, ZMQ_RCVHWM, 0);
     check(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0), "subscribe");
-    check(zmq_connect(sub, w->ep), "connect");
+    connect_ep(sub, w->ep, "connect");
     void *sync = new_socket(w->ctx, ZMQ_PUSH);
-    check(zmq_connect(sync, w->sync_ep), "connect sync");
+    connect_ep(sync, w->sync_ep, "connect sync");
     int ready = 0;
     zmq_msg_t msg;
     zmq_msg_init(&msg);
@@ -318,7 +372,7 @@ static int sub_thr(void *ctx, const char *ep, const char *sync_ep, size_t size, 
     }
     print_thr(count * subs, last - first, size);
     void *sync = new_socket(ctx, ZMQ_PUSH);
-    check(zmq_connect(sync, sync_ep), "connect sync");
+    connect_ep(sync, sync_ep, "connect sync");
     check(zmq_send(sync, "done", 4, 0), "send done");
     zmq_close(sync);
     free(w);
@@ -334,7 +388,7 @@ static int router_thr(void *ctx, const char *ep, size_t size, long count) {
     void *s = new_socket(ctx, ZMQ_ROUTER);
     set_int(s, ZMQ_RCVHWM, HWM);
     set_int(s, ZMQ_SNDHWM, HWM);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     zmq_msg_t id, msg;
     zmq_msg_init(&id);
     zmq_msg_init(&msg);
@@ -359,7 +413,7 @@ static void *dealer_worker(void *arg) {
     void *s = new_socket(w->ctx, ZMQ_DEALER);
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_RCVHWM, HWM);
-    check(zmq_connect(s, w->ep), "connect");
+    connect_ep(s, w->ep, "connect");
     push_loop(s, w->size, w->count);
     w->sock = s;
     return NULL;
@@ -390,7 +444,7 @@ static int slow_push(void *ctx, const char *ep, size_t size, double seconds) {
     set_int(s, ZMQ_SNDHWM, HWM);
     set_int(s, ZMQ_SNDTIMEO, 100);
     set_int(s, ZMQ_LINGER, 0);
-    check(zmq_connect(s, ep), "connect");
+    connect_ep(s, ep, "connect");
     double end = now_us() + seconds * 1e6;
     long sent = 0;
     while (now_us() < end) {
@@ -414,7 +468,7 @@ static int slow_pull(void *ctx, const char *ep, long rate, double seconds) {
     set_int(s, ZMQ_RCVHWM, HWM);
     set_int(s, ZMQ_RCVTIMEO, 100);
     set_int(s, ZMQ_LINGER, 0);
-    check(zmq_bind(s, ep), "bind");
+    bind_ep(s, ep, "bind");
     double start = now_us(), end = start + seconds * 1e6;
     long got = 0;
     zmq_msg_t msg;
@@ -442,7 +496,9 @@ static void usage(void) {
             "       perf router_thr <endpoint> <size> <count>\n"
             "       perf dealer_thr <endpoint> <size> <count> <peers>\n"
             "       perf slow_push <endpoint> <size> <seconds>\n"
-            "       perf slow_pull <endpoint> <msgs-per-second> <seconds>\n");
+            "       perf slow_pull <endpoint> <msgs-per-second> <seconds>\n"
+            "env: PERF_CURVE_SERVER_SECRET=<z85> (bind as CURVE server), PERF_CURVE_SERVER_KEY=<z85>\n"
+            "     (connect as CURVE client), PERF_HOLD=1 (senders keep the connection until stdin closes)\n");
     exit(2);
 }
 
@@ -455,6 +511,7 @@ int main(int argc, char **argv) {
         printf("libzmq %d.%d.%d\n", major, minor, patch);
         return 0;
     }
+    curve_init();
     void *ctx = zmq_ctx_new();
     int rc = 0;
 #define ARGS(n) \

@@ -60,6 +60,7 @@ pub fn core_cases(cfg: &Config) -> Vec<Case> {
         count,
         peers: 1,
         pinned: false,
+        curve: false,
     };
     let latency = LATENCY.iter().map(|&(size, full, quick)| {
         case(lat_id(size), Group::ReqRep, size, pick(cfg, full, quick))

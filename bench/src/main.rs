@@ -54,6 +54,9 @@ pub struct Case {
     /// Every process and thread on CPU 0 (`taskset -c 0`): hand-offs without waking another
     /// vCPU, which on a VM costs more than the library's own work.
     pub pinned: bool,
+    /// CURVE security (RFC 26): the binding side is the server, with a key pair made for
+    /// each run; the connecting side a client with a key pair of its own.
+    pub curve: bool,
 }
 
 impl Case {
@@ -109,6 +112,7 @@ pub fn core_cases(quick: bool) -> Vec<Case> {
                 count,
                 peers: 1,
                 pinned: false,
+                curve: false,
             });
         }
     }
@@ -130,6 +134,7 @@ pub fn core_cases(quick: bool) -> Vec<Case> {
                 count,
                 peers: 1,
                 pinned,
+                curve: false,
             });
         }
     }
@@ -142,6 +147,7 @@ pub fn core_cases(quick: bool) -> Vec<Case> {
             count,
             peers: subs,
             pinned: false,
+            curve: false,
         });
     }
     cases.push(Case {
@@ -152,8 +158,63 @@ pub fn core_cases(quick: bool) -> Vec<Case> {
         count: q(1_000_000, 400_000),
         peers: 10,
         pinned: false,
+        curve: false,
     });
     cases
+}
+
+/// PUSH/PULL sizes of the CURVE cases.
+pub const CURVE_SIZES: [usize; 3] = [8, 1024, 65536];
+
+/// The CURVE cases (issue 25): tcp PUSH/PULL throughput and REQ/REP latency with every
+/// message encrypted, run with the core cases. CURVE costs far more per message than NULL
+/// (a crypto_box per frame on each side), so the counts are sized for ~0.3–1.5 s per run
+/// on this 2-core machine: with 9 repetitions the four cases add about a minute and a half
+/// to a full run.
+pub fn curve_cases(quick: bool) -> Vec<Case> {
+    let q = |full: usize, quick_count: usize| if quick { quick_count } else { full };
+    let case = |id: String, group, size, count| Case {
+        id,
+        group,
+        transport: "tcp",
+        size,
+        count,
+        peers: 1,
+        pinned: false,
+        curve: true,
+    };
+    let mut cases: Vec<Case> = CURVE_SIZES
+        .iter()
+        .map(|&size| {
+            let count = match size {
+                8 => q(300_000, 100_000),
+                1024 => q(100_000, 30_000),
+                _ => q(4_000, 1_500),
+            };
+            case(
+                curve_id(Group::PushPull, size),
+                Group::PushPull,
+                size,
+                count,
+            )
+        })
+        .collect();
+    cases.push(case(
+        curve_id(Group::ReqRep, 8),
+        Group::ReqRep,
+        8,
+        q(8_000, 3_000),
+    ));
+    cases
+}
+
+/// `curve-thr-tcp-<size>` (PUSH/PULL) or `curve-lat-tcp-<size>` (REQ/REP): `BENCH_ONLY=curve`
+/// selects them all, and no NULL case's filter (`pushpull-tcp`, `reqrep`) picks them up.
+pub fn curve_id(group: Group, size: usize) -> String {
+    match group {
+        Group::ReqRep => format!("curve-lat-tcp-{size}"),
+        _ => format!("curve-thr-tcp-{size}"),
+    }
 }
 
 fn endpoint(transport: &str, root: &Path) -> String {
@@ -248,8 +309,19 @@ pub fn run_once(
 ) -> Result<(BTreeMap<String, f64>, Vec<Finished>), String> {
     let (first, second, result_side) = plan(case, &cfg.root);
     let prefix = |side: &str| wrap.map(|w| w(side)).unwrap_or_default();
+    // CURVE: a fresh server key pair for each run, the secret to the binding side (the
+    // server), the public key to the connecting side (which makes its own key pair).
+    let (bind_env, connect_env) = if case.curve {
+        let (public, secret) = ferromq::curve_keys::curve_keypair();
+        (
+            vec![("PERF_CURVE_SERVER_SECRET", secret.to_string())],
+            vec![("PERF_CURVE_SERVER_KEY", public)],
+        )
+    } else {
+        (vec![], vec![])
+    };
     let bind_argv = [prefix("bind"), pin_prefix(case), argv(&imp.exe, &first)].concat();
-    let mut procs = vec![spawn("bind side", &bind_argv, &[], None, false)?];
+    let mut procs = vec![spawn("bind side", &bind_argv, &bind_env, None, false)?];
     // Senders that close right after sending lose messages with libzmq over ipc; they wait
     // for the receiver instead (see `hold` in perf.c).
     let hold = matches!(case.group, Group::PushPull | Group::RouterDealer);
@@ -262,7 +334,7 @@ pub fn run_once(
             50
         }));
         let connect_argv = [prefix("connect"), pin_prefix(case), argv(&imp.exe, &second)].concat();
-        match spawn("connect side", &connect_argv, &[], None, hold) {
+        match spawn("connect side", &connect_argv, &connect_env, None, hold) {
             Ok(p) => procs.push(p),
             Err(e) => {
                 procs[0].kill();
@@ -320,6 +392,7 @@ fn brief(m: &BTreeMap<String, f64>) -> String {
 fn run_core(cfg: &Config, res: &mut Results) {
     let cases: Vec<Case> = core_cases(cfg.quick)
         .into_iter()
+        .chain(curve_cases(cfg.quick))
         .filter(|c| cfg.only.as_ref().is_none_or(|o| c.id.contains(o.as_str())))
         .collect();
     // One discarded run of each implementation first: the first measured case otherwise

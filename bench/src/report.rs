@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::results::{Agg, Results};
 use crate::svg::{self, RatioRow, Series};
-use crate::{core_cases, Case, Config, Group, TRANSPORTS};
+use crate::{core_cases, curve_cases, curve_id, Case, Config, Group, TRANSPORTS};
 
 const L: &str = "libzmq";
 const F: &str = "ferromq";
@@ -151,6 +151,36 @@ pub fn targets() -> Vec<Target> {
             Some("reqrep-inproc-8"),
         ),
         t(
+            "tcp CURVE PUSH/PULL 8 B, msg/s",
+            1.0,
+            Higher,
+            &curve_id(Group::PushPull, 8),
+            "msg_per_s",
+            L,
+            "msg/s",
+            None,
+        ),
+        t(
+            "tcp CURVE PUSH/PULL 1 KiB, msg/s",
+            1.0,
+            Higher,
+            &curve_id(Group::PushPull, 1024),
+            "msg_per_s",
+            L,
+            "msg/s",
+            None,
+        ),
+        t(
+            "tcp CURVE PUSH/PULL 64 KiB, MB/s",
+            1.0,
+            Higher,
+            &curve_id(Group::PushPull, 65536),
+            "mb_per_s",
+            L,
+            "MB/s",
+            None,
+        ),
+        t(
             "Python 8 B, msg/s (vs pyzmq)",
             2.0,
             Higher,
@@ -239,10 +269,11 @@ pub(crate) fn ratio(res: &Results, case: &str, other: &str, key: &str) -> Option
 }
 
 fn case_label(c: &Case) -> String {
+    let curve = if c.curve { " CURVE" } else { "" };
     match c.group {
-        Group::PushPull => format!("{} PUSH/PULL {}", c.transport, size_label(c.size)),
+        Group::PushPull => format!("{}{curve} PUSH/PULL {}", c.transport, size_label(c.size)),
         Group::ReqRep => format!(
-            "{} REQ/REP {} latency{}",
+            "{}{curve} REQ/REP {} latency{}",
             c.transport,
             size_label(c.size),
             if c.pinned { ", one CPU" } else { "" }
@@ -482,7 +513,7 @@ pub fn write(cfg: &Config, res: &Results) {
                 Better::Lower => 1.0 / t.goal,
             })
     };
-    for c in &cases {
+    for c in cases.iter().chain(&curve_cases(cfg.quick)) {
         let r = match c.group {
             Group::ReqRep => ratio(res, &c.id, L, "lat_mean_us").map(|r| 1.0 / r),
             _ => ratio(res, &c.id, L, "msg_per_s"),
@@ -796,6 +827,9 @@ pub fn write(cfg: &Config, res: &Results) {
         "\n### CPU per message\n\n![cpu](bench/charts/cpu.svg)\n"
     );
 
+    // ----- CURVE -----
+    write_curve(cfg, res, &mut out);
+
     // ----- slow consumer -----
     write_slow(cfg, res, &mut out, &slow_ok);
 
@@ -852,6 +886,13 @@ pub fn write(cfg: &Config, res: &Results) {
          the last. {}.\n\
          - **ROUTER/DEALER**: 10 DEALER sockets (threads of one process) each send count/10 messages \
          to one ROUTER (another process), which receives routing id + payload. {}.\n\
+         - **CURVE** (RFC 26): the same tcp tests with every message encrypted. For each run \
+         the benchmark makes a new server key pair (FerroMQ's `curve_keypair`) and hands its \
+         secret key to the binding side, a CURVE server, and its public key to the connecting \
+         side, a CURVE client that makes its own key pair (`zmq_curve_keypair`, \
+         `curve_keypair`); both tools check that MECHANISM reads CURVE before they bind or \
+         connect. The handshake happens before the first message, outside the timed part. \
+         Messages per run: {}.\n\
          - **CPU and memory**: the benchmark reaps every process with `wait4` and adds up user + \
          system CPU; peak RSS is each process's `ru_maxrss` (VmHWM), summed over processes. Process \
          start and teardown are included (a few ms).\n\
@@ -881,6 +922,11 @@ pub fn write(cfg: &Config, res: &Results) {
         counts(Group::ReqRep),
         counts(Group::PubSub),
         counts(Group::RouterDealer),
+        curve_cases(cfg.quick)
+            .iter()
+            .map(|c| format!("{}: {}", case_label(c), svg::si(c.count as f64)))
+            .collect::<Vec<_>>()
+            .join(", "),
         svg::si(cfg.slow_secs),
         svg::si(crate::bindings::lat_count(cfg.quick) as f64),
     );
@@ -1365,4 +1411,94 @@ fn write_profiles(cfg: &Config, res: &Results, out: &mut String) {
             let _ = writeln!(out, "(No analysis written yet: `bench/ANALYSIS.md`.)");
         }
     }
+}
+
+/// The "CURVE" section: the encrypted tcp cases beside libzmq's, and beside each library's
+/// own NULL figures for the same test.
+fn write_curve(cfg: &Config, res: &Results, out: &mut String) {
+    let _ = writeln!(out, "\n## CURVE (encrypted tcp)\n");
+    let _ = writeln!(
+        out,
+        "The tcp tests with CURVE (RFC 26) on both sides: every message is encrypted and \
+         authenticated (libzmq through libsodium, FerroMQ through RustCrypto's `crypto_box` and \
+         `xsalsa20poly1305`). The binding side is the CURVE server, with a key pair made for each \
+         run. The goal is FerroMQ's throughput at least libzmq's at each size. \"vs NULL\" is \
+         the CURVE figure over the same library's figure for the same test without security \
+         (the PUSH/PULL and REQ/REP tables above; after a `BENCH_ONLY` run they may come from an \
+         earlier run than the CURVE figures): what encryption costs each library.\n"
+    );
+    let cases = curve_cases(cfg.quick);
+    let null_id = |c: &Case| match c.group {
+        Group::ReqRep => format!("reqrep-{}-{}", c.transport, c.size),
+        _ => format!("pushpull-{}-{}", c.transport, c.size),
+    };
+    let vs_null = |c: &Case, imp: &str, key: &str| -> String {
+        match (
+            res.median(&c.id, imp, key),
+            res.median(&null_id(c), imp, key),
+        ) {
+            (Some(curve), Some(null)) if null > 0.0 => format!("{:.2}×", curve / null),
+            _ => "—".into(),
+        }
+    };
+    let paired = |c: &Case, key: &str| {
+        let p = res.paired_ratios(&c.id, L, key);
+        if p.is_empty() {
+            return String::new();
+        }
+        let lo = p.iter().cloned().fold(f64::MAX, f64::min);
+        let hi = p.iter().cloned().fold(f64::MIN, f64::max);
+        format!("{lo:.2}–{hi:.2}×")
+    };
+    let _ = writeln!(
+        out,
+        "| size | libzmq msg/s | FerroMQ msg/s | ratio | per-repetition ratios | libzmq MB/s | FerroMQ MB/s | CPU µs/msg libzmq | CPU µs/msg FerroMQ | libzmq vs NULL | FerroMQ vs NULL |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for c in cases.iter().filter(|c| c.group == Group::PushPull) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            size_label(c.size),
+            cell(res.agg(&c.id, L, "msg_per_s"), ""),
+            cell(res.agg(&c.id, F, "msg_per_s"), ""),
+            ratio_str(ratio(res, &c.id, L, "msg_per_s")),
+            paired(c, "msg_per_s"),
+            num(res.median(&c.id, L, "mb_per_s"), 1),
+            num(res.median(&c.id, F, "mb_per_s"), 1),
+            num(res.median(&c.id, L, "cpu_us_per_msg"), 3),
+            num(res.median(&c.id, F, "cpu_us_per_msg"), 3),
+            vs_null(c, L, "msg_per_s"),
+            vs_null(c, F, "msg_per_s"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n| REQ/REP latency | libzmq mean | FerroMQ mean | ratio | per-repetition ratios | libzmq p99 | FerroMQ p99 | ratio p99 | CPU µs/round trip libzmq | FerroMQ | libzmq vs NULL | FerroMQ vs NULL |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for c in cases.iter().filter(|c| c.group == Group::ReqRep) {
+        let _ = writeln!(
+            out,
+            "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            c.transport,
+            size_label(c.size),
+            cell(res.agg(&c.id, L, "lat_mean_us"), "µs"),
+            cell(res.agg(&c.id, F, "lat_mean_us"), "µs"),
+            ratio_str(ratio(res, &c.id, L, "lat_mean_us")),
+            paired(c, "lat_mean_us"),
+            cell(res.agg(&c.id, L, "lat_p99_us"), "µs"),
+            cell(res.agg(&c.id, F, "lat_p99_us"), "µs"),
+            ratio_str(ratio(res, &c.id, L, "lat_p99_us")),
+            num(res.median(&c.id, L, "cpu_us_per_msg"), 2),
+            num(res.median(&c.id, F, "cpu_us_per_msg"), 2),
+            vs_null(c, L, "lat_mean_us"),
+            vs_null(c, F, "lat_mean_us"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nFor throughput a ratio above 1× means FerroMQ is faster; for latency (half round \
+         trips, as in the REQ/REP table) a ratio *below* 1× does. \"vs NULL\" \
+         is below 1× for throughput, above 1× for latency, when CURVE is slower. CPU covers both processes, handshake and key generation included (a \
+         few ms a run)."
+    );
 }

@@ -7,10 +7,17 @@
 //! - receivers drop each received frame (libzmq: one reused `zmq_msg_t`);
 //! - HWM 1000 (libzmq's default) everywhere but PUB/SUB, where both use 0 (nothing drops);
 //! - one I/O thread; throughput timed at the receiver from the first message to the last,
-//!   latency per round trip at the requester (reported as half round trips).
+//!   latency per round trip at the requester (reported as half round trips);
+//! - CURVE (RFC 26) when the orchestrator asks for it through the environment: with
+//!   PERF_CURVE_SERVER_SECRET (Z85) every socket this process binds is a CURVE server with
+//!   that secret key; with PERF_CURVE_SERVER_KEY (Z85) every socket it connects is a CURVE
+//!   client of that server key, with a key pair of its own made at start. The orchestrator
+//!   makes a fresh server key pair for each run; the handshake happens before the first
+//!   message, so it is outside the timed part.
 //!
 //! `ferromq-perf <tool> <args...>`; run without arguments for the list of tools.
 
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -36,6 +43,7 @@ fn main() {
         println!("ferromq {}", env!("CARGO_PKG_VERSION"));
         return;
     }
+    curve_init();
     let ctx = Context::new();
     match tool.as_str() {
         "pull_thr" => {
@@ -102,7 +110,9 @@ fn usage() -> ! {
        ferromq-perf router_thr <endpoint> <size> <count>
        ferromq-perf dealer_thr <endpoint> <size> <count> <peers>
        ferromq-perf slow_push <endpoint> <size> <seconds>
-       ferromq-perf slow_pull <endpoint> <msgs-per-second> <seconds>"
+       ferromq-perf slow_pull <endpoint> <msgs-per-second> <seconds>
+env: PERF_CURVE_SERVER_SECRET=<z85> (bind as CURVE server), PERF_CURVE_SERVER_KEY=<z85>
+     (connect as CURVE client), PERF_HOLD=1 (senders keep the connection until stdin closes)"
     );
     std::process::exit(2)
 }
@@ -133,6 +143,76 @@ fn socket(ctx: &Context, socket_type: SocketType) -> Socket {
 
 fn set(s: &Socket, option: SocketOption, value: i32) {
     s.set_option(option, value).or_fail("set_option");
+}
+
+// ----- CURVE (see the module comment) -----
+
+/// This process's CURVE roles, from the environment.
+#[derive(Default)]
+struct Curve {
+    /// Bind side: the server's secret key.
+    server_secret: Option<String>,
+    /// Connect side: the server's public key, and this client's own (public, secret) pair.
+    client: Option<(String, String, String)>,
+}
+
+static CURVE: OnceLock<Curve> = OnceLock::new();
+
+fn curve_init() {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let curve = Curve {
+        server_secret: var("PERF_CURVE_SERVER_SECRET"),
+        client: var("PERF_CURVE_SERVER_KEY").map(|server| {
+            let (public, secret) = ferromq::curve_keys::curve_keypair();
+            (server, public, secret.to_string())
+        }),
+    };
+    let _ = CURVE.set(curve);
+}
+
+fn curve() -> &'static Curve {
+    CURVE.get_or_init(Curve::default)
+}
+
+/// Fails unless the socket will speak CURVE (a key the library ignored would silently
+/// measure NULL).
+fn expect_curve(s: &Socket) {
+    const ZMQ_CURVE: i64 = 2;
+    let mechanism = s
+        .get_option(SocketOption::Mechanism)
+        .or_fail("get_option MECHANISM")
+        .as_int(SocketOption::Mechanism)
+        .or_fail("MECHANISM");
+    if mechanism != ZMQ_CURVE {
+        fail("CURVE options set, but MECHANISM is not CURVE");
+    }
+}
+
+/// `bind`, as a CURVE server when asked for.
+fn bind(s: &Socket, ep: &str, what: &str) {
+    if let Some(secret) = &curve().server_secret {
+        set(s, SocketOption::CurveServer, 1);
+        s.set_option(SocketOption::CurveSecretKey, secret.as_str())
+            .or_fail("set_option CURVE_SECRETKEY");
+        expect_curve(s);
+    }
+    s.bind(ep).or_fail(what);
+}
+
+/// `connect`, as a CURVE client when asked for.
+fn connect(s: &Socket, ep: &str, what: &str) {
+    if let Some((server, public, secret)) = &curve().client {
+        for (option, key) in [
+            (SocketOption::CurveServerKey, server),
+            (SocketOption::CurvePublicKey, public),
+            (SocketOption::CurveSecretKey, secret),
+        ] {
+            s.set_option(option, key.as_str())
+                .or_fail("set_option (CURVE key)");
+        }
+        expect_curve(s);
+    }
+    s.connect(ep).or_fail(what);
 }
 
 /// One new message of `size` zero bytes (see the module comment).
@@ -192,14 +272,14 @@ fn hold() {
 fn pull_thr(ctx: &Context, ep: &str, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Pull);
     set(&s, SocketOption::RcvHwm, HWM);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     pull_loop(&s, size, count);
 }
 
 fn push_thr(ctx: &Context, ep: &str, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Push);
     set(&s, SocketOption::SndHwm, HWM);
-    s.connect(ep).or_fail("connect");
+    connect(&s, ep, "connect");
     push_loop(&s, size, count);
     hold();
 }
@@ -209,12 +289,12 @@ fn inproc_thr(ctx: &Context, size: usize, count: usize) {
     let ep = "inproc://thr";
     let s = socket(ctx, SocketType::Pull);
     set(&s, SocketOption::RcvHwm, HWM);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     let worker_ctx = ctx.clone();
     let worker = thread::spawn(move || {
         let s = socket(&worker_ctx, SocketType::Push);
         set(&s, SocketOption::SndHwm, HWM);
-        s.connect(ep).or_fail("connect");
+        connect(&s, ep, "connect");
         push_loop(&s, size, count);
     });
     pull_loop(&s, size, count);
@@ -258,7 +338,7 @@ fn rep_lat(ctx: &Context, ep: &str, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Rep);
     set(&s, SocketOption::SndHwm, HWM);
     set(&s, SocketOption::RcvHwm, HWM);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     rep_loop(&s, size, count);
 }
 
@@ -266,7 +346,7 @@ fn req_lat(ctx: &Context, ep: &str, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Req);
     set(&s, SocketOption::SndHwm, HWM);
     set(&s, SocketOption::RcvHwm, HWM);
-    s.connect(ep).or_fail("connect");
+    connect(&s, ep, "connect");
     req_loop(&s, size, count);
 }
 
@@ -276,13 +356,13 @@ fn inproc_lat(ctx: &Context, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Req);
     set(&s, SocketOption::SndHwm, HWM);
     set(&s, SocketOption::RcvHwm, HWM);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     let worker_ctx = ctx.clone();
     let worker = thread::spawn(move || {
         let s = socket(&worker_ctx, SocketType::Rep);
         set(&s, SocketOption::SndHwm, HWM);
         set(&s, SocketOption::RcvHwm, HWM);
-        s.connect(ep).or_fail("connect");
+        connect(&s, ep, "connect");
         rep_loop(&s, size, count);
     });
     req_loop(&s, size, count);
@@ -294,9 +374,9 @@ fn inproc_lat(ctx: &Context, size: usize, count: usize) {
 fn pub_thr(ctx: &Context, ep: &str, sync_ep: &str, size: usize, count: usize, subs: usize) {
     let publisher = socket(ctx, SocketType::Pub);
     set(&publisher, SocketOption::SndHwm, 0);
-    publisher.bind(ep).or_fail("bind");
+    bind(&publisher, ep, "bind");
     let sync = socket(ctx, SocketType::Pull);
-    sync.bind(sync_ep).or_fail("bind sync");
+    bind(&sync, sync_ep, "bind sync");
     let mut ready = 0;
     while ready < subs {
         publisher.send(new_frame(1), 0).or_fail("send probe");
@@ -319,9 +399,9 @@ fn sub_thr(ctx: &Context, ep: &str, sync_ep: &str, size: usize, count: usize, su
                 let sub = socket(&ctx, SocketType::Sub);
                 set(&sub, SocketOption::RcvHwm, 0);
                 sub.subscribe("").or_fail("subscribe");
-                sub.connect(&ep).or_fail("connect");
+                connect(&sub, &ep, "connect");
                 let sync = socket(&ctx, SocketType::Push);
-                sync.connect(&sync_ep).or_fail("connect sync");
+                connect(&sync, &sync_ep, "connect sync");
                 let mut ready = false;
                 let mut got = 0;
                 let mut first = None;
@@ -352,7 +432,7 @@ fn sub_thr(ctx: &Context, ep: &str, sync_ep: &str, size: usize, count: usize, su
     let last = times.iter().map(|t| t.1).max().expect("a subscriber");
     print_thr(count * subs, last - first, size);
     let sync = socket(ctx, SocketType::Push);
-    sync.connect(sync_ep).or_fail("connect sync");
+    connect(&sync, sync_ep, "connect sync");
     sync.send("done", 0).or_fail("send done");
 }
 
@@ -362,7 +442,7 @@ fn router_thr(ctx: &Context, ep: &str, size: usize, count: usize) {
     let s = socket(ctx, SocketType::Router);
     set(&s, SocketOption::RcvHwm, HWM);
     set(&s, SocketOption::SndHwm, HWM);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     let mut start = Instant::now();
     for i in 0..count {
         let msg = s.recv_msg(0).or_fail("recv");
@@ -388,7 +468,7 @@ fn dealer_thr(ctx: &Context, ep: &str, size: usize, count: usize, peers: usize) 
                 let s = socket(&ctx, SocketType::Dealer);
                 set(&s, SocketOption::SndHwm, HWM);
                 set(&s, SocketOption::RcvHwm, HWM);
-                s.connect(&ep).or_fail("connect");
+                connect(&s, &ep, "connect");
                 push_loop(&s, size, count / peers);
                 s
             })
@@ -409,7 +489,7 @@ fn slow_push(ctx: &Context, ep: &str, size: usize, seconds: f64) {
     set(&s, SocketOption::SndHwm, HWM);
     set(&s, SocketOption::SndTimeo, 100);
     set(&s, SocketOption::Linger, 0);
-    s.connect(ep).or_fail("connect");
+    connect(&s, ep, "connect");
     let end = Instant::now() + Duration::from_secs_f64(seconds);
     let mut sent = 0u64;
     while Instant::now() < end {
@@ -427,7 +507,7 @@ fn slow_pull(ctx: &Context, ep: &str, rate: usize, seconds: f64) {
     set(&s, SocketOption::RcvHwm, HWM);
     set(&s, SocketOption::RcvTimeo, 100);
     set(&s, SocketOption::Linger, 0);
-    s.bind(ep).or_fail("bind");
+    bind(&s, ep, "bind");
     let start = Instant::now();
     let end = start + Duration::from_secs_f64(seconds);
     let mut got = 0usize;
