@@ -86,8 +86,20 @@ export declare abstract class Socket {
   readonly writable: boolean
   readonly type: number
   readonly lastEndpoint: string | null
+  /** ZMQ_MECHANISM: "plain" once PLAIN is configured (server or client), else null. */
   readonly securityMechanism: null | "plain" | "curve" | "gssapi"
   readonly threadSafe: boolean
+  /** ZMQ_PLAIN_SERVER: true makes the socket a PLAIN server (RFC 24); false: back to NULL. */
+  plainServer: boolean
+  /** ZMQ_PLAIN_USERNAME (at most 255 bytes): a username makes the socket a PLAIN client. */
+  plainUsername: string | null
+  /** ZMQ_PLAIN_PASSWORD (at most 255 bytes): as `plainUsername`. */
+  plainPassword: string | null
+  /** ZMQ_ZAP_DOMAIN (at most 255 bytes): asked of the ZAP handler; NULL servers with a
+      domain ask it about every peer, PLAIN servers always. */
+  zapDomain: string | null
+  /** ZMQ_ZAP_ENFORCE_DOMAIN. */
+  zapEnforceDomain: boolean
   affinity: number
   linger: number
   reconnectInterval: number
@@ -360,6 +372,36 @@ export declare class Observer {
   /** Removes a listener added with `on()`. */
   off<E extends EventType>(type: E, listener: (event: EventOfType<E>) => void): this
   [Symbol.asyncIterator](): AsyncIterator<Event, undefined>
+}
+
+/**
+ * A ZAP handler (RFC 27) for the servers of one context (default: the global `context`),
+ * shaped like pyzmq's ThreadAuthenticator; zeromq.js has none. It answers on a native
+ * thread once started, binding `inproc://zeromq.zap.01` in the context.
+ */
+export declare class Authenticator {
+  constructor(context?: Context)
+  readonly context: Context
+  /** Whether it is answering (between `start()` and `stop()`). */
+  readonly isAlive: boolean
+  /** Binds the ZAP endpoint and starts answering; EADDRINUSE if another handler has it. */
+  start(): void
+  /** Stops answering and frees the ZAP endpoint (it may be started again). */
+  stop(): void
+  /** Only these IP addresses get in (added to those allowed before). */
+  allow(...addresses: Array<string | Buffer>): void
+  /** These IP addresses are kept out (ignored while an allow list exists). */
+  deny(...addresses: Array<string | Buffer>): void
+  /**
+   * The PLAIN users of servers whose `zapDomain` is `domain` ("*", the default: servers
+   * without one); replaces those configured for that domain before.
+   */
+  configurePlain(
+    domain?: string,
+    passwords?: Record<string, string> | Map<string, string>,
+  ): void
+  /** CURVE is not in FerroMQ yet: throws ENOTSUP. */
+  configureCurve(...args: unknown[]): never
 }
 
 /** zmq_proxy_steerable between two sockets, on a native thread. */

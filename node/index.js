@@ -27,7 +27,7 @@ const native = loadAddon()
 
 const { Buffer } = require("buffer")
 
-const { NativeContext, NativeSocket, NativeProxy, NativeObserver } = native
+const { NativeContext, NativeSocket, NativeProxy, NativeObserver, NativeAuthenticator } = native
 
 /* For each code the core reports, libzmq's errno and zeromq.js's message (errors.rs). */
 const ERRORS = native.errorTable()
@@ -878,8 +878,9 @@ class Socket {
         try {
           return { value: await this.receive(), done: false }
         } catch (error) {
-          /* Closed while waiting: the iteration ends (zeromq.js throws ENOTSOCK here). */
-          if (this.closed && error.code === "ENOTSOCK") {
+          /* Closed while waiting (close() rejects the receive with EAGAIN): the iteration
+             ends, as zeromq.js's does. */
+          if (this.closed && error.code === "EAGAIN") {
             return { done: true, value: undefined }
           }
           throw error
@@ -1246,6 +1247,14 @@ defineOpt([Socket], "tcpKeepaliveInterval", 37, "int")
 defineOpt([Socket], "immediate", 39, "bool")
 defineOpt([Socket], "ipv6", 42, "bool")
 defineOpt([Socket], "securityMechanism", 43, "int", R, [null, "plain", "curve", "gssapi"])
+/* PLAIN (RFC 24) and ZAP (RFC 27), with libzmq's semantics: plainServer = true makes the
+   socket a PLAIN server; a username or password makes it a PLAIN client; plainServer =
+   false or an empty credential goes back to NULL. Strings are at most 255 bytes (EINVAL). */
+defineOpt([Socket], "plainServer", 44, "bool")
+defineOpt([Socket], "plainUsername", 45, "string")
+defineOpt([Socket], "plainPassword", 46, "string")
+defineOpt([Socket], "zapDomain", 55, "string")
+defineOpt([Socket], "zapEnforceDomain", 93, "bool")
 defineOpt([Router, Dealer, Request], "probeRouter", 51, "bool", W)
 defineOpt([Request], "correlate", 52, "bool", W)
 defineOpt([Request], "relaxed", 53, "bool", W)
@@ -1798,6 +1807,119 @@ class Proxy {
   }
 }
 
+/* ----- Authenticator ----- */
+
+/* A list of strings from `...values` (Buffers are read as UTF-8), or a TypeError. */
+function textArguments(values, what) {
+  return values.map((value) => {
+    if (typeof value === "string") {
+      return value
+    }
+    if (ArrayBuffer.isView(value)) {
+      return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")
+    }
+    throw new TypeError(`${what} must be a string`)
+  })
+}
+
+/**
+ * A ZAP handler (RFC 27) for the servers of one context, in the shape of pyzmq's
+ * `ThreadAuthenticator` (zeromq.js has none): the core's authenticator, answering on a
+ * native thread of its own once `start()` is called, so no JavaScript runs per connection.
+ *
+ * - `allow(...addresses)`: only these IP addresses get in (the other checks still apply);
+ *   `deny(...addresses)`: these are kept out (ignored while an allow list exists).
+ * - NULL clients of servers with a `zapDomain`: every address not kept out gets in (User-Id
+ *   "anonymous").
+ * - PLAIN: `configurePlain(domain, {username: password})` names the users of servers with
+ *   that `zapDomain` ("*": servers without one); the User-Id is the username.
+ *
+ * Refusals are ZAP status 400: both peers' observers see "handshake:error:auth".
+ */
+class Authenticator {
+  constructor(ctx = context) {
+    checkArity(arguments.length, 1)
+    if (!(ctx instanceof Context)) {
+      throw invalidArgument("the authenticator's context must be a Context")
+    }
+    let handle
+    try {
+      handle = new NativeAuthenticator(ctx[STATE].handle())
+    } catch (error) {
+      throw fixError(error)
+    }
+    Object.defineProperty(this, STATE, { value: { context: ctx, native: handle } })
+    Object.seal(this)
+  }
+
+  /** The context whose servers this authenticator answers for. */
+  get context() {
+    return this[STATE].context
+  }
+
+  /** Whether it is answering (between `start()` and `stop()`). */
+  get isAlive() {
+    return this[STATE].native.isRunning()
+  }
+
+  /**
+   * Binds `inproc://zeromq.zap.01` in the context and starts answering. Throws EADDRINUSE
+   * if another ZAP handler is bound there; does nothing if this one runs already.
+   */
+  start() {
+    checkArity(arguments.length, 0)
+    try {
+      this[STATE].native.start()
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /** Stops answering and frees `inproc://zeromq.zap.01` (it may be started again). */
+  stop() {
+    checkArity(arguments.length, 0)
+    this[STATE].native.stop()
+  }
+
+  /** Lets in only these IP addresses (added to those allowed before). */
+  allow(...addresses) {
+    this[STATE].native.allow(textArguments(addresses, "Address"))
+  }
+
+  /** Keeps these IP addresses out. */
+  deny(...addresses) {
+    this[STATE].native.deny(textArguments(addresses, "Address"))
+  }
+
+  /**
+   * The PLAIN users of servers whose `zapDomain` is `domain` ("*": servers without one), as
+   * `{username: password}` or a Map; replaces what was configured for that domain before.
+   */
+  configurePlain(domain = "*", passwords = {}) {
+    checkArity(arguments.length, 2)
+    const [name] = textArguments([domain], "Domain")
+    let entries
+    if (passwords instanceof Map) {
+      entries = [...passwords]
+    } else if (typeof passwords === "object" && passwords !== null) {
+      entries = Object.entries(passwords)
+    } else {
+      throw new TypeError("Passwords must be an object of username: password")
+    }
+    const users = {}
+    for (const [username, password] of entries) {
+      const [user, pass] = textArguments([username, password], "Username and password")
+      Object.defineProperty(users, user, { value: pass, enumerable: true })
+    }
+    this[STATE].native.configurePlain(name, users)
+  }
+
+  /** CURVE is not in FerroMQ yet (issue 25). */
+  configureCurve() {
+    throw libzmqError("ENOTSUP", "CURVE is not in FerroMQ yet: NULL and PLAIN are")
+  }
+}
+
 const capability = Object.freeze({
   ipc: true,
   pgm: false,
@@ -1825,6 +1947,7 @@ module.exports = {
   Socket,
   Observer,
   Proxy,
+  Authenticator,
   Pair,
   Publisher,
   Subscriber,

@@ -117,6 +117,18 @@ const cases = {
     socket.close()
     return receiving
   },
+  "iteration over a socket closed while it waits": async (z) => {
+    const socket = sock(z, "Pull")
+    const loop = (async () => {
+      for await (const message of socket) {
+        return message
+      }
+      return "ended"
+    })()
+    await sleep(20)
+    socket.close()
+    return loop
+  },
   "second send while one waits": (z) => {
     const socket = sock(z)
     socket.send("x").catch(() => {})
@@ -287,6 +299,47 @@ const cases = {
     return [socket.linger, socket.sendHighWaterMark]
   },
 
+  /* PLAIN and ZAP options: libzmq's rules for the mechanism and the role. */
+  "security options read back": (z) => {
+    const socket = sock(z)
+    const seen = []
+    const look = (step) =>
+      seen.push([step, socket.securityMechanism, socket.plainServer, socket.plainUsername, socket.plainPassword, socket.zapDomain, socket.zapEnforceDomain])
+    look("new")
+    socket.plainServer = true
+    look("plainServer = true")
+    socket.plainUsername = "admin"
+    look("plainUsername")
+    socket.plainPassword = Buffer.from("secret")
+    look("plainPassword")
+    socket.plainServer = false
+    look("plainServer = false")
+    socket.plainPassword = "again"
+    look("plainPassword again")
+    socket.zapDomain = "global"
+    socket.zapEnforceDomain = true
+    look("zap")
+    return seen
+  },
+  "security options in the constructor": (z) => {
+    const server = sock(z, "Pull", { plainServer: true, zapDomain: "d", linger: 0 })
+    const client = sock(z, "Push", { plainUsername: "u", plainPassword: "p", linger: 0 })
+    return [server.securityMechanism, server.plainServer, server.zapDomain, client.securityMechanism, client.plainServer, client.plainUsername]
+  },
+  "security option errors": async (z) => {
+    const socket = sock(z)
+    return [
+      await when(() => (socket.plainUsername = "x".repeat(256))),
+      await when(() => (socket.plainPassword = Buffer.alloc(256))),
+      await when(() => (socket.zapDomain = "x".repeat(256))),
+      await when(() => (socket.plainUsername = "x".repeat(255))),
+      await when(() => (socket.plainServer = 1)),
+      await when(() => (socket.zapEnforceDomain = "yes")),
+      await when(() => (socket.zapDomain = 5)),
+      socket.securityMechanism,
+    ]
+  },
+
   /* XPUB verbosity, with one subscriber (so the order of messages is fixed). */
   ...Object.fromEntries(
     [null, "allSubs", "allSubsUnsubs", "no such value"].map((verbosity) => [
@@ -408,7 +461,7 @@ const cases = {
     try {
       await socket.bind(unique("warn"))
       const seen = {}
-      for (const [name, value] of [["linger", 10], ["sendHighWaterMark", 5], ["receiveTimeout", 100], ["routingId", "b"], ["immediate", true], ["reconnectInterval", 50], ["maxMessageSize", 100], ["probeRouter", true]]) {
+      for (const [name, value] of [["linger", 10], ["sendHighWaterMark", 5], ["receiveTimeout", 100], ["routingId", "b"], ["immediate", true], ["reconnectInterval", 50], ["maxMessageSize", 100], ["probeRouter", true], ["plainServer", true], ["zapDomain", "x"]]) {
         socket[name] = value
         await new Promise((resolve) => setImmediate(resolve))
         seen[name] = warned.splice(0)
@@ -512,7 +565,7 @@ const cases = {
   },
   "exports": (z) =>
     Object.keys(z)
-      .filter((name) => !["ferromqVersion", "curveKeyPair"].includes(name))
+      .filter((name) => !["ferromqVersion", "curveKeyPair", "Authenticator"].includes(name))
       .sort(),
 }
 
@@ -544,6 +597,46 @@ const neverPossible = {
     "EHOSTUNREACH",
   ],
 }
+/* The core clears a PLAIN credential or the ZAP domain given "" or null (an empty
+   credential goes back to NULL); zeromq.js's libzmq refuses "" (EINVAL), refuses a null
+   zapDomain, and keeps the old credential when given null (only the mechanism goes back). */
+test("differences: an empty or null plainUsername, plainPassword or zapDomain clears it", async () => {
+  const steps = (z) => {
+    const socket = sock(z)
+    socket.plainUsername = "admin"
+    socket.plainPassword = "secret"
+    socket.zapDomain = "global"
+    const results = {}
+    for (const [name, value] of [["plainUsername", ""], ["plainPassword", ""], ["zapDomain", ""], ["zapDomain", null], ["plainUsername", null]]) {
+      try {
+        socket[name] = value
+        results[`${name} = ${JSON.stringify(value)}`] = [socket[name], socket.securityMechanism]
+      } catch (error) {
+        results[`${name} = ${JSON.stringify(value)}`] = error.code
+      }
+    }
+    return results
+  }
+  assert.deepEqual(await outcome(() => steps(libs.zeromq)), {
+    value: {
+      'plainUsername = ""': "EINVAL",
+      'plainPassword = ""': "EINVAL",
+      'zapDomain = ""': "EINVAL",
+      "zapDomain = null": "EINVAL",
+      "plainUsername = null": ["admin", null],
+    },
+  })
+  assert.deepEqual(await outcome(() => steps(libs.ferromq)), {
+    value: {
+      'plainUsername = ""': [null, null],
+      'plainPassword = ""': [null, null],
+      'zapDomain = ""': [null, null],
+      "zapDomain = null": [null, null],
+      "plainUsername = null": [null, null],
+    },
+  })
+})
+
 for (const [name, [body, code]] of Object.entries(neverPossible)) {
   test(`differences: ${name} fails with ${code}; zeromq.js waits`, async () => {
     assert.deepEqual(await outcome(() => body(libs.zeromq)), { pending: true })

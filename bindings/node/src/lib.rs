@@ -11,9 +11,11 @@
 //!   otherwise park the operation with the reactor under a token.
 //! * `NativeProxy`: `zmq_proxy_steerable` on a thread of its own, steered over inproc.
 //! * `NativeObserver` (`observer.rs`): a socket's monitor events, received like messages.
+//! * `NativeAuthenticator` (`auth.rs`): the core's ZAP handler for a context.
 
 #![deny(clippy::all)]
 
+mod auth;
 mod convert;
 mod errors;
 mod fast;
