@@ -20,6 +20,34 @@ export declare const capability: Readonly<{
   draft: boolean
 }>
 
+/** A CURVE key pair, each key 40 Z85 characters. */
+export interface CurveKeyPair {
+  publicKey: string
+  secretKey: string
+}
+
+/** A new CURVE key pair (zmq_curve_keypair), as zeromq.js's `curveKeyPair()`. */
+export declare function curveKeyPair(): CurveKeyPair
+
+/** The public key of a Z85 secret key (zmq_curve_public); EINVAL if it is not one. FerroMQ's. */
+export declare function curvePublic(secretKey: string | Buffer): string
+
+/**
+ * Writes a new key pair as czmq certificates: `<directory>/<name>.key` (public) and
+ * `<directory>/<name>.key_secret` (both keys, mode 0600); pyzmq's
+ * `zmq.auth.create_certificates`. FerroMQ's.
+ */
+export declare function createCertificates(
+  directory: string | Buffer | URL,
+  name: string,
+): { publicFile: string; secretFile: string }
+
+/** The keys of a czmq certificate file (Z85); `secretKey` is null in a public one. FerroMQ's. */
+export declare function loadCertificate(path: string | Buffer | URL): {
+  publicKey: string
+  secretKey: string | null
+}
+
 /** An error from a ØMQ operation: `code` is libzmq's name ("EAGAIN", "EFSM", …). */
 export interface ErrnoError extends Error {
   code: string
@@ -86,7 +114,7 @@ export declare abstract class Socket {
   readonly writable: boolean
   readonly type: number
   readonly lastEndpoint: string | null
-  /** ZMQ_MECHANISM: "plain" once PLAIN is configured (server or client), else null. */
+  /** ZMQ_MECHANISM: "plain" or "curve" once one is configured (server or client), else null. */
   readonly securityMechanism: null | "plain" | "curve" | "gssapi"
   readonly threadSafe: boolean
   /** ZMQ_PLAIN_SERVER: true makes the socket a PLAIN server (RFC 24); false: back to NULL. */
@@ -95,6 +123,17 @@ export declare abstract class Socket {
   plainUsername: string | null
   /** ZMQ_PLAIN_PASSWORD (at most 255 bytes): as `plainUsername`. */
   plainPassword: string | null
+  /** ZMQ_CURVE_SERVER: true makes the socket a CURVE server (RFC 26; it needs its
+      `curveSecretKey`); false: back to NULL. */
+  curveServer: boolean
+  /** ZMQ_CURVE_PUBLICKEY: the socket's long-term public key (a client's). Set as 40 Z85
+      characters or 32 bytes (else EINVAL); read back as Z85 ("000…" while unset; zeromq.js
+      throws EINVAL on reading any CURVE key). */
+  curvePublicKey: string | null
+  /** ZMQ_CURVE_SECRETKEY: the socket's long-term secret key (servers and clients). */
+  curveSecretKey: string | null
+  /** ZMQ_CURVE_SERVERKEY: the server's public key; setting it makes the socket a CURVE client. */
+  curveServerKey: string | null
   /** ZMQ_ZAP_DOMAIN (at most 255 bytes): asked of the ZAP handler; NULL servers with a
       domain ask it about every peer, PLAIN servers always. */
   zapDomain: string | null
@@ -400,8 +439,17 @@ export declare class Authenticator {
     domain?: string,
     passwords?: Record<string, string> | Map<string, string>,
   ): void
-  /** CURVE is not in FerroMQ yet: throws ENOTSUP. */
-  configureCurve(...args: unknown[]): never
+  /**
+   * The CURVE clients of servers whose `zapDomain` is `domain` ("*", the default: servers
+   * without one): those whose public certificates (`*.key`) are in the directory `location`,
+   * read now; replaces those configured for that domain before. `location` =
+   * `Authenticator.CURVE_ALLOW_ANY` ("*") lets every key in, whatever the domain.
+   */
+  configureCurve(domain: string | undefined, location: string | Buffer): void
+  /** GSSAPI is not in FerroMQ: throws ENOTSUP. */
+  configureGssapi(...args: unknown[]): never
+  /** pyzmq's CURVE_ALLOW_ANY: the `configureCurve` location that lets every key in. */
+  static readonly CURVE_ALLOW_ANY: "*"
 }
 
 /** zmq_proxy_steerable between two sockets, on a native thread. */

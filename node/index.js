@@ -1147,11 +1147,19 @@ function setBytes(socket, id, value) {
   }
 }
 
+/* CURVE_PUBLICKEY, CURVE_SECRETKEY and CURVE_SERVERKEY: set as 40 Z85 characters or 32
+   bytes, kept as 32 bytes by the core and read back here as Z85 text (libzmq's form for a
+   41-byte buffer; all zeros, "0000…", while unset). */
+const CURVE_KEYS = new Set([48, 49, 50])
+
 function getString(socket, id) {
   const state = socket[STATE]
   checkOptionsOpen(state)
   try {
     const value = state.native.getBytesOption(id)
+    if (CURVE_KEYS.has(id)) {
+      return native.z85Encode(value)
+    }
     return value.length === 0 ? null : value.toString("utf8")
   } catch (error) {
     throw fixError(error)
@@ -1254,6 +1262,14 @@ defineOpt([Socket], "plainServer", 44, "bool")
 defineOpt([Socket], "plainUsername", 45, "string")
 defineOpt([Socket], "plainPassword", 46, "string")
 defineOpt([Socket], "zapDomain", 55, "string")
+/* CURVE (RFC 26), libzmq's rules too: curveServer = true makes the socket a CURVE server
+   (it needs its curveSecretKey); a curveServerKey makes it a client (with its own
+   curvePublicKey and curveSecretKey); curveServer = false goes back to NULL. Keys are 40
+   Z85 characters or 32 bytes (else EINVAL) and read back as Z85 (see getString). */
+defineOpt([Socket], "curveServer", 47, "bool")
+defineOpt([Socket], "curvePublicKey", 48, "string")
+defineOpt([Socket], "curveSecretKey", 49, "string")
+defineOpt([Socket], "curveServerKey", 50, "string")
 defineOpt([Socket], "zapEnforceDomain", 93, "bool")
 defineOpt([Router, Dealer, Request], "probeRouter", 51, "bool", W)
 defineOpt([Request], "correlate", 52, "bool", W)
@@ -1833,6 +1849,9 @@ function textArguments(values, what) {
  *   "anonymous").
  * - PLAIN: `configurePlain(domain, {username: password})` names the users of servers with
  *   that `zapDomain` ("*": servers without one); the User-Id is the username.
+ * - CURVE: `configureCurve(domain, directory)` lets in the keys of the public certificates
+ *   in `directory` for servers with that `zapDomain`; `CURVE_ALLOW_ANY` every key. The
+ *   User-Id is the key in Z85.
  *
  * Refusals are ZAP status 400: both peers' observers see "handshake:error:auth".
  */
@@ -1914,9 +1933,89 @@ class Authenticator {
     this[STATE].native.configurePlain(name, users)
   }
 
-  /** CURVE is not in FerroMQ yet (issue 25). */
-  configureCurve() {
-    throw libzmqError("ENOTSUP", "CURVE is not in FerroMQ yet: NULL and PLAIN are")
+  /**
+   * The CURVE clients of servers whose `zapDomain` is `domain` ("*": servers without one):
+   * those whose public certificates (`*.key` files, as `createCertificates` writes them) are
+   * in the directory `location`, read now (call again after adding one); replaces what was
+   * configured for that domain before. `location` = `Authenticator.CURVE_ALLOW_ANY` ("*")
+   * lets every client key in, whatever the domain (encryption without authentication).
+   */
+  configureCurve(domain = "*", location) {
+    checkArity(arguments.length, 2)
+    const [name] = textArguments([domain], "Domain")
+    const [where] = textArguments([location], "Location")
+    try {
+      if (where === CURVE_ALLOW_ANY) {
+        this[STATE].native.allowAnyCurve()
+      } else {
+        this[STATE].native.configureCurve(name, where)
+      }
+    } catch (error) {
+      throw fixError(error)
+    }
+  }
+
+  /** GSSAPI is not in FerroMQ (nor in zeromq.js's libzmq). */
+  configureGssapi() {
+    throw libzmqError("ENOTSUP", "GSSAPI is not in FerroMQ")
+  }
+}
+
+/* pyzmq's `zmq.auth.CURVE_ALLOW_ANY`, the location that lets every CURVE key in. */
+const CURVE_ALLOW_ANY = "*"
+Object.defineProperty(Authenticator, "CURVE_ALLOW_ANY", { value: CURVE_ALLOW_ANY, enumerable: true })
+
+/* ----- CURVE keys and certificates ----- */
+
+/** A new CURVE key pair, `{publicKey, secretKey}`, each 40 Z85 characters (zeromq.js's). */
+function curveKeyPair() {
+  return native.curveKeyPair()
+}
+
+/** The public key (Z85) of a Z85 secret key (libzmq's zmq_curve_public); EINVAL if it is not one. */
+function curvePublic(secretKey) {
+  checkArity(arguments.length, 1)
+  const [text] = textArguments([secretKey], "Secret key")
+  try {
+    return native.curvePublic(text)
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+/* A path argument: a string, a Buffer (UTF-8) or a file: URL, as Node's fs takes them. */
+function pathArgument(value, what) {
+  if (value instanceof URL) {
+    return require("url").fileURLToPath(value)
+  }
+  return textArguments([value], what)[0]
+}
+
+/**
+ * Writes a new key pair as czmq certificates (pyzmq's `zmq.auth.create_certificates`):
+ * `<directory>/<name>.key` (the public key) and `<name>.key_secret` (both keys, readable by
+ * its owner only). Returns `{publicFile, secretFile}`.
+ */
+function createCertificates(directory, name) {
+  checkArity(arguments.length, 2)
+  const dir = pathArgument(directory, "Directory")
+  const [base] = textArguments([name], "Name")
+  try {
+    return native.createCertificates(dir, base)
+  } catch (error) {
+    throw fixError(error)
+  }
+}
+
+/** The keys of a certificate file: `{publicKey, secretKey}` (Z85; `secretKey` null if absent). */
+function loadCertificate(path) {
+  checkArity(arguments.length, 1)
+  const file = pathArgument(path, "Path")
+  try {
+    const { publicKey, secretKey } = native.loadCertificate(file)
+    return { publicKey, secretKey: secretKey ?? null }
+  } catch (error) {
+    throw fixError(error)
   }
 }
 
@@ -1925,7 +2024,7 @@ const capability = Object.freeze({
   pgm: false,
   tipc: false,
   norm: false,
-  curve: false,
+  curve: true,
   gssapi: false,
   draft: false,
 })
@@ -1942,6 +2041,10 @@ module.exports = {
   version,
   ferromqVersion,
   capability,
+  curveKeyPair,
+  curvePublic,
+  createCertificates,
+  loadCertificate,
   context,
   Context,
   Socket,

@@ -15,7 +15,8 @@
 
 #![deny(clippy::all)]
 
-mod auth;
+// Public: its free functions (curveKeyPair, the certificates) are reached from JavaScript only.
+pub mod auth;
 mod convert;
 mod errors;
 mod fast;
