@@ -135,6 +135,10 @@ class ZMQ
     /** Milliseconds on a monotonic clock. */
     public static function clock(): int {}
 
+    /** A new CURVE key pair (RFC 26), as php-zmq returns it: 40 characters of Z85 text each.
+     *  @return array{public_key: string, secret_key: string} */
+    public static function curvekeypair(): array {}
+
     /** Z85 text of $data (its length a multiple of 4), or null. */
     public static function z85encode(string $data): ?string {}
 
@@ -286,9 +290,14 @@ class ZMQDevice
  *  - NULL: every address not kept out gets in.
  *  - PLAIN: the username and password must be among those configurePlain() gave for the
  *    server's ZAP domain ("*": servers without one).
+ *  - CURVE: the client's public key must be among those configureCurve() read for the
+ *    server's ZAP domain, or configureCurve() was given CURVE_ALLOW_ANY.
  *  It stops when the object goes. */
 class ZMQAuthenticator
 {
+    /** configureCurve()'s $location that lets in every CURVE client. */
+    public const CURVE_ALLOW_ANY = '*';
+
     /** Not started yet. */
     public function __construct(ZMQContext $context) {}
 
@@ -312,6 +321,14 @@ class ZMQAuthenticator
     /** The PLAIN users of ZAP domain $domain ("*": servers without a ZAP domain), replacing
      *  those it had. @param array<string, string> $passwords username => password */
     public function configurePlain(string $domain, array $passwords): ZMQAuthenticator {}
+
+    /** The CURVE clients of ZAP domain $domain ("*": servers without a ZAP domain): those
+     *  whose public certificates (czmq's zcert files, "*.key", as pyzmq's
+     *  zmq.auth.create_certificates() writes them) are in the directory $location, read
+     *  now; replaces the keys that domain had. With $location CURVE_ALLOW_ANY, every CURVE
+     *  client gets in, whatever the domain.
+     *  @throws ZMQAuthenticatorException if the directory cannot be read (code: its errno) */
+    public function configureCurve(string $domain, string $location): ZMQAuthenticator {}
 }
 
 class ZMQException extends Exception {}

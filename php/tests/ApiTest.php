@@ -34,7 +34,7 @@ final class ApiTest extends TestCase
         $this->assertTrue(is_subclass_of('ZMQAuthenticatorException', 'ZMQException'));
         $this->assertTrue((new ReflectionClass('ZMQAuthenticatorException'))->isFinal());
         $this->assertEqualsCanonicalizing(
-            ['__construct', 'start', 'stop', 'isAlive', 'allow', 'deny', 'configurePlain'],
+            ['__construct', 'start', 'stop', 'isAlive', 'allow', 'deny', 'configurePlain', 'configureCurve'],
             get_class_methods('ZMQAuthenticator')
         );
         $this->assertTrue((new ReflectionMethod('ZMQAuthenticator', 'allow'))->isVariadic());
@@ -112,7 +112,7 @@ final class ApiTest extends TestCase
             ));
             $this->assertEqualsCanonicalizing($names, $public, $class);
         }
-        foreach (['clock', 'z85encode', 'z85decode'] as $static) {
+        foreach (['clock', 'z85encode', 'z85decode', 'curvekeypair'] as $static) {
             $this->assertTrue((new ReflectionMethod('ZMQ', $static))->isStatic(), $static);
         }
     }

@@ -1,10 +1,13 @@
 //! `ZMQAuthenticator`: FerroMQ's own class (php-zmq has none), the core's ready-made ZAP
 //! handler (`ferromq::auth::Authenticator`) for the servers of one context. It answers on a
 //! thread of its own, so a PHP script blocked in `recv` is still answered for. The policy
-//! (allow/deny by address, PLAIN users per ZAP domain) is the core's; this only converts
-//! PHP values.
+//! (allow/deny by address, PLAIN users per ZAP domain, CURVE client keys from a directory
+//! of certificates) is the core's; this only converts PHP values.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use ext_php_rs::exception::PhpResult;
@@ -54,8 +57,12 @@ impl ZmqAuthenticator {
 type This<'a> = &'a mut ZendClassObject<ZmqAuthenticator>;
 
 #[php_impl]
-#[php(change_method_case = "none")]
+#[php(change_method_case = "none", change_constant_case = "none")]
 impl ZmqAuthenticator {
+    /// configureCurve()'s `$location` that lets in every CURVE client (pyzmq's
+    /// `zmq.auth.CURVE_ALLOW_ANY`).
+    const CURVE_ALLOW_ANY: &'static str = "*";
+
     /// An authenticator for the servers of `$context`, not started yet.
     pub fn __construct(context: &Zval) -> PhpResult<ZmqAuthenticator> {
         let context = arg("ZMQAuthenticator::__construct", 1, "context")
@@ -138,6 +145,36 @@ impl ZmqAuthenticator {
             users.insert(username.to_string(), arg(F, 2, "passwords").string(value)?);
         }
         self_.core()?.policy().configure_plain(&domain, users);
+        Ok(self_)
+    }
+
+    /// The CURVE clients of the servers in ZAP domain `$domain` ("*": servers without a
+    /// ZAP domain): those whose public certificates (czmq's zcert files, `*.key`) are in
+    /// the directory `$location`, read now; replaces the keys that domain had. With
+    /// `$location` CURVE_ALLOW_ANY, every CURVE client gets in, whatever the domain.
+    #[php(name = "configureCurve")]
+    pub fn configure_curve<'a>(
+        self_: This<'a>,
+        domain: &Zval,
+        location: &Zval,
+    ) -> PhpResult<This<'a>> {
+        const F: &str = "ZMQAuthenticator::configureCurve";
+        let domain = arg(F, 1, "domain").string(domain)?;
+        // A path is bytes (not necessarily UTF-8).
+        let location = arg(F, 2, "location").with_bytes(location, |b| Ok(b.to_vec()))?;
+        if location == ZmqAuthenticator::CURVE_ALLOW_ANY.as_bytes() {
+            self_.core()?.policy().allow_any_curve();
+            return Ok(self_);
+        }
+        let dir = Path::new(OsStr::from_bytes(&location));
+        let keys = ferromq::certs::load_public_keys(dir).map_err(|e| {
+            zmq_failure(
+                Class::Authenticator,
+                &format!("Failed to read the certificates in {}", dir.display()),
+                &e,
+            )
+        })?;
+        self_.core()?.policy().configure_curve(&domain, keys);
         Ok(self_)
     }
 }

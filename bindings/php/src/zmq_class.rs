@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use ext_php_rs::exception::PhpResult;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::Zval;
+use ext_php_rs::types::{ZendHashTable, Zval};
 
 use crate::values::{arg, string_zval};
 
@@ -157,6 +157,18 @@ impl Zmq {
     pub fn clock() -> i64 {
         static START: OnceLock<Instant> = OnceLock::new();
         START.get_or_init(Instant::now).elapsed().as_millis() as i64
+    }
+
+    /// A new CURVE key pair (php-zmq's ZMQ::curveKeyPair()): `['public_key' => …,
+    /// 'secret_key' => …]`, each 40 characters of Z85 text, as php-zmq returns it.
+    pub fn curvekeypair() -> PhpResult<Zval> {
+        let (public, secret) = ferromq::curve_keys::curve_keypair();
+        let mut pair = ZendHashTable::new();
+        pair.insert("public_key", string_zval(public.as_bytes()))?;
+        pair.insert("secret_key", string_zval(secret.as_bytes()))?;
+        let mut result = Zval::new();
+        result.set_hashtable(pair);
+        Ok(result)
     }
 
     /// Z85 text of `$data` (its length a multiple of 4), or null.
