@@ -402,9 +402,10 @@ fn a_plain_client_meeting_a_null_server_is_a_mechanism_mismatch_on_both_sides() 
     let event = ferro_event(&server_monitor, TIMEOUT_MS).unwrap();
     assert_eq!((event.event, event.value), mismatch);
 
-    // A libzmq client hears the same from a FerroMQ server: the server's whole greeting
-    // goes out before it closes. (The reverse depends on libzmq's timing: a libzmq server
-    // that reads a whole greeting at once closes before sending the rest of its own.)
+    // A libzmq client hears the same from a FerroMQ server, whose whole greeting goes out
+    // before it closes; unless the client's HELLO reached the server unread, when the
+    // close is a reset that may overtake the greeting: then it sees the connection broken,
+    // which libzmq's own tests accept too (they skip EPIPE and ECONNRESET events).
     let zctx = zmq::Context::new();
     let zclient = libzmq(&zctx, zmq::PUSH);
     zclient.set_plain_username(Some("admin")).unwrap();
@@ -416,7 +417,12 @@ fn a_plain_client_meeting_a_null_server_is_a_mechanism_mismatch_on_both_sides() 
     zmonitor.connect("inproc://mismatch-libzmq-client").unwrap();
     zclient.connect(&endpoint).unwrap();
     let event = libzmq_event(&zmonitor, TIMEOUT_MS).unwrap();
-    assert_eq!((event.event, event.value), mismatch);
+    let broken = [
+        (EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EPIPE as u32),
+        (EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ECONNRESET as u32),
+    ];
+    let seen = (event.event, event.value);
+    assert!(seen == mismatch || broken.contains(&seen), "{event:?}");
     let event = ferro_event(&server_monitor, TIMEOUT_MS).unwrap();
     assert_eq!((event.event, event.value), mismatch);
 }
