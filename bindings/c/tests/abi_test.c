@@ -163,7 +163,7 @@ static void test_utilities (void)
     CHECK (zmq_z85_encode (text, key, 8) == text && strcmp (text, "HelloWorld") == 0);
     uint8_t back[8];
     CHECK (zmq_z85_decode (back, "HelloWorld") == back && memcmp (back, key, 8) == 0);
-    CHECK (zmq_has ("ipc") == 1 && zmq_has ("curve") == 0);
+    CHECK (zmq_has ("ipc") == 1 && zmq_has ("curve") == 1 && zmq_has ("gssapi") == 0);
     void *counter = zmq_atomic_counter_new ();
     CHECK (zmq_atomic_counter_inc (counter) == 0 && zmq_atomic_counter_value (counter) == 1);
     CHECK (zmq_atomic_counter_dec (counter) == 0);
@@ -186,6 +186,50 @@ static void on_timer (int timer_id, void *arg)
     fired[*(int *) arg]++;
     if (*(int *) arg == 0)
         zmq_timers_cancel (timer_set, timer_id + 1); /* the next one, due as well */
+}
+
+/* CURVE through the C API: key pairs, a REQ/REP round trip, keys read back as Z85. */
+static void test_curve (void)
+{
+    char server_public[41], server_secret[41], client_public[41], client_secret[41];
+    CHECK (zmq_curve_keypair (server_public, server_secret) == 0);
+    CHECK (zmq_curve_keypair (client_public, client_secret) == 0);
+    char derived[41];
+    CHECK (zmq_curve_public (derived, server_secret) == 0 && strcmp (derived, server_public) == 0);
+    CHECK (zmq_curve_public (derived, "too short") == -1 && zmq_errno () == EINVAL);
+
+    void *ctx = zmq_ctx_new ();
+    void *rep = zmq_socket (ctx, ZMQ_REP);
+    int one = 1;
+    CHECK (zmq_setsockopt (rep, ZMQ_CURVE_SERVER, &one, sizeof one) == 0);
+    CHECK (zmq_setsockopt (rep, ZMQ_CURVE_SECRETKEY, server_secret, 40) == 0);
+    CHECK (zmq_bind (rep, "tcp://127.0.0.1:*") == 0);
+    char endpoint[64];
+    size_t len = sizeof endpoint;
+    CHECK (zmq_getsockopt (rep, ZMQ_LAST_ENDPOINT, endpoint, &len) == 0);
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    CHECK (zmq_setsockopt (req, ZMQ_CURVE_SERVERKEY, server_public, 41) == 0);
+    CHECK (zmq_setsockopt (req, ZMQ_CURVE_PUBLICKEY, client_public, 40) == 0);
+    CHECK (zmq_setsockopt (req, ZMQ_CURVE_SECRETKEY, client_secret, 40) == 0);
+    int mechanism = 0;
+    len = sizeof mechanism;
+    CHECK (zmq_getsockopt (req, ZMQ_MECHANISM, &mechanism, &len) == 0 && mechanism == ZMQ_CURVE);
+    char key[41];
+    len = sizeof key;
+    CHECK (zmq_getsockopt (req, ZMQ_CURVE_SERVERKEY, key, &len) == 0 && len == 41
+           && strcmp (key, server_public) == 0);
+    uint8_t raw[32];
+    len = sizeof raw;
+    CHECK (zmq_getsockopt (req, ZMQ_CURVE_SERVERKEY, raw, &len) == 0 && len == 32);
+    CHECK (zmq_connect (req, endpoint) == 0);
+    CHECK (zmq_send (req, "sealed", 6, 0) == 6);
+    char buf[16];
+    CHECK (zmq_recv (rep, buf, sizeof buf, 0) == 6 && memcmp (buf, "sealed", 6) == 0);
+    CHECK (zmq_send (rep, "opened", 6, 0) == 6);
+    CHECK (zmq_recv (req, buf, sizeof buf, 0) == 6 && memcmp (buf, "opened", 6) == 0);
+    zmq_close (req);
+    zmq_close (rep);
+    CHECK (zmq_ctx_term (ctx) == 0);
 }
 
 static void test_timers (void)
@@ -273,6 +317,7 @@ int main (int argc, char **argv)
     test_req_rep_and_options ("inproc://abi-reqrep");
     test_messages_and_poll ();
     test_utilities ();
+    test_curve ();
     test_timers ();
     test_fork ();
     if (argc > 1)
