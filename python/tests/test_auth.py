@@ -14,24 +14,10 @@ import ferromq.auth.asyncio
 import ferromq.auth.thread
 import ferromq.utils.monitor
 
+from security_pairs import HANDSHAKE_EVENTS, next_event, peers  # noqa: F401
+
 TIMEOUT = 5000
 MESSAGES = 10_000
-HANDSHAKE_EVENTS = (
-    pyzmq.EVENT_HANDSHAKE_SUCCEEDED
-    | pyzmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
-    | pyzmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-    | pyzmq.EVENT_HANDSHAKE_FAILED_AUTH
-)
-
-LIBS = {"ferromq": ferromq, "pyzmq": pyzmq}
-PAIRS = [(s, c) for s in LIBS for c in LIBS]
-
-
-@pytest.fixture(params=PAIRS, ids=[f"{s}-server-{c}-client" for s, c in PAIRS])
-def peers(request, ctx, zctx):
-    contexts = {"ferromq": ctx, "pyzmq": zctx}
-    server, client = request.param
-    return (LIBS[server], contexts[server]), (LIBS[client], contexts[client])
 
 
 def authenticator(lib, context):
@@ -59,11 +45,6 @@ def plain_client(lib, context, endpoint, password):
     monitor.rcvtimeo = TIMEOUT
     client.connect(endpoint)
     return client, monitor
-
-
-def next_event(lib, monitor):
-    event = lib.utils.monitor.recv_monitor_message(monitor)
-    return event["event"], event["value"]
 
 
 def test_plain_with_the_right_password_delivers_everything(peers):
