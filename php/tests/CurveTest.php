@@ -8,6 +8,8 @@ use PHPUnit\Framework\TestCase;
 
 final class CurveTest extends TestCase
 {
+    use SecurityHelpers;
+
     private const MESSAGES = 10000;
     private const TIMEOUT = 5000;
 
@@ -115,47 +117,6 @@ final class CurveTest extends TestCase
         $monitor = $this->monitor($ctx, $client);
         $client->connect($endpoint);
         return [$client, $monitor];
-    }
-
-    /** The handshake events of `$socket`, on a PAIR. */
-    private function monitor(ZMQContext $ctx, ZMQSocket $socket): ZMQSocket
-    {
-        $endpoint = fresh_endpoint('inproc');
-        $socket->monitor($endpoint, self::HANDSHAKE_EVENTS);
-        $events = $ctx->getSocket(ZMQ::SOCKET_PAIR);
-        $events->setSockOpt(ZMQ::SOCKOPT_RCVTIMEO, self::TIMEOUT);
-        $events->connect($endpoint);
-        return $events;
-    }
-
-    private function nextEvent(ZMQSocket $monitor): array
-    {
-        $event = $monitor->recvEvent();
-        return [$event['event'], $event['value']];
-    }
-
-    /** Receives `$count` messages "0", "1"… on `$server`, each in its place. */
-    private function assertReceivesInOrder(ZMQSocket $server, int $count): void
-    {
-        $received = 0;
-        while ($received < $count) {
-            $message = $server->recv();
-            if ($message !== (string) $received) {
-                $this->fail("message $received: got " . var_export($message, true));
-            }
-            $received++;
-        }
-        $this->assertSame($count, $received);
-    }
-
-    private function assertSocketError(callable $call, string $message, int $code): void
-    {
-        try {
-            $call();
-            $this->fail("no exception: expected $message");
-        } catch (ZMQSocketException $e) {
-            $this->assertSame([$message, $code], [$e->getMessage(), $e->getCode()]);
-        }
     }
 
     // --- keys and options, on both extensions ---------------------------------------------

@@ -83,3 +83,49 @@ function finish_peer(array $peer, float $timeout = 60.0): array
         usleep(10000);
     }
 }
+
+/** What SecurityTest and CurveTest share: handshake monitors and their assertions. The
+ *  using class has the constants TIMEOUT and HANDSHAKE_EVENTS. */
+trait SecurityHelpers
+{
+    /** The handshake events of `$socket`, on a PAIR. */
+    private function monitor(ZMQContext $ctx, ZMQSocket $socket): ZMQSocket
+    {
+        $endpoint = fresh_endpoint('inproc');
+        $socket->monitor($endpoint, self::HANDSHAKE_EVENTS);
+        $events = $ctx->getSocket(ZMQ::SOCKET_PAIR);
+        $events->setSockOpt(ZMQ::SOCKOPT_RCVTIMEO, self::TIMEOUT);
+        $events->connect($endpoint);
+        return $events;
+    }
+
+    private function nextEvent(ZMQSocket $monitor): array
+    {
+        $event = $monitor->recvEvent();
+        return [$event['event'], $event['value']];
+    }
+
+    /** Receives `$count` messages "0", "1"… on `$server`, each in its place. */
+    private function assertReceivesInOrder(ZMQSocket $server, int $count): void
+    {
+        $received = 0;
+        while ($received < $count) {
+            $message = $server->recv();
+            if ($message !== (string) $received) {
+                $this->fail("message $received: got " . var_export($message, true));
+            }
+            $received++;
+        }
+        $this->assertSame($count, $received);
+    }
+
+    private function assertSocketError(callable $call, string $message, int $code): void
+    {
+        try {
+            $call();
+            $this->fail("no exception: expected $message");
+        } catch (ZMQSocketException $e) {
+            $this->assertSame([$message, $code], [$e->getMessage(), $e->getCode()]);
+        }
+    }
+}
