@@ -9,7 +9,14 @@ const test = require("node:test")
 const assert = require("node:assert/strict")
 const ferro = require("..")
 const libzmq = require("zeromq")
-const { within, sleep, closeAll, runChild } = require("./helpers")
+const {
+  within,
+  sleep,
+  closeAll,
+  runChild,
+  sendNumberedThenClose,
+  receiveNumbered,
+} = require("./helpers")
 
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 const MESSAGES = 10_000
@@ -124,28 +131,8 @@ for (const [serverName, serverLib] of Object.entries(libs)) {
         assert.equal(client.securityMechanism, "plain")
         const observed = record(client)
         client.connect(server.lastEndpoint)
-        const sending = (async () => {
-          for (let seq = 0; seq < MESSAGES; seq++) {
-            await client.send(String(seq))
-          }
-        })()
-        await within(30000, sending, "sending")
-        client.close()
-        let received = 0
-        let wrong = null
-        while (received < MESSAGES) {
-          let frames
-          try {
-            frames = await server.receive()
-          } catch (error) {
-            assert.fail(`${received} of ${MESSAGES} messages received, then ${error.code}`)
-          }
-          if (wrong === null && (frames.length !== 1 || frames[0].toString() !== String(received))) {
-            wrong = `message ${received}: ${frames.map(String)}`
-          }
-          received++
-        }
-        assert.equal(wrong, null)
+        await sendNumberedThenClose(client, MESSAGES)
+        await receiveNumbered(server, MESSAGES)
         await observed.finished()
         const types = observed.events.map((e) => e.type)
         assert.ok(types.includes("handshake"), types.join(", "))

@@ -13,7 +13,14 @@ const os = require("node:os")
 const path = require("node:path")
 const ferro = require("..")
 const libzmq = require("zeromq")
-const { within, sleep, closeAll, runChild } = require("./helpers")
+const {
+  within,
+  sleep,
+  closeAll,
+  runChild,
+  sendNumberedThenClose,
+  receiveNumbered,
+} = require("./helpers")
 
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 const MESSAGES = 10_000
@@ -157,28 +164,8 @@ for (const [serverName, serverLib] of Object.entries(libs)) {
         assert.equal(push.curveServer, false)
         const observed = record(push)
         push.connect(pull.lastEndpoint)
-        const sending = (async () => {
-          for (let seq = 0; seq < MESSAGES; seq++) {
-            await push.send(String(seq))
-          }
-        })()
-        await within(30000, sending, "sending")
-        push.close()
-        let received = 0
-        let wrong = null
-        while (received < MESSAGES) {
-          let frames
-          try {
-            frames = await pull.receive()
-          } catch (error) {
-            assert.fail(`${received} of ${MESSAGES} messages received, then ${error.code}`)
-          }
-          if (wrong === null && (frames.length !== 1 || frames[0].toString() !== String(received))) {
-            wrong = `message ${received}: ${frames.map(String)}`
-          }
-          received++
-        }
-        assert.equal(wrong, null)
+        await sendNumberedThenClose(push, MESSAGES)
+        await receiveNumbered(pull, MESSAGES)
         await observed.finished()
         const types = observed.events.map((e) => e.type)
         assert.ok(types.includes("handshake"), types.join(", "))

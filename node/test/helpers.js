@@ -2,6 +2,7 @@
 const os = require("os")
 const path = require("path")
 const { spawn } = require("child_process")
+const assert = require("node:assert/strict")
 
 let counter = 0
 
@@ -74,7 +75,39 @@ function runChild(source, timeoutMs) {
   })
 }
 
+/** Sends `count` messages "0", "1"… and closes `client` right after the last one. */
+async function sendNumberedThenClose(client, count) {
+  const sending = (async () => {
+    for (let seq = 0; seq < count; seq++) {
+      await client.send(String(seq))
+    }
+  })()
+  await within(30000, sending, "sending")
+  client.close()
+}
+
+/** Receives `count` messages on `server` and checks that each is the next number. */
+async function receiveNumbered(server, count) {
+  let received = 0
+  let wrong = null
+  while (received < count) {
+    let frames
+    try {
+      frames = await server.receive()
+    } catch (error) {
+      assert.fail(`${received} of ${count} messages received, then ${error.code}`)
+    }
+    if (wrong === null && (frames.length !== 1 || frames[0].toString() !== String(received))) {
+      wrong = `message ${received}: ${frames.map(String)}`
+    }
+    received++
+  }
+  assert.equal(wrong, null)
+}
+
 module.exports = {
+  sendNumberedThenClose,
+  receiveNumbered,
   ipcEndpoint,
   inprocEndpoint,
   sleep,
